@@ -1,0 +1,223 @@
+"""Personal data protection: keyed pseudonyms, masking of free text, small-cell rules.
+
+Respondent names, emails and phone numbers are replaced at ingestion by a keyed
+pseudonym (HMAC-SHA-256 with a study key), so that the same person gets the same
+pseudonym across files of one study without the name ever being stored.  The key
+comes from the study configuration or the ``NSMAP_PSEUDONYM_KEY`` environment variable
+and is never written to any output.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from collections.abc import Iterable
+
+import pandas as pd
+
+__all__ = [
+    "KEY_ENV",
+    "PERSONAL_FIELDS",
+    "PERSONAL_METADATA",
+    "resolve_key",
+    "pseudonymise",
+    "mask_text",
+    "personal_columns",
+]
+
+#: Environment variable holding the pseudonymisation key.
+KEY_ENV = "NSMAP_PSEUDONYM_KEY"
+
+#: Questions of the bundled instrument that identify a person.
+PERSONAL_FIELDS: tuple[str, ...] = ("resp_name", "resp_email", "resp_phone", "resp_position")
+
+#: XLSForm metadata types and export columns that identify a person or a device.
+PERSONAL_METADATA: tuple[str, ...] = (
+    "_submitted_by", "username", "email", "phonenumber", "deviceid", "simserial",
+    "subscriberid", "audit", "_geolocation", "SubmitterName", "SubmitterID", "DeviceID",
+)
+_PERSONAL_TYPES = {"username", "email", "phonenumber", "deviceid", "simserial",
+                   "subscriberid", "audit"}
+# Column names that say they hold contact details or a person's name.  The contact word
+# must end the name (optionally with number/address/digits), so that "contact_email",
+# "phone_number" or "whatsapp2" match but "mobile_clinics" or "phone_calls" do not.
+_NAME_HINT = re.compile(
+    r"(^|_)(e_?mail|phone|telephone|tel|mobile|cellphone|whatsapp)"
+    r"(_?(number|no|nr|num|address|addr))?_?\d*$"
+    r"|(^|_)(resp|respondent|contact|focal_point|focal|person|interviewee|enumerator"
+    r"|informant|submitter)_?(full_?|first_?|last_?|family_?|sur)?name_?\d*$"
+    r"|^(full_?|first_?|last_?|family_?|sur)name_?\d*$",
+    re.IGNORECASE)
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+# Candidate phone numbers: an optional "+", then digit groups (a group may be bracketed,
+# "(555)", "(0)") joined by at most one separator (space, '.', '-', '/').  Brackets
+# around a whole number, "(+41 22 730 42 22)", stay in the text.  Whether a candidate
+# is a phone number is decided by _is_phone (dates, years and counts are not).
+_PHONE = re.compile(
+    r"(?<![\w+])(?:\+\s?)?(?:\(\+?\d+\)|\d+)(?:[ \u00a0.\-/]?(?:\(\d+\)|\d+))+(?!\w)")
+_DATE = re.compile(
+    r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2}))"
+    r"(?:[ T]\d{1,2})?$")
+_YEARS = re.compile(r"^(?:19|20)\d\d(?:\s?[-/ ]\s?(?:(?:19|20)\d\d|\d\d))+$")
+_GROUPED = re.compile(
+    r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d{1,3}(?:\.\d{3})+(?:,\d+)?$"
+    r"|^\d{1,2}(?:[ \u00a0]\d{3})+$")
+
+
+def _is_phone(candidate: str) -> bool:
+    """Tell a phone number from a date, a year range or a count in running text."""
+    digits = sum(ch.isdigit() for ch in candidate)
+    if digits < 7 or digits > 15:  # E.164 numbers have at most 15 digits
+        return False
+    if candidate.startswith(("+", "(")):
+        return True
+    if _DATE.match(candidate) or _YEARS.match(candidate) or _GROUPED.match(candidate):
+        return False
+    if candidate.isdigit():
+        # 0227304222 or 0041... are phone numbers; 12000000 is a count.
+        return candidate.startswith("0") or digits >= 10
+    return True
+
+
+def _mask_phone(match: re.Match[str]) -> str:
+    text = match.group(0)
+    return "[phone]" if _is_phone(text) else text
+
+
+def resolve_key(key: str | bytes | None = None) -> tuple[bytes, bool]:
+    """Return the pseudonymisation key and whether it is stable.
+
+    Parameters
+    ----------
+    key : str or bytes, optional
+        An explicit key (e.g. from ``study.yaml``).  When omitted or empty, the
+        ``NSMAP_PSEUDONYM_KEY`` environment variable is used; when that is unset or
+        empty too, a random key is drawn for this run only.
+
+    Returns
+    -------
+    key : bytes
+    stable : bool
+        ``False`` when the key was drawn at random, in which case pseudonyms cannot be
+        linked across runs (callers should say so in their issues report).
+    """
+    if key is None or (isinstance(key, str) and not key.strip()) or key == b"":
+        # An empty key would make pseudonyms a plain hash anyone can recompute.
+        key = os.environ.get(KEY_ENV, "").strip() or None
+    if key is None:
+        return secrets.token_bytes(32), False
+    return (key.encode("utf-8") if isinstance(key, str) else bytes(key)), True
+
+
+def pseudonymise(values: pd.Series, key: bytes, *, prefix: str = "R", length: int = 10
+                 ) -> pd.Series:
+    """Replace identifying values by keyed pseudonyms.
+
+    Values are normalised (trimmed, case-folded, inner whitespace collapsed) before
+    hashing, so ``" Jane  DOE "`` and ``"jane doe"`` get the same pseudonym.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Identifying strings; missing values stay missing.
+    key : bytes
+        Secret key (see :func:`resolve_key`).
+    prefix : str, default "R"
+        Prefix of the pseudonym.
+    length : int, default 10
+        Number of hexadecimal characters kept from the HMAC.
+
+    Returns
+    -------
+    pandas.Series
+        Pseudonyms such as ``"R3f9a0c12be"``, aligned with ``values``.
+    """
+    norm = values.astype("string").str.strip().str.casefold().str.replace(r"\s+", " ",
+                                                                          regex=True)
+    cache: dict[str, str] = {}
+
+    def one(v: object) -> object:
+        if v is None or v is pd.NA or v == "":
+            return pd.NA
+        s = str(v)
+        if s not in cache:
+            digest = hmac.new(key, s.encode("utf-8"), hashlib.sha256).hexdigest()
+            cache[s] = prefix + digest[:length]
+        return cache[s]
+
+    return pd.Series([one(v) for v in norm], index=values.index, dtype="string")
+
+
+def mask_text(text: pd.Series, *, names: Iterable[str] = (), places: Iterable[str] = ()
+              ) -> pd.Series:
+    """Mask emails, phone numbers and listed names or places in free text.
+
+    Parameters
+    ----------
+    text : pandas.Series
+        Free-text answers or quotes.
+    names, places : iterable of str
+        Known personal names and sub-national places to mask (case-insensitive, whole
+        words).
+
+    Returns
+    -------
+    pandas.Series
+        Text with ``[email]``, ``[phone]``, ``[name]`` and ``[place]`` in place of the
+        matches.  Phone numbers are told from numbers that are not: international
+        (``+41 22 730 42 22``, ``0044 20 7946 0958``) and bracketed
+        (``(555) 123-4567``) forms are masked, while years (``2024``), year ranges,
+        dates (``2024-03-01``) and counts (``1,200``, ``1 200 000``, ``12000000``)
+        are left alone.  Automatic detection of names that are not listed is not attempted
+        here; see :mod:`toolkit.interviews` for quotes.
+    """
+    out = text.astype("string")
+    out = out.str.replace(_EMAIL, "[email]", regex=True)
+    out = out.str.replace(_PHONE, _mask_phone, regex=True)
+    for words, token in ((names, "[name]"), (places, "[place]")):
+        listed = sorted({w.strip() for w in words
+                         if isinstance(w, str) and w.strip()}, key=len, reverse=True)
+        if listed:
+            # Whole words: not inside another word, even when the listed text starts or
+            # ends with punctuation ("J. Doe", "St. Gallen").
+            pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, listed)) + r")(?!\w)",
+                                 re.IGNORECASE)
+            out = out.str.replace(pattern, token, regex=True)
+    return out
+
+
+def personal_columns(columns: Iterable[str], instrument_types: dict[str, str] | None = None
+                     ) -> list[str]:
+    """Columns that hold personal data and must not pass ingestion as they are.
+
+    Parameters
+    ----------
+    columns : iterable of str
+        Question names (after header mapping) or export column names.
+    instrument_types : dict, optional
+        Question name -> XLSForm type, to catch metadata such as ``phonenumber``.
+
+    Returns
+    -------
+    list of str
+        Known personal fields of the bundled instrument, personal metadata columns,
+        questions of personal metadata types, and text columns whose name says they
+        hold a name, email or phone number.
+    """
+    types = instrument_types or {}
+    out = []
+    for col in columns:
+        base = str(col).rsplit("/", 1)[-1]
+        # ODK Briefcase joins group paths with '-' ("respondent-resp_email").
+        bases = {base, base.rsplit("-", 1)[-1]} if base not in types else {base}
+        if any(b in PERSONAL_FIELDS or b in PERSONAL_METADATA
+               or types.get(b) in _PERSONAL_TYPES
+               or (types.get(b, "text") == "text" and not b.startswith("_")
+                   and _NAME_HINT.search(b))
+               for b in bases):
+            out.append(col)
+    return out

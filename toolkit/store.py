@@ -1,0 +1,265 @@
+"""The analytical database: Parquet tables plus one documented SQLite file.
+
+The 2009 plan called for an "analytical database of all National Society programmes
+on migration ... at the disposal of National Societies and the secretariat".
+:func:`write_store` writes the processed study to one folder::
+
+    <processed>/
+        study.sqlite          every table, plus _tables and _columns documenting them
+        parquet/<table>.parquet
+        manifest.json         row counts, input SHA-256, toolkit version, time written
+
+Writes are atomic at the level of the whole folder: the new version is written to a
+temporary sibling folder and swapped in with two renames, so a crash mid-write leaves
+the previous version intact (and :func:`read_store` restores it if a crash fell
+between the two renames).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from toolkit import __version__
+from toolkit.errors import StoreError
+
+__all__ = ["TABLES", "Store", "write_store", "read_store", "read_table"]
+
+#: The documented tables of the analytical database.
+TABLES: dict[str, str] = {
+    "societies": "The membership frame: one row per National Society with its zone, "
+                 "covariates and response status (responded, disposition).",
+    "responses": "One row per accepted questionnaire (unit): every question by its "
+                 "XLSForm name; select_multiple answers as a space-separated column and "
+                 "one 0/1 column per option (<question>__<option>); no personal data "
+                 "(respondents appear as the pseudonym resp_id).",
+    "activities": "One row per unit and activity type it runs, with its migratory stages "
+                  "(stage__*), target groups (group__*), service types (service__*) and "
+                  "people reached.",
+    "dispositions": "Final disposition of every Society in the frame (AAPOR codes I, P, R, "
+                    "NC, O, UH, UO, NE) and whether it counts as a respondent.",
+    "validation_issues": "Every problem found at ingestion: file, row, column, value, "
+                         "problem, action taken and rule.",
+    "quarantine": "Input rows that were not accepted (duplicates, unknown or missing codes, "
+                  "ragged rows, rejected submissions), with the reason; personal fields "
+                  "pseudonymised.",
+}
+
+_COLUMN_DOCS: dict[str, str] = {
+    "iso3": "ISO 3166-1 alpha-3 code of the country of the National Society",
+    "ns_iso3": "ISO3 code of the National Society that answered",
+    "zone": "IFRC zone (africa, americas, asia_pacific, europe, mena)",
+    "resp_id": "keyed pseudonym of the respondent (HMAC-SHA-256); never the name",
+    "_file": "export file the row came from",
+    "_row": "row number in that file (header = row 1)",
+    "activity": "activity type code (see the instrument's 'activity' choice list)",
+    "people_reached": "people reached in the last 12 months (as reported)",
+    "rule": "short code of the validation rule",
+    "reason": "why the row was quarantined",
+    "disposition": "AAPOR final disposition code",
+    "responded": "whether the Society counts as a respondent (complete or partial)",
+}
+
+
+@dataclass(frozen=True)
+class Store:
+    """An analytical database read back from disk.
+
+    Attributes
+    ----------
+    path : Path
+        The folder.
+    tables : dict of str to DataFrame
+        Every table by name.
+    manifest : dict
+        Contents of ``manifest.json``.
+    """
+
+    path: Path
+    tables: dict[str, pd.DataFrame]
+    manifest: dict[str, object]
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        try:
+            return self.tables[name]
+        except KeyError:
+            raise KeyError(f"the analytical database at {self.path} has no table {name!r}; "
+                           f"it has {sorted(self.tables)}") from None
+
+
+def _sqlite_ready(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            out[col] = s.astype("string")
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            out[col] = s.dt.strftime("%Y-%m-%dT%H:%M:%S").astype("string")
+        elif isinstance(s.dtype, pd.BooleanDtype) or s.dtype == bool:
+            out[col] = s.astype("Int8")
+        elif s.dtype == object:
+            out[col] = s.astype("string")
+    # sqlite3 takes Python objects: nullable extension arrays become object with None.
+    return out.astype(object).where(out.notna(), None)
+
+
+def _parquet_ready(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].astype("string")
+    return out
+
+
+def write_store(directory: str | Path, tables: Mapping[str, pd.DataFrame], *,
+                metadata: Mapping[str, object] | None = None) -> Path:
+    """Write the analytical database atomically.
+
+    Parameters
+    ----------
+    directory : str or Path
+        Target folder (e.g. ``data/processed/demo``); replaced as a whole.
+    tables : mapping of str to DataFrame
+        Tables to write; names must be among :data:`TABLES`.
+    metadata : mapping, optional
+        Extra facts for ``manifest.json`` (study name, input SHA-256, parameters).
+
+    Returns
+    -------
+    Path
+        The folder written.
+
+    Raises
+    ------
+    StoreError
+        If a table name is unknown or the folder cannot be written.
+    """
+    target = Path(directory).resolve()
+    unknown = sorted(set(tables) - set(TABLES))
+    if unknown:
+        raise StoreError(f"unknown table name(s) {unknown}.", hint=f"use {sorted(TABLES)}.")
+    _recover(target)
+    parent = target.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the folder ({exc}).", file=parent,
+                         hint="check the 'processed' path in study.yaml.") from exc
+    tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp = parent / f".{target.name}.tmp-{tag}"
+    try:
+        (tmp / "parquet").mkdir(parents=True)
+        con = sqlite3.connect(tmp / "study.sqlite")
+        try:
+            con.execute("CREATE TABLE _tables (name TEXT PRIMARY KEY, description TEXT, "
+                        "n_rows INTEGER)")
+            con.execute("CREATE TABLE _columns (table_name TEXT, column_name TEXT, "
+                        "description TEXT)")
+            for name, df in tables.items():
+                _parquet_ready(df).to_parquet(tmp / "parquet" / f"{name}.parquet",
+                                              index=False)
+                _sqlite_ready(df).to_sql(name, con, index=False)
+                con.execute("INSERT INTO _tables VALUES (?, ?, ?)",
+                            (name, TABLES[name], len(df)))
+                con.executemany("INSERT INTO _columns VALUES (?, ?, ?)",
+                                [(name, str(c), _describe_column(str(c))) for c in df.columns])
+            con.commit()
+        finally:
+            con.close()
+        manifest = {
+            "written": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "toolkit_version": __version__,
+            "tables": {name: {"rows": len(df), "columns": len(df.columns),
+                              "description": TABLES[name]} for name, df in tables.items()},
+            **dict(metadata or {}),
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str),
+                                           encoding="utf-8")
+        _swap(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def _describe_column(col: str) -> str:
+    if col in _COLUMN_DOCS:
+        return _COLUMN_DOCS[col]
+    if "__" in col:
+        q, opt = col.split("__", 1)
+        prefix = {"stage": "migratory stage", "group": "target group",
+                  "service": "service type"}.get(q)
+        if prefix:
+            return f"{prefix} '{opt}' (1 = yes, 0 = no, empty = not asked)"
+        return f"option '{opt}' of question '{q}' selected (1/0; empty = not asked)"
+    if col.startswith("_"):
+        return "export metadata"
+    return f"answer to question '{col}' (see the instrument)"
+
+
+def _swap(tmp: Path, target: Path) -> None:
+    old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
+    if target.exists():
+        os.replace(target, old)
+    try:
+        os.replace(tmp, target)
+    except OSError:
+        if old.exists() and not target.exists():
+            os.replace(old, target)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _recover(target: Path) -> None:
+    """Restore the previous version if a crash fell between the two renames."""
+    if target.exists() or not target.parent.exists():
+        return
+    olds = sorted(target.parent.glob(f".{target.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    if olds:
+        os.replace(olds[-1], target)
+
+
+def read_store(directory: str | Path) -> Store:
+    """Read every table of an analytical database.
+
+    Parameters
+    ----------
+    directory : str or Path
+        The folder written by :func:`write_store`.
+
+    Returns
+    -------
+    Store
+
+    Raises
+    ------
+    StoreError
+        If the folder holds no analytical database.
+    """
+    path = Path(directory).resolve()
+    _recover(path)
+    manifest_path = path / "manifest.json"
+    if not manifest_path.exists():
+        raise StoreError("no analytical database here (manifest.json missing).", file=path,
+                         hint="run 'nsmap validate <study.yaml>' or 'nsmap run' first.")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    tables = {p.stem: pd.read_parquet(p) for p in sorted((path / "parquet").glob("*.parquet"))}
+    return Store(path, tables, manifest)
+
+
+def read_table(directory: str | Path, name: str) -> pd.DataFrame:
+    """Read one table of an analytical database from its Parquet file."""
+    path = Path(directory).resolve() / "parquet" / f"{name}.parquet"
+    if not path.exists():
+        raise StoreError(f"table {name!r} is not in the analytical database.", file=path,
+                         hint=f"tables are {sorted(TABLES)}.")
+    return pd.read_parquet(path)
