@@ -75,11 +75,13 @@ def empty_issues() -> pd.DataFrame:
 
 def typed_answers(acc: pd.DataFrame, instrument: Instrument, fields: dict[str, str],
                   options: dict[str, dict[str, str]], personal: set[str], issues: IssueLog,
-                  known_names: Sequence[str] = ()) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+                  known_names: Sequence[str] = (), keys: set[str] | frozenset[str] = frozenset()
+                  ) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
     """Parse every question column of the accepted rows; cell problems -> issues.
 
     Free-text answers are masked for emails, phone numbers and the ``names`` given
-    (``known_names``: the respondents' names found in the same export).
+    (``known_names``: the respondents' names found in the same export); identifier
+    questions listed in ``keys`` are not masked.
     """
     cols: dict[str, pd.Series] = {}
     answers: dict[str, pd.Series] = {}
@@ -121,7 +123,7 @@ def typed_answers(acc: pd.DataFrame, instrument: Instrument, fields: dict[str, s
             answers[name] = val
         else:
             val = raw.astype("string").str.strip().replace("", pd.NA)
-            if typ == "text":
+            if typ == "text" and name not in keys:
                 val = privacy.mask_text(val, names=known_names)
             cols[name] = val
             answers[name] = val
@@ -142,11 +144,11 @@ def _select_multiple(name: str, raw: pd.Series | None, names: list[str],
                      action="unknown option(s) removed from the answer",
                      rule="invalid_choice")
         answered = raw.astype("string").str.strip().fillna("") != ""
+    padded = " " + summary.fillna("") + " "
+    from_summary = np.zeros((len(idx), len(names)), dtype="int8")
     if raw is not None:
-        dummies = summary.fillna("").str.get_dummies(sep=" ")
-        from_summary = dummies.reindex(columns=names, fill_value=0).to_numpy(dtype="int8")
-    else:
-        from_summary = np.zeros((len(idx), len(names)), dtype="int8")
+        for k, opt in enumerate(names):
+            from_summary[:, k] = padded.str.contains(f" {opt} ", regex=False).to_numpy(bool)
     out: dict[str, pd.Series] = {}
     conflicts = np.zeros(len(idx), dtype=bool)
     not_answered = ~answered.to_numpy()
@@ -173,11 +175,18 @@ def _select_multiple(name: str, raw: pd.Series | None, names: list[str],
         out[f"{name}__{opt}"] = pd.Series(pd.arrays.IntegerArray(values, mask), index=idx)
     conflicts = pd.Series(conflicts, index=idx)
     if option_headers:
-        # Rebuild the summary from the option columns (they are unambiguous).
-        chosen = pd.DataFrame({o: out[f"{name}__{o}"] for o in names})
-        any_known = chosen.notna().any(axis=1)
-        summary = _join_selected(chosen, names).astype("string").replace("", pd.NA) \
-            .where(any_known)
+        # Where the summary is missing or disagrees, rebuild it from the option columns
+        # (they are unambiguous).
+        redo = conflicts | (summary.isna() & ~pd.Series(not_answered, index=idx))
+        if raw is None:
+            redo[:] = True
+        if redo.any():
+            chosen = pd.DataFrame({o: out[f"{name}__{o}"][redo] for o in names})
+            any_known = chosen.notna().any(axis=1)
+            rebuilt = _join_selected(chosen, names).astype("string").replace("", pd.NA) \
+                .where(any_known)
+            summary = summary.copy()
+            summary[redo] = rebuilt
     if conflicts.any():
         issues.block(idx[conflicts], summary[conflicts].fillna(""), column=name,
                      problem="the answer column and its option columns disagree",

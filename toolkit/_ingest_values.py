@@ -134,31 +134,33 @@ def parse_select_multiple(raw: pd.Series, names: list[str], lookup: dict[str, st
     Returns
     -------
     values : pandas.Series (string)
-        Valid choice names, space-separated in form order; missing where empty.
+        Valid choice names, space-separated (in the export's order where it used
+        names, in form order where it used labels); missing where empty.
     bad : pandas.Series of bool
         True where the cell held at least one unknown option.
     unknown : pandas.Series (string)
         The unknown option(s) of each bad cell.
     """
-    s = raw.astype("string").str.strip()
-    empty = s.isna() | (s == "")
+    s = raw.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
+    empty = (s.isna() | (s == "")).to_numpy()
     valid = set(names)
     order = {n: i for i, n in enumerate(names)}
-    tokens = s.where(~empty).str.split()
-    simple = tokens.map(lambda t: isinstance(t, list) and all(x in valid for x in t))
-    out = pd.Series(pd.NA, index=s.index, dtype="string")
+    # Vectorised check: remove every valid name; whatever is left is not a choice name.
+    # Doubling the separators gives every token its own leading and trailing space.
+    pattern = " (?:" + "|".join(re.escape(n) for n in sorted(valid, key=len, reverse=True)) \
+        + ") "
+    left = (" " + s.fillna("").str.replace(" ", "  ", regex=False) + " ") \
+        .str.replace(pattern, "", regex=True)
+    rest = (left.str.strip() != "").to_numpy() & ~empty
+    out = s.where(~pd.Series(empty, index=s.index)).astype("string")
     unknown = pd.Series(pd.NA, index=s.index, dtype="string")
-    if simple.any():
-        out[simple] = tokens[simple].map(
-            lambda t: " ".join(sorted(dict.fromkeys(t), key=order.__getitem__)))
-    rest = ~simple & ~empty
     if rest.any():
         labels = sorted(lookup, key=len, reverse=True)
         for idx, text in s[rest].items():
             got, bad_parts = _greedy(_fold(str(text)), labels, lookup)
             got = [g for g in got if g in valid]
-            if got:
-                out[idx] = " ".join(sorted(dict.fromkeys(got), key=order.__getitem__))
+            out[idx] = " ".join(sorted(dict.fromkeys(got), key=order.__getitem__)) \
+                if got else pd.NA
             if bad_parts:
                 unknown[idx] = " ".join(bad_parts)
     bad = unknown.notna()
@@ -213,9 +215,14 @@ def parse_option_block(raw: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.nd
     bad : numpy.ndarray of bool
         True where the cell is neither empty nor a recognisable 0/1 value.
     """
-    block = raw.fillna("").to_numpy(dtype=str)
-    low = np.char.lower(np.char.strip(block))
-    yes = np.isin(low, list(_TRUEISH))
-    no = np.isin(low, list(_FALSEISH))
-    empty = low == ""
+    block = raw.fillna("").to_numpy(dtype=object)
+    yes = block == "1"
+    no = block == "0"
+    empty = block == ""
+    other = ~(yes | no | empty)
+    if other.any():  # "1.0", " TRUE ", "x" ...: normalise only those cells
+        low = np.array([str(v).strip().casefold() for v in block[other]], dtype=object)
+        yes[other] = np.isin(low, list(_TRUEISH))
+        no[other] = np.isin(low, list(_FALSEISH))
+        empty[other] = low == ""
     return yes.astype("int8"), yes | no, ~empty & ~yes & ~no

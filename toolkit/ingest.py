@@ -204,7 +204,7 @@ def read_export(
     known_names = _known_names(table, fields)
     safe = table.drop(columns=personal_headers)
     for q, h in fields.items():
-        if types.get(q) == "text" and h in safe:
+        if types.get(q) == "text" and h in safe and q not in (unit, society):
             safe[h] = privacy.mask_text(safe[h], names=known_names).fillna("")
 
     # -- row-level rules ---------------------------------------------------------------
@@ -301,7 +301,7 @@ def read_export(
     # -- cell-level rules on accepted rows -------------------------------------------
     acc = table.loc[accepted]
     data, answers = typed_answers(acc, instrument, fields, options, personal_q, issues,
-                                  known_names)
+                                  known_names, keys={unit, society})
     unchecked = check_logic(data, answers, acc, instrument, fields, personal_q, issues,
                             today)
     out = pd.DataFrame(index=acc.index)
@@ -334,7 +334,9 @@ def read_export(
     issues_df = issues.frame()
     row_society = soc_vals.where(soc_vals.notna() & (soc_vals != ""))
     issues_df.insert(2, "ns_iso3", issues_df["row"].map(row_society).astype("string"))
-    quarantine.insert(2, "ns_iso3", quarantine["_row"].map(row_society).astype("string"))
+    normalised = quarantine["_row"].map(row_society).astype("string")
+    quarantine = quarantine.drop(columns=["ns_iso3"], errors="ignore")
+    quarantine.insert(2, "ns_iso3", normalised)
     rows_in = len(table) + len(raw.ragged)
     summary: dict[str, object] = {
         "files": [str(path)],
@@ -470,31 +472,35 @@ def activity_table(data: pd.DataFrame, instrument: Instrument, *, unit: str = "n
             except KeyError:
                 continue
     keys = [unit] if unit == "ns_iso3" else [unit, "ns_iso3"]
-    parts = []
-    for code in codes:
-        col = f"{activity_question}__{code}"
-        if col not in data:
-            continue
-        sel = data[col].fillna(0).astype(bool)
-        if not sel.any():
-            continue
-        part = data.loc[sel, keys].copy()
-        part["activity"] = code
-        for suffix, prefix in _DETAIL_SUFFIXES.items():
-            lst = detail_lists.get(prefix)
-            if lst is None:
-                continue
-            for opt in instrument.choice_names(lst):
-                src = f"{code}_{suffix}__{opt}"
-                part[f"{prefix}__{opt}"] = (data.loc[sel, src].astype("boolean")
-                                            if src in data else pd.NA)
-        reached = f"{code}_reached"
-        part["people_reached"] = data.loc[sel, reached] if reached in data else pd.NA
-        parts.append(part)
-    if not parts:
+    present = [c for c in codes if f"{activity_question}__{c}" in data]
+    if not present or data.empty:
         return pd.DataFrame(columns=[*keys, "activity"])
-    out = pd.concat(parts, ignore_index=True)
-    out["activity"] = pd.Categorical(out["activity"], categories=codes)
+    chosen = data[[f"{activity_question}__{c}" for c in present]].fillna(0) \
+        .to_numpy(dtype="int8").astype(bool)
+    # one row per (unit, selected activity), units in data order, activities in form order
+    rows, which = np.nonzero(chosen)
+    out = data[keys].iloc[rows].reset_index(drop=True)
+    out["activity"] = pd.Categorical.from_codes(which, categories=present)
+    for suffix, prefix in _DETAIL_SUFFIXES.items():
+        lst = detail_lists.get(prefix)
+        if lst is None:
+            continue
+        for opt in instrument.choice_names(lst):
+            col = pd.array(np.full(len(out), pd.NA), dtype="boolean")
+            for k, code in enumerate(present):
+                src = f"{code}_{suffix}__{opt}"
+                if src in data:
+                    hit = which == k
+                    col[hit] = data[src].astype("boolean").array[rows[hit]]
+            out[f"{prefix}__{opt}"] = col
+    reached = pd.array(np.full(len(out), pd.NA), dtype="Int64")
+    for k, code in enumerate(present):
+        src = f"{code}_reached"
+        if src in data:
+            hit = which == k
+            reached[hit] = data[src].astype("Int64").array[rows[hit]]
+    out["people_reached"] = reached
+    out["activity"] = out["activity"].cat.set_categories(codes)
     return out.sort_values([*keys, "activity"], ignore_index=True)
 
 

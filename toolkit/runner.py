@@ -321,14 +321,24 @@ def _execute(notebook: str, output: str, parameters: dict[str, Any], zone: str,
 
 
 def _code_cell_number(output: str, cell_index: int) -> int:
-    """1-based number of the failing cell among the *original* notebook's cells."""
+    """1-based number of the failing cell in the *original* notebook.
+
+    papermill adds cells (the injected parameters and error banners); they are not
+    counted, so the number is the one the analyst sees in JupyterLab.
+    """
+    added = {"injected-parameters", "papermill-error-cell-tag"}
     try:
         nb = nbformat.read(output, as_version=4)
-        injected = sum(1 for c in nb.cells[:cell_index]
-                       if "injected-parameters" in c.get("metadata", {}).get("tags", []))
-        return cell_index - injected + 1
     except Exception:
         return cell_index + 1
+    number = 0
+    for cell in nb.cells:
+        if added & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        number += 1
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return number
+    return cell_index + 1
 
 
 def _render_html(notebook: Path, html: Path) -> None:
