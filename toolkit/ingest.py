@@ -455,7 +455,7 @@ def activity_table(data: pd.DataFrame, instrument: Instrument, *, unit: str = "n
     -------
     pandas.DataFrame
         One row per unit and selected activity: ``unit`` (and ``ns_iso3``),
-        ``activity``, boolean ``stage__<s>``, ``group__<g>``, ``service__<t>`` columns
+        ``_file`` (the export it came from), ``activity``, boolean ``stage__<s>``, ``group__<g>``, ``service__<t>`` columns
         (missing where not answered) and ``people_reached``.
     """
     try:
@@ -479,7 +479,8 @@ def activity_table(data: pd.DataFrame, instrument: Instrument, *, unit: str = "n
         .to_numpy(dtype="int8").astype(bool)
     # one row per (unit, selected activity), units in data order, activities in form order
     rows, which = np.nonzero(chosen)
-    out = data[keys].iloc[rows].reset_index(drop=True)
+    carry = keys + [c for c in ("_file",) if c in data]
+    out = data[carry].iloc[rows].reset_index(drop=True)
     out["activity"] = pd.Categorical.from_codes(which, categories=present)
     for suffix, prefix in _DETAIL_SUFFIXES.items():
         lst = detail_lists.get(prefix)
@@ -548,7 +549,9 @@ def combine(results: Iterable[IngestResult], *, unit: str = "ns_iso3") -> Ingest
         issues = pd.concat([issues, extra.astype({"row": "Int64"})], ignore_index=True)
         data = data.drop(index=ordered.index[dup]).reset_index(drop=True)
     activities = pd.concat([r.activities for r in results], ignore_index=True)
-    activities = activities[activities[unit].isin(data[unit])].reset_index(drop=True)
+    kept = pd.MultiIndex.from_frame(data[[unit, "_file"]])
+    source = pd.MultiIndex.from_frame(activities[[unit, "_file"]])
+    activities = activities[source.isin(kept)].reset_index(drop=True)
     summary: dict[str, object] = {
         "files": [f for r in results for f in r.summary["files"]],  # type: ignore[union-attr]
         "sha256": {k: v for r in results for k, v in r.summary["sha256"].items()},  # type: ignore[union-attr]

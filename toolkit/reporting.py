@@ -111,16 +111,26 @@ class Report:
         self.saved.extend(paths)
         return paths
 
-    def save_table(self, table: pd.DataFrame, name: str, *, index: bool = True) -> Path | None:
-        """Write a table as CSV under ``output_dir/tables`` (atomically)."""
+    def save_table(self, table: pd.DataFrame, name: str, *, index: bool = True,
+                   hxl: bool = True) -> Path | None:
+        """Write a table as CSV under ``output_dir/tables`` (atomically).
+
+        With ``hxl`` (the default) the second row holds HXL hashtags, ready for the
+        Humanitarian Data Exchange (see :mod:`toolkit.tables`).
+        """
         if self.output_dir is None:
             return None
+        from toolkit.tables import write_hxl_csv
+
         folder = self.output_dir / "tables"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}.csv"
-        tmp = folder / f".{name}.csv.tmp"
-        table.to_csv(tmp, index=index, lineterminator="\n")
-        os.replace(tmp, path)
+        if hxl:
+            write_hxl_csv(table, path, index=index)
+        else:
+            tmp = folder / f".{name}.csv.tmp"
+            table.to_csv(tmp, index=index, lineterminator="\n")
+            os.replace(tmp, path)
         self.saved.append(path)
         return path
 

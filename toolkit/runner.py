@@ -550,8 +550,10 @@ def _zone_workbook(zone_dir: Path, zone: str, study: Study) -> Path | None:
                                      str(bool(study.config["study"].get("synthetic"))),
                                      ", ".join(t.stem for t in tables),
                                      "One sheet per table; the same tables are in tables/ "
-                                     "as CSV. Shares with fewer responding Societies than "
-                                     "the disclosure minimum are suppressed."]})
+                                     "as CSV. The row under each header holds HXL hashtags "
+                                     "(hxlstandard.org) for the Humanitarian Data Exchange. "
+                                     "Shares based on fewer responding Societies than the "
+                                     "disclosure minimum are suppressed and marked."]})
     used: set[str] = set()
     with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
         readme.to_excel(xl, sheet_name="README", index=False)

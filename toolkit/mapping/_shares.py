@@ -1,0 +1,242 @@
+"""Weighted shares of Societies running each activity, by zone, with honest uncertainty."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from toolkit.instrument import Instrument
+from toolkit.mapping._profiles import activity_codes, activity_indicators
+from toolkit.response import nonresponse_design
+from toolkit.sensitivity import bounds
+from toolkit.survey import Design
+
+__all__ = ["DIMENSIONS", "unit_indicators", "study_design", "activity_shares"]
+
+#: Dimensions of :func:`activity_shares`: indicator prefix -> choice list.
+DIMENSIONS = {"activity": "activity", "stage": "stage", "group": "target_group",
+              "service": "service_type"}
+_ALL = "all"
+
+
+def unit_indicators(responses: pd.DataFrame, activities: pd.DataFrame, instrument: Instrument,
+                    *, unit: str = "ns_iso3", dimensions: Sequence[str] = tuple(DIMENSIONS),
+                    activity_stage: bool = False) -> pd.DataFrame:
+    """0/1 indicators per returned questionnaire for every dimension of the mapping.
+
+    ``act__<a>``: runs activity ``a``; ``stage__<s>``, ``group__<g>``,
+    ``service__<t>``: runs at least one activity at stage ``s``, for group ``g`` or of
+    service type ``t``; with ``activity_stage``, ``act_stage__<a>__<s>``: runs ``a``
+    at stage ``s``.  A Society with no programme for migrants has 0 everywhere; an
+    unanswered activity question stays missing (item non-response).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``unit`` (and ``ns_iso3``) plus the indicator columns, aligned with
+        ``responses``.
+    """
+    codes = activity_codes(instrument)
+    keys = [unit] if unit == "ns_iso3" else [unit, "ns_iso3"]
+    out = responses[keys].copy()
+    act = activity_indicators(responses, codes)
+    if "activity" in dimensions:
+        out = pd.concat([out, act], axis=1)
+    any_act = act.fillna(0).sum(axis=1) > 0
+    unknown = act.isna().all(axis=1)
+    long = activities.copy()
+    if not long.empty:
+        long["activity"] = long["activity"].astype(str)
+    for dim in ("stage", "group", "service"):
+        if dim not in dimensions or DIMENSIONS[dim] not in instrument.choices:
+            continue
+        for level in instrument.choice_names(DIMENSIONS[dim]):
+            col = f"{dim}__{level}"
+            if long.empty or col not in long:
+                hit = pd.Series(0, index=responses.index)
+            else:
+                by_unit = long.groupby(unit)[col].max().astype("boolean").fillna(False)
+                hit = responses[unit].map(by_unit).fillna(False).astype(int)
+            values = pd.array(np.where(any_act, hit, 0), dtype="Int8")
+            values[unknown.to_numpy()] = pd.NA
+            out[col] = values
+    if activity_stage and "stage" in instrument.choices and not long.empty:
+        for a in codes:
+            sub = long[long["activity"] == a]
+            for s in instrument.choice_names("stage"):
+                col = f"stage__{s}"
+                by_unit = sub.groupby(unit)[col].max().astype("boolean").fillna(False) \
+                    if col in sub else pd.Series(dtype="boolean")
+                hit = responses[unit].map(by_unit).fillna(False).astype(int)
+                values = pd.array(hit.to_numpy(), dtype="Int8")
+                values[act[f"act__{a}"].isna().to_numpy()] = pd.NA
+                out[f"act_stage__{a}__{s}"] = values
+    return out
+
+
+def study_design(frame: pd.DataFrame, data: pd.DataFrame, *, unit: str = "ns_iso3",
+                 classes: Sequence[str] = ("zone",), method: str = "class",
+                 collapse: bool = True) -> Design:
+    """The respondents as a survey design with non-response adjusted weights.
+
+    For a Society-level study this is :func:`toolkit.response.nonresponse_design`
+    (weighting classes within the frame, finite population correction per class).
+    For a branch-level study (``unit`` is a branch code) the Societies are the
+    primary sampling units: a Society responds with all its branches, its weight
+    comes from the same Society-level adjustment, and the design is a single-stage
+    cluster design (``ids="ns_iso3"``) stratified by weighting class.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Membership frame.
+    data : pandas.DataFrame
+        One row per responding unit, with ``ns_iso3`` (and ``unit``).
+    unit : str, default "ns_iso3"
+    classes : sequence of str, default ("zone",)
+        Frame covariates forming the weighting classes (or raking margins).
+    method : {"class", "propensity", "rake"}, default "class"
+    collapse : bool, default True
+        Merge classes with too few respondents into neighbours instead of failing.
+
+    Returns
+    -------
+    toolkit.survey.Design
+    """
+    if unit == "ns_iso3":
+        return nonresponse_design(frame, data=data, classes=list(classes), method=method,
+                                  collapse=collapse)
+    societies = pd.DataFrame({"ns_iso3": pd.unique(data["ns_iso3"].astype(str))})
+    soc_design = nonresponse_design(frame, data=societies, classes=list(classes),
+                                    method=method, collapse=collapse)
+    sd = soc_design.data.assign(_w=soc_design.weights.to_numpy())
+    key = "ns_iso3" if "ns_iso3" in sd else "iso3"
+    info = sd.set_index(sd[key].astype(str))[["nr_class", "nr_class_size", "_w"]]
+    covs = frame.set_index(frame["iso3"].astype(str))
+    covs = covs[[c for c in covs.columns if c not in data.columns and c != "iso3"]]
+    merged = data.join(info, on="ns_iso3").join(covs, on="ns_iso3")
+    return Design(merged, weights="_w", strata="nr_class", ids="ns_iso3",
+                  fpc="nr_class_size")
+
+
+def _ones(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows of category 1 of 0/1 proportions, indexed by (domain, variable)."""
+    cats = table.index.get_level_values("category")
+    keep = pd.Series(cats, index=table.index).astype(str).isin(["1", "True", "1.0"]).to_numpy()
+    out = table[keep]
+    return out.droplevel("category")
+
+
+def activity_shares(frame: pd.DataFrame, responses: pd.DataFrame, activities: pd.DataFrame,
+                    instrument: Instrument, *, unit: str = "ns_iso3", by: str = "zone",
+                    classes: Sequence[str] = ("zone",), method: str = "class",
+                    dimensions: Sequence[str] = tuple(DIMENSIONS), activity_stage: bool = False,
+                    level: float = 0.95, ci: str = "logit", min_cell: int = 3,
+                    language: str | None = None) -> pd.DataFrame:
+    """Weighted share of Societies running each activity (and stage, group, service).
+
+    Parameters
+    ----------
+    frame, responses, activities : pandas.DataFrame
+        Membership frame, ``responses`` and ``activities`` tables of the study.
+    instrument : Instrument
+    unit : str, default "ns_iso3"
+        Unit of the study; for branch-level studies shares are of branches, with
+        Societies as clusters.
+    by : str, default "zone"
+        Frame column defining domains; an ``"all"`` domain is added.
+    classes, method
+        Non-response adjustment (see :func:`study_design`).
+    dimensions : sequence of str
+        Among ``activity``, ``stage``, ``group``, ``service``.
+    activity_stage : bool, default False
+        Also estimate the share running each activity at each stage.
+    level : float, default 0.95
+    ci : {"logit", "beta", "wald"}, default "logit"
+        Interval method of :meth:`toolkit.survey.Design.proportion`.
+    min_cell : int, default 3
+        Shares based on fewer responding units are flagged ``suppressed`` (primary
+        suppression; see :mod:`toolkit.disclosure` for secondary suppression).
+    language : str, optional
+        Label language (instrument default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per domain x indicator: ``by`` (zones and ``"all"``), ``dimension``,
+        ``code``, ``label``, ``variable``; the adjusted ``estimate``, ``se``,
+        ``ci_low``, ``ci_high``; ``n`` (responding units with an answer) and
+        ``n_yes`` (of them, running it; unweighted); the ``unadjusted`` share of
+        respondents with its interval (``unadj_ci_low``, ``unadj_ci_high``; simple
+        random sampling, no finite population correction); the non-response bounds
+        ``bound_low`` / ``bound_high`` (all non-respondents do not / do run it) and
+        ``n_frame``; ``suppressed`` (fewer than ``min_cell`` responding units).
+    """
+    ind = unit_indicators(responses, activities, instrument, unit=unit, dimensions=dimensions,
+                          activity_stage=activity_stage)
+    cols = [c for c in ind.columns if "__" in c]
+    data = ind.copy()
+    if unit != "ns_iso3":
+        data[unit] = responses[unit].to_numpy()
+    adjusted_design = study_design(frame, data, unit=unit, classes=classes, method=method)
+    zone_of = frame.set_index(frame["iso3"].astype(str))[by].astype(str)
+    design_data = adjusted_design.data
+    if by not in design_data:
+        raise KeyError(f"the design has no column {by!r}")
+    parts = []
+    for domain in (by, None):
+        adj = _ones(adjusted_design.proportion(cols, by=domain, method=ci, level=level,
+                                               na_rm=True))
+        naive_data = data.assign(**{by: data["ns_iso3"].map(zone_of).to_numpy()})
+        naive = Design(naive_data) if unit == "ns_iso3" else Design(naive_data, ids="ns_iso3")
+        raw = _ones(naive.proportion(cols, by=domain, method=ci, level=level, na_rm=True))
+        if domain is None:
+            adj = pd.concat({_ALL: adj}, names=[by])
+            raw = pd.concat({_ALL: raw}, names=[by])
+        table = adj.join(raw[["estimate", "ci_low", "ci_high"]].rename(columns={
+            "estimate": "unadjusted", "ci_low": "unadj_ci_low", "ci_high": "unadj_ci_high"}))
+        parts.append(table)
+    out = pd.concat(parts).reset_index()
+    counts = data.assign(_d=data["ns_iso3"].map(zone_of).to_numpy())
+    yes = counts.groupby("_d")[cols].sum().stack().rename("n_yes")
+    yes_all = counts[cols].sum().rename("n_yes")
+    out["n_yes"] = [int(yes.get((d, v), 0)) if d != _ALL else int(yes_all[v])
+                    for d, v in zip(out[by], out["variable"])]
+    if unit == "ns_iso3":
+        bnd = bounds(frame, data, cols, by=by).reset_index()
+        cat = bnd["category"].astype(str)
+        bnd = bnd[cat.isin(["1", "True", "1.0"])]
+        bnd[by] = bnd[by].astype(str).replace({"All": _ALL})
+        bnd = bnd.set_index([by, "variable"])[["lower", "upper", "n_frame"]]
+        out = out.join(bnd.rename(columns={"lower": "bound_low", "upper": "bound_high"}),
+                       on=[by, "variable"])
+    else:
+        out["bound_low"] = np.nan
+        out["bound_high"] = np.nan
+        out["n_frame"] = np.nan
+    split = out["variable"].str.split("__", n=1, expand=True)
+    prefix = split[0].map({"act": "activity", "stage": "stage", "group": "group",
+                           "service": "service", "act_stage": "activity_stage"})
+    out.insert(1, "dimension", prefix)
+    out.insert(2, "code", split[1])
+    out.insert(3, "label", [_label(instrument, d, c, language)
+                            for d, c in zip(out["dimension"], out["code"])])
+    out["suppressed"] = out["n"] < min_cell
+    levels = list(frame[by].cat.categories) if isinstance(frame[by].dtype, pd.CategoricalDtype) \
+        else sorted(pd.unique(frame[by].astype(str)))
+    order = {z: i for i, z in enumerate([*map(str, levels), _ALL])}
+    out = out.sort_values([by, "dimension", "variable"],
+                          key=lambda s: s.map(order) if s.name == by else s, kind="stable")
+    return out.reset_index(drop=True)
+
+
+def _label(instrument: Instrument, dimension: str, code: str, language: str | None) -> str:
+    if dimension == "activity_stage":
+        a, s = code.split("__", 1)
+        return f"{_label(instrument, 'activity', a, language)}: " \
+               f"{_label(instrument, 'stage', s, language)}"
+    lst = {"activity": "activity", "stage": "stage", "group": "target_group",
+           "service": "service_type"}[dimension]
+    return instrument.choice_labels(lst, language).get(code, code)
