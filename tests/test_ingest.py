@@ -448,3 +448,19 @@ def test_no_warnings_on_a_clean_read(demo_csv, instrument, frame):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         read_export(demo_csv, instrument, frame)
+
+
+def test_legacy_xls_export(instrument, frame):
+    """A legacy .xls export (BIFF), made with xlwt from the first 12 demo rows:
+
+    rows = list(csv.reader(open(demo_csv), delimiter=';'))[:13]; keep the columns
+    ns_iso3, has_migration_programme, activities (+ option columns), branches_total,
+    _submission_time, _uuid; write with xlwt.Workbook (branches_total as numbers).
+    """
+    path = Path(__file__).parent / "data" / "exports" / "legacy_export.xls"
+    r = read_export(path, instrument, frame)
+    _reconciled(r)
+    assert r.rows_in == 12
+    assert r.data["branches_total"].dtype == "Int64"
+    assert r.data["activities"].notna().any()
+    assert (r.issues["rule"] == "absent_questions").sum() == 1

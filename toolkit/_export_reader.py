@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from toolkit._excel import WorkbookError, read_workbook
 from toolkit.errors import ExportReadError
 
 __all__ = ["RawExport", "read_raw"]
@@ -146,10 +147,9 @@ def _read_csv(path: Path, header_score: Callable[[list[str]], int]) -> RawExport
 # -- workbooks ------------------------------------------------------------------------
 def _read_workbook(path: Path, header_score: Callable[[list[str]], int]) -> RawExport:
     try:
-        sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str,
-                               keep_default_na=False)
-    except Exception as exc:  # openpyxl/xlrd raise assorted types for corrupt files
-        raise ExportReadError(f"the workbook cannot be opened ({type(exc).__name__}: {exc}).",
+        sheets = read_workbook(path)
+    except WorkbookError as exc:
+        raise ExportReadError(f"the workbook cannot be opened ({exc}).",
                               file=path, hint="open it in Excel and save it again as .xlsx, "
                                               "or export the data again.") from exc
     names = list(sheets)

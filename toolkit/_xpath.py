@@ -4,13 +4,19 @@
 Supported: ``${name}`` references, ``.`` (the current answer), string and number
 literals, ``=``, ``!=``, ``<``, ``<=``, ``>``, ``>=``, ``and``, ``or``, ``not(...)``,
 ``selected(${x}, 'v')``, ``count-selected(${x})``, ``string-length(...)``,
-``today()``, ``true()``, ``false()``, ``+``, ``-`` and parentheses.  Anything else
-raises :class:`UnsupportedExpression`, so callers can report that the rule was not
-checked instead of guessing.
+``number(...)``, ``int(...)``, ``today()``, ``true()``, ``false()``, ``+``, ``-`` and
+parentheses.  Anything else (``*``, ``div``, ``mod``, ``regex()``, ``if()``,
+``jr:choice-name()`` ...) raises :class:`UnsupportedExpression`, so callers can
+report that the rule was not checked instead of guessing.
 
 Values are evaluated column-wise on a DataFrame of answers (strings as exported,
-numbers parsed), giving one boolean per row; missing answers compare like empty
-strings, as in ODK.
+numbers parsed), giving one boolean per row, with XPath 1.0 semantics as ODK applies
+them: a missing answer is the empty string (so ``${x} != 'yes'`` is true and
+``${n} = ''`` is true for a missing number); a comparison with a number converts the
+other side to a number, where a missing or non-numeric answer is NaN, which compares
+false except with ``!=``; a comparison with a boolean compares booleans.  One
+approximation: a reference to a numeric answer is treated as a number, not as a
+node, so ``${n} = ${text}`` compares numbers where XPath would compare strings.
 """
 
 from __future__ import annotations
@@ -60,6 +66,9 @@ class _Parser:
         self.current = current
         self.index = index
         self.today = today
+        # String literals, kept alive so that their ids stay unique: XPath compares a
+        # number with a string literal as strings but with a text answer as numbers.
+        self._literals: list[Value] = []
 
     # -- token helpers -------------------------------------------------------------
     def peek(self) -> tuple[str, str] | None:
@@ -99,7 +108,9 @@ class _Parser:
         if tok and tok[0] == "op" and tok[1] in {"=", "!=", "<", "<=", ">", ">="}:
             self.take()
             right = self.additive()
-            return _compare(left, tok[1], right)
+            literal = {id(v) for v in self._literals}
+            return _compare(left, tok[1], right, literal_left=id(left) in literal,
+                            literal_right=id(right) in literal)
         return left
 
     def additive(self) -> Value:
@@ -123,7 +134,9 @@ class _Parser:
         if kind == "num":
             return pd.Series(np.full(n, float(text)), index=self.index)
         if kind == "str":
-            return pd.Series([text[1:-1]] * n, index=self.index, dtype=object)
+            lit = pd.Series([text[1:-1]] * n, index=self.index, dtype=object)
+            self._literals.append(lit)
+            return lit
         if kind == "op" and text == "(":
             inner = self.or_expr()
             self.take(")")
@@ -187,8 +200,8 @@ def _as_text(v: Value) -> Value:
                          index=v.index, dtype=object)
     if pd.api.types.is_numeric_dtype(v):
         num = pd.to_numeric(v, errors="coerce").astype(float)
-        return pd.Series(["" if x != x else (str(int(x)) if float(x).is_integer()
-                                             and abs(x) < 1e15 else repr(float(x)))
+        return pd.Series(["" if np.isnan(x) else (str(int(x)) if float(x).is_integer()
+                                                  and abs(x) < 1e15 else repr(float(x)))
                           for x in num], index=v.index, dtype=object)
     return v.astype("string").fillna("").astype(object)
 
@@ -205,12 +218,18 @@ def _truth(v: Value) -> Value:
 
 
 def _numeric(v: Value) -> Value:
-    if pd.api.types.is_numeric_dtype(v) and v.dtype != bool:
+    """XPath number(): booleans 1/0, strings parsed (surrounding spaces allowed)."""
+    if _is_bool(v):
         return v.astype(float)
-    return pd.to_numeric(v, errors="coerce")
+    if pd.api.types.is_numeric_dtype(v):
+        return pd.to_numeric(v, errors="coerce").astype(float)
+    if pd.api.types.is_datetime64_any_dtype(v):
+        return pd.Series(np.nan, index=v.index)
+    return pd.to_numeric(_as_text(v).str.strip(), errors="coerce").astype(float)
 
 
-def _compare(left: Value, op: str, right: Value) -> Value:
+def _compare(left: Value, op: str, right: Value, *, literal_left: bool = False,
+             literal_right: bool = False) -> Value:
     if (_is_bool(left) or _is_bool(right)) and op in {"=", "!="}:
         # XPath 1.0: when either side is a boolean, both are compared as booleans.
         a, b = _truth(left), _truth(right)
@@ -225,15 +244,16 @@ def _compare(left: Value, op: str, right: Value) -> Value:
         b = pd.to_datetime(right, errors="coerce")
         valid = a.notna() & b.notna()
     elif pd.api.types.is_numeric_dtype(left) or pd.api.types.is_numeric_dtype(right):
-        a, b = _numeric(left), _numeric(right)
-        if op in {"=", "!="} and not (pd.api.types.is_numeric_dtype(left)
-                                      and pd.api.types.is_numeric_dtype(right)):
-            # A number against a text answer or a string literal (${x} = 1 on a text
-            # answer, ${n} = "" on a number): compare string values, as XPath compares a
-            # node with a string ("1" = "1", "" = "").
-            a = _as_text(left).str.replace(r"\.0+$", "", regex=True)
-            b = _as_text(right).str.replace(r"\.0+$", "", regex=True)
+        text_literal = (literal_right and not pd.api.types.is_numeric_dtype(right)) or (
+            literal_left and not pd.api.types.is_numeric_dtype(left))
+        if op in {"=", "!="} and text_literal:
+            # A number answer against a string literal (${n} = '', ${n} = '5'): XPath
+            # compares the answer's string value with the string ("" = "", "5" = "5").
+            a, b = _as_text(left), _as_text(right)
             return ((a == b) if op == "=" else (a != b)).astype(bool)
+        # Otherwise the other side is converted to a number (${code} = 1 on a text
+        # answer "01" is true), and NaN compares false except with '!='.
+        a, b = _numeric(left), _numeric(right)
         valid = a.notna() & b.notna()
     else:
         a = _as_text(left)

@@ -107,7 +107,8 @@ def resolve_key(key: str | bytes | None = None) -> tuple[bytes, bool]:
     """
     if key is None or (isinstance(key, str) and not key.strip()) or key == b"":
         # An empty key would make pseudonyms a plain hash anyone can recompute.
-        key = os.environ.get(KEY_ENV, "").strip() or None
+        env = os.environ.get(KEY_ENV, "")
+        key = env if env.strip() else None
     if key is None:
         return secrets.token_bytes(32), False
     return (key.encode("utf-8") if isinstance(key, str) else bytes(key)), True

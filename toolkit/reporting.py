@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 import matplotlib.figure
@@ -81,9 +82,9 @@ class Report:
         """Whether the study's data are synthetic."""
         return bool(self.study.config["study"].get("synthetic"))
 
-    @property
+    @cached_property
     def instrument(self) -> Instrument:
-        """The study's instrument."""
+        """The study's instrument (read once)."""
         return self.study.instrument()
 
     def facts(self) -> dict[str, object]:
