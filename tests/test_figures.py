@@ -372,7 +372,7 @@ def test_forest_plot_methods_intervals_and_bounds():
     ax = figures.forest_plot(pd.DataFrame(rows), **CAP)
     markers = [ln for ln in ax.lines if ln.get_marker() not in (None, "None", "")]
     assert len(markers) == 6
-    leg = legend_texts(ax.get_figure().legends[0])
+    leg = legend_texts(ax.get_legend())
     assert leg[:2] == ["Unadjusted (95% CI)", "Adjusted (95% CI)"]  # unadjusted first
     assert "Non-response bounds" in leg
     bands = [p for p in ax.patches if isinstance(p, Rectangle)]

@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import matplotlib as mpl
+import matplotlib.transforms as mtransforms
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
@@ -415,23 +416,24 @@ def legend_outside(
         "columnspacing": 1.2,
         "borderaxespad": 0.2,
     }
-    if own and where == "top":
-        # a figure legend in the top margin; at the bottom that margin holds the
-        # caption, so bottom legends hang under the Axes (only used where the Axes has
-        # no bottom tick labels) and constrained layout counts them with the Axes
+    # Legends hang just outside the Axes, where constrained layout counts them with the
+    # Axes: a figure-level "outside" legend would collide with a figure title
+    # (suptitle) placed in the same top margin.
+    if where == "top" and own:
+        # left-aligned with the figure (and its title), just above the Axes
         fig = ax.get_figure(root=True)
-        fig.legend(handles, labels, loc="outside upper center", **kw)
-        return
-    if where == "top":
-        loc, anchor = "lower center", (0.5, 1.005)
+        loc, anchor = "lower left", (0.0, 1.005)
+        transform = mtransforms.blended_transform_factory(fig.transFigure, ax.transAxes)
+    elif where == "top":
+        loc, anchor, transform = "lower center", (0.5, 1.005), ax.transAxes
     else:
-        loc, anchor = "upper center", (0.5, -0.005)
+        loc, anchor, transform = "upper center", (0.5, -0.005), ax.transAxes
     ax.legend(
         handles,
         labels,
         loc=loc,
         bbox_to_anchor=anchor,
-        bbox_transform=ax.transAxes,
+        bbox_transform=transform,
         **kw,
     )
 
@@ -442,6 +444,10 @@ def set_title(ax: Axes, title: str | None, *, own: bool) -> None:
     if not title:
         return
     if own:
-        ax.get_figure(root=True).suptitle(title, x=0.015, ha="left", fontweight="bold")
+        fig = ax.get_figure(root=True)
+        size = mpl.rcParams["figure.titlesize"]
+        size = float(size) if isinstance(size, (int, float)) else 9.0
+        text = wrap_to_width(title, fig.get_figwidth() * 72.0 * 0.96, size * 1.1)
+        fig.suptitle(text, x=0.015, ha="left", fontweight="bold")
     else:
         ax.set_title(title, loc="left")

@@ -80,6 +80,7 @@ __all__ = [
     "nonresponse_design",
     "response_rates",
     "standardised_differences",
+    "weighting_balance",
 ]
 
 
@@ -411,6 +412,53 @@ def standardised_differences(
     covs = prepare_covariates(frame, covariates)
     w = None if weights is None else respondent_weights(frame, r, weights)
     return _std_diffs(covs, r, w)
+
+
+def weighting_balance(
+    frame: pd.DataFrame,
+    design: Any,
+    covariates: Sequence[str],
+    *,
+    frame_unit: str = "iso3",
+    unit: str = "ns_iso3",
+) -> pd.DataFrame:
+    """Respondents against the frame on every covariate, before and after weighting.
+
+    The tidy input of a love plot (:func:`toolkit.figures.love_plot`): did the
+    non-response weights bring the respondents closer to the population?
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The population frame.
+    design : toolkit.survey.Design
+        The respondents' design (e.g. from :func:`nonresponse_design`); its data must
+        hold the unit column (``unit`` or ``frame_unit``).
+    covariates : sequence of str
+        Frame covariates.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``covariate``, ``level``, ``adjustment`` (``"unweighted"`` /
+        ``"weighted"``) and ``smd`` (respondents minus frame, standardised).
+    """
+    data = design.data
+    key = unit if unit in data else frame_unit
+    codes = data[key].astype(str).to_numpy()
+    weights = pd.Series(np.asarray(design.weights, dtype=float), index=codes)
+    frame_codes = frame[frame_unit].astype(str)
+    responded = frame_codes.isin(set(codes)).to_numpy()
+    by_frame = pd.Series(weights.reindex(frame_codes[responded]).to_numpy(),
+                         index=frame.index[responded])
+    parts = []
+    for label, w in (("unweighted", None), ("weighted", by_frame)):
+        d = standardised_differences(frame, responded, covariates, weights=w)
+        parts.append(pd.DataFrame({"covariate": d.index.get_level_values(0).astype(str),
+                                   "level": d.index.get_level_values(1).astype(str),
+                                   "adjustment": label,
+                                   "smd": d["smd_frame"].to_numpy()}))
+    return pd.concat(parts, ignore_index=True)
 
 
 def collapse_classes(

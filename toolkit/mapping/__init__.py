@@ -4,23 +4,83 @@
   activity profile (non-respondents stay unknown, never imputed);
 * :func:`activity_shares`: weighted shares of Societies running each activity, stage,
   target group and service type, by zone, with design-based intervals, unadjusted
-  shares and non-response bounds, the respondents behind each cell and disclosure
-  control;
-* routes and cooperation opportunities along migratory routes.
+  shares and non-response bounds and the respondents behind each cell;
+  :func:`publishable_shares` applies disclosure control to them;
+* :func:`route_coverage`, :func:`route_activities`, :func:`route_summary`: which
+  Societies along each migratory route run which activities at their stage, and
+  where a stage has a gap (or is unknown because of non-response);
+* :func:`cooperation_pairs`, :func:`cooperation_chains`: capacity-transfer
+  opportunities between Societies on the same route, ranked by a transparent score.
 """
 
 from __future__ import annotations
 
+from toolkit.mapping._cooperation import (
+    DEFAULT_WEIGHTS,
+    PAIR_STATUSES,
+    cooperation_chains,
+    cooperation_network_data,
+    cooperation_pairs,
+    established_activities,
+)
 from toolkit.mapping._profiles import (
     STATUS_LEVELS,
     activity_codes,
     activity_indicators,
     society_profiles,
 )
+from toolkit.mapping._routes import (
+    COVERAGE_STATUSES,
+    ROUTE_STAGES,
+    ROUTES_DATE,
+    STAGE_NEEDS_DATE,
+    bundled_routes_path,
+    bundled_stage_needs_path,
+    load_routes,
+    load_stage_needs,
+    route_activities,
+    route_coverage,
+    route_summary,
+    validate_routes,
+)
+from toolkit.mapping._shares import (
+    DIMENSIONS,
+    SENSITIVE_COLUMNS,
+    activity_shares,
+    forest_table,
+    publishable_shares,
+    study_design,
+    unit_indicators,
+)
 
 __all__ = [
+    "COVERAGE_STATUSES",
+    "DEFAULT_WEIGHTS",
+    "DIMENSIONS",
+    "PAIR_STATUSES",
+    "ROUTES_DATE",
+    "ROUTE_STAGES",
+    "SENSITIVE_COLUMNS",
+    "STAGE_NEEDS_DATE",
     "STATUS_LEVELS",
     "activity_codes",
     "activity_indicators",
+    "activity_shares",
+    "bundled_routes_path",
+    "bundled_stage_needs_path",
+    "cooperation_chains",
+    "cooperation_network_data",
+    "cooperation_pairs",
+    "established_activities",
+    "forest_table",
+    "load_routes",
+    "load_stage_needs",
+    "publishable_shares",
+    "route_activities",
+    "route_coverage",
+    "route_summary",
     "society_profiles",
+    "study_design",
+    "unit_indicators",
+    "validate_routes",
 ]

@@ -13,7 +13,8 @@ from toolkit.response import nonresponse_design
 from toolkit.sensitivity import bounds
 from toolkit.survey import Design
 
-__all__ = ["DIMENSIONS", "unit_indicators", "study_design", "activity_shares"]
+__all__ = ["DIMENSIONS", "SENSITIVE_COLUMNS", "unit_indicators", "study_design", "activity_shares",
+           "forest_table", "publishable_shares"]
 
 #: Dimensions of :func:`activity_shares`: indicator prefix -> choice list.
 DIMENSIONS = {"activity": "activity", "stage": "stage", "group": "target_group",
@@ -240,3 +241,63 @@ def _label(instrument: Instrument, dimension: str, code: str, language: str | No
     lst = {"activity": "activity", "stage": "stage", "group": "target_group",
            "service": "service_type"}[dimension]
     return instrument.choice_labels(lst, language).get(code, code)
+
+
+def forest_table(shares: pd.DataFrame, *, dimension: str = "activity") -> pd.DataFrame:
+    """Unadjusted and adjusted shares in the long form of :func:`toolkit.figures.forest_plot`.
+
+    Parameters
+    ----------
+    shares : pandas.DataFrame
+        Rows of :func:`activity_shares` for one domain.
+    dimension : str, default "activity"
+
+    Returns
+    -------
+    pandas.DataFrame
+        Two rows per indicator (``method`` ``"unadjusted"`` and ``"adjusted"``) with
+        ``activity``, ``activity_label``, ``estimate``, ``ci_low``, ``ci_high`` and the
+        non-response bounds; suppressed rows are left out (they are listed, with the
+        reason, in the shares table).
+    """
+    rows = shares[(shares["dimension"] == dimension) & ~shares["suppressed"]]
+    rows = rows.sort_values("estimate", ascending=False)
+    base = {"activity": rows["code"].to_numpy(), "activity_label": rows["label"].to_numpy(),
+            "bound_low": rows["bound_low"].to_numpy(), "bound_high": rows["bound_high"].to_numpy()}
+    unadj = pd.DataFrame({**base, "method": "unadjusted", "estimate": rows["unadjusted"].to_numpy(),
+                          "ci_low": rows["unadj_ci_low"].to_numpy(),
+                          "ci_high": rows["unadj_ci_high"].to_numpy()})
+    adj = pd.DataFrame({**base, "method": "adjusted", "estimate": rows["estimate"].to_numpy(),
+                        "ci_low": rows["ci_low"].to_numpy(), "ci_high": rows["ci_high"].to_numpy()})
+    return pd.concat([unadj, adj], ignore_index=True)
+
+
+#: Columns of :func:`activity_shares` that could reveal a suppressed cell.
+SENSITIVE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "unadjusted", "unadj_ci_low",
+                     "unadj_ci_high", "n_yes", "bound_low", "bound_high")
+
+
+def publishable_shares(shares: pd.DataFrame, *, min_cell: int = 3, by: str = "zone"
+                       ) -> pd.DataFrame:
+    """Apply disclosure control to a table of :func:`activity_shares`.
+
+    Shares based on fewer than ``min_cell`` responding Societies are suppressed, and
+    so is, on every line whose all-zones total is published, a complementary cell so
+    that the total cannot be used to recover the suppressed one
+    (:func:`toolkit.disclosure.suppress`).  Every column that could give the value
+    back (:data:`SENSITIVE_COLUMNS`) is blanked; the ``display`` column says "fewer
+    than 3" (or why a complementary cell is hidden).  Run it on the table of all
+    zones, then select a zone, so that every zone's report agrees.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same rows, with ``suppressed``, ``suppression``, ``secondary`` and
+        ``display`` (the share as a percentage, or the reason it is withheld).
+    """
+    from toolkit.disclosure import suppress
+
+    blank = [c for c in SENSITIVE_COLUMNS if c in shares]
+    return suppress(shares, count="n", min_cell=min_cell, margins={by: _ALL},
+                    by=["dimension", "variable"], blank=blank, value="estimate",
+                    fmt="{:.0%}")
