@@ -592,7 +592,7 @@ def test_response_bars_counts_and_default_caption():
 
 def _draw(shares: pd.DataFrame) -> plt.Figure:
     small = shares[shares.zone.isin(["africa", "mena"])]  # keeps the suppressed cell
-    return figures.activity_heatmap(small, width="single", **CAP).get_figure()
+    return figures.activity_heatmap(small, width="double", **CAP).get_figure()
 
 
 def test_save_writes_deterministic_files_with_alt_text(shares, tmp_path):
@@ -612,7 +612,7 @@ def test_save_writes_deterministic_files_with_alt_text(shares, tmp_path):
     assert im.info["dpi"] == pytest.approx((300, 300), abs=0.01)
     assert im.text["Description"] == alt
     assert "Software" not in im.text
-    assert im.size[0] == pytest.approx(85 / 25.4 * 300, abs=2)
+    assert im.size[0] == pytest.approx(175 / 25.4 * 300, abs=2)
     assert a["alt"].read_text(encoding="utf-8") == alt + "\n"
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [
         "heat.alt.txt",
@@ -695,3 +695,12 @@ def test_plot_draws_into_given_axes(shares):
     out = figures.activity_heatmap(shares, ax=a2)
     assert out is a2
     assert len(fig.axes) == 3  # two axes + colour bar
+
+
+def test_fallback_activity_labels_match_the_instrument():
+    from toolkit.instrument import load_instrument
+
+    labels = load_instrument().choice_labels("activity")
+    for code, label in figures.ACTIVITY_LABELS.items():
+        if code != "other":
+            assert labels[code] == label

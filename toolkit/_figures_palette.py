@@ -83,27 +83,28 @@ COVERAGE_COLOURS: dict[str, str] = {
 }
 
 #: Human-readable labels of the instrument's activity codes (fallback when the input
-#: has no label column).
+#: has no label column): the English short labels of the bundled instrument's
+#: ``activity`` list, so figures and tables use the same words.
 ACTIVITY_LABELS: dict[str, str] = {
     "rfl": "Restoring family links",
     "health": "Health care",
-    "pss": "Psychosocial support",
-    "shelter": "Shelter",
-    "relief": "Relief items",
-    "cash": "Cash and voucher assistance",
-    "wash": "Water, sanitation, hygiene",
-    "info": "Information provision",
-    "legal": "Legal aid / referral",
+    "pss": "Mental health and psychosocial support",
+    "shelter": "Shelter and accommodation",
+    "relief": "Food and relief items",
+    "cash": "Cash and vouchers",
+    "wash": "Water, sanitation and hygiene",
+    "info": "Information and orientation",
+    "legal": "Legal aid and accompaniment",
     "protection": "Protection",
     "hsp": "Humanitarian service points",
     "inclusion": "Social inclusion",
-    "education": "Education",
+    "education": "Education and language",
     "livelihoods": "Livelihoods",
-    "detention": "Immigration detention visits",
+    "detention": "Detention visits",
     "return": "Return and reintegration",
-    "advocacy": "Humanitarian diplomacy / advocacy",
-    "awareness": "Awareness raising",
-    "rescue": "Search and rescue",
+    "advocacy": "Advocacy and humanitarian diplomacy",
+    "awareness": "Awareness and anti-discrimination",
+    "rescue": "Search, rescue and first response",
     "other": "Other",
 }
 

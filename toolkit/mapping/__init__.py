@@ -25,6 +25,7 @@ from toolkit.mapping._cooperation import (
 )
 from toolkit.mapping._profiles import (
     STATUS_LEVELS,
+    activity_breadth,
     activity_codes,
     activity_indicators,
     society_profiles,
@@ -41,6 +42,7 @@ from toolkit.mapping._routes import (
     route_activities,
     route_coverage,
     route_summary,
+    routes_in_zone,
     validate_routes,
 )
 from toolkit.mapping._shares import (
@@ -63,6 +65,7 @@ __all__ = [
     "SENSITIVE_COLUMNS",
     "STAGE_NEEDS_DATE",
     "STATUS_LEVELS",
+    "activity_breadth",
     "activity_codes",
     "activity_indicators",
     "activity_shares",
@@ -79,6 +82,7 @@ __all__ = [
     "route_activities",
     "route_coverage",
     "route_summary",
+    "routes_in_zone",
     "society_profiles",
     "study_design",
     "unit_indicators",

@@ -9,7 +9,8 @@ import pandas as pd
 
 from toolkit.instrument import Instrument
 
-__all__ = ["STATUS_LEVELS", "activity_codes", "activity_indicators", "society_profiles"]
+__all__ = ["STATUS_LEVELS", "activity_breadth", "activity_codes", "activity_indicators",
+           "society_profiles"]
 
 #: Response status of a Society in profiles, tables and figures.
 STATUS_LEVELS = ("responded", "quarantined only", "not responded")
@@ -133,3 +134,21 @@ def society_profiles(frame: pd.DataFrame, responses: pd.DataFrame, activities: p
     for col in text.columns:
         out[col] = text[col].reindex(codes_frame).astype("string").array
     return out.reset_index(drop=True)
+
+
+def activity_breadth(profiles: pd.DataFrame) -> pd.DataFrame:
+    """How many of the activity types each Society runs.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``iso3``, ``zone``, ``status``, ``n_activities`` and ``breadth`` (share of
+        the activity types run); both missing for non-respondents (unknown, not 0).
+    """
+    acts = [c for c in profiles.columns if c.startswith("act__")]
+    block = profiles[acts]
+    n = block.sum(axis=1, min_count=1).astype("Float64")
+    n = n.where(profiles["responded"].to_numpy())
+    return pd.DataFrame({"iso3": profiles["iso3"], "zone": profiles["zone"],
+                         "status": profiles["status"], "n_activities": n,
+                         "breadth": n / len(acts)})

@@ -38,6 +38,7 @@ __all__ = [
     "COVERAGE_STATUSES",
     "ROUTES_DATE",
     "ROUTE_STAGES",
+    "routes_in_zone",
     "STAGE_NEEDS_DATE",
     "bundled_routes_path",
     "bundled_stage_needs_path",
@@ -576,3 +577,16 @@ def route_summary(routes: pd.DataFrame, profiles: pd.DataFrame,
             "gap_cells": gap_text,
         })
     return pd.DataFrame(rows)
+
+
+def routes_in_zone(routes: pd.DataFrame, frame: pd.DataFrame, zone: str) -> list[str]:
+    """Routes with at least one Society of ``zone``, most Societies of the zone first.
+
+    ``zone="all"`` returns every route, longest first.
+    """
+    zones = frame.set_index(frame["iso3"].astype(str))["zone"].astype(str)
+    r = routes.assign(_zone=routes["iso3"].astype(str).map(zones))
+    if zone != "all":
+        r = r[r["_zone"] == zone]
+    counts = r.groupby("route_id", sort=False).size().sort_values(ascending=False, kind="stable")
+    return counts.index.tolist()
