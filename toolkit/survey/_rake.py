@@ -1,0 +1,242 @@
+"""Raking (iterative proportional fitting) on the table of distinct cells.
+
+Rows are collapsed to the distinct combinations of the margin variables, with their
+weights summed (one column per replicate as well); the iterations run on that small
+table with numpy and the adjustment factor of every cell is mapped back to its rows.
+The result equals R's ``rake`` iterated to convergence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import WeightingError
+from ._columns import compress_codes
+from ._variance import group_sum
+from ._weighting import margin_table, match_cells, row_codes
+
+__all__ = ["rake_weights", "suggest_collapse"]
+
+
+@dataclass(frozen=True)
+class _Margin:
+    name: str
+    codes: np.ndarray  # (n,) level code of each row
+    labels: pd.Index  # sample levels in code order
+    target: np.ndarray  # (L,) population count of each sample level
+    cell_level: np.ndarray  # (C,) level code of each distinct cell
+
+
+def _margins(
+    data: pd.DataFrame, margins: Mapping[str, Any]
+) -> list[tuple[str, np.ndarray, pd.Index, pd.Series]]:
+    if not isinstance(margins, Mapping) or not margins:
+        raise WeightingError(
+            "rake() needs margins as a dict {column: {level: population count}}.",
+            hint="e.g. margins={'zone': {'africa': 49, ...}, 'income_group': {...}}.",
+        )
+    out = []
+    for name, counts in margins.items():
+        codes, labels = row_codes(data, [name], "raking margin")
+        out.append((str(name), codes, labels, margin_table(counts, [name], f"margin {name!r}")))
+    return out
+
+
+def _cells(codes: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, list[np.ndarray], int]:
+    """Distinct cells: the cell of every row and the level of every cell per margin."""
+    dtype = np.int32 if np.prod(np.asarray(sizes, dtype=np.float64)) < 2**31 else np.int64
+    key = codes[0].astype(dtype)
+    for c, k in zip(codes[1:], sizes[1:], strict=True):
+        key *= k
+        key += c
+    cells, cell_of_row = compress_codes(key)
+    cell_level = []
+    rest = cells.copy()
+    for k in reversed(sizes):
+        cell_level.append(rest % k)
+        rest //= k
+    cell_level.reverse()
+    return cell_of_row, cell_level, len(cells)
+
+
+def _check_totals(ms: list[_Margin], tol: float) -> None:
+    totals = np.array([m.target.sum() for m in ms])
+    ref = totals[0]
+    bad = np.flatnonzero(np.abs(totals - ref) > max(tol, 1e-12) * ref)
+    if len(bad):
+        j = bad[0]
+        raise WeightingError(
+            f"the margins disagree on the population size: {ms[0].name!r} adds up to "
+            f"{ref:.10g} but {ms[j].name!r} to {totals[j]:.10g}.",
+            value=ms[j].name,
+            hint="Raking needs margins of the same population; take all margins from the "
+            "same source and date (or rescale one of them).",
+        )
+
+
+def _empty_cells(
+    first: _Margin, levels: np.ndarray, others: list[_Margin], cell_n: np.ndarray, k: int = 8
+) -> list[str]:
+    """Two-way cells (level of ``first`` x level of another margin) without sample cases."""
+    found: list[str] = []
+    for other in others:
+        table = np.zeros((len(first.labels), len(other.labels)))
+        np.add.at(table, (first.cell_level, other.cell_level), cell_n)
+        for i in levels:
+            for j in np.flatnonzero(table[i] == 0):
+                found.append(f"{first.name}={first.labels[i]!r} x {other.name}={other.labels[j]!r}")
+                if len(found) >= k:
+                    return found
+    return found
+
+
+def rake_weights(
+    data: pd.DataFrame, weights: np.ndarray, margins: Mapping[str, Any], *, tol: float, max_iter: int
+) -> tuple[np.ndarray, list[tuple[np.ndarray, int]]]:
+    """Rake every column of ``weights`` (n, c) to the margins.
+
+    Returns
+    -------
+    new_weights : ndarray, shape (n, c)
+    info : list of (codes, n_levels)
+        The level codes of every margin, for calibration-aware variances.
+
+    Raises
+    ------
+    WeightingError
+        See :meth:`toolkit.survey.Design.rake`.
+    """
+    if not (tol > 0 and max_iter >= 1):
+        raise WeightingError(f"rake() needs tol > 0 and max_iter >= 1, got {tol!r} and {max_iter!r}.")
+    raw = _margins(data, margins)
+    # the table of distinct cells
+    cell_of_row, cell_level, n_cells = _cells([r[1] for r in raw], [len(r[2]) for r in raw])
+    cell_n = np.bincount(cell_of_row, minlength=n_cells).astype(np.float64)
+    ms = []
+    for (name, codes, labels, pop), lev in zip(raw, cell_level, strict=True):
+        sample_n = np.bincount(lev, weights=cell_n, minlength=len(labels))
+        target = match_cells(labels, sample_n, pop, f"margin {name!r}", partial=False)
+        ms.append(_Margin(name, codes, labels, target, lev))
+    _check_totals(ms, tol)
+    if weights.shape[1] == 1:
+        start = np.bincount(cell_of_row, weights=weights[:, 0], minlength=n_cells)[:, None]
+    else:
+        start = group_sum(weights, cell_of_row, n_cells)
+    table = start.copy()
+    converged = False
+    for _ in range(max_iter):
+        for m in ms:
+            tot = group_sum(table, m.cell_level, len(m.labels))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                factor = np.where(tot > 0, m.target[:, None] / tot, 1.0)
+            table *= factor[m.cell_level]
+        gap = 0.0
+        for m in ms:
+            tot = group_sum(table, m.cell_level, len(m.labels))
+            rel = np.abs(tot - m.target[:, None]) / m.target[:, None]
+            rel[:, 1:][tot[:, 1:] == 0] = 0.0  # a replicate without cases in a level
+            gap = max(gap, float(rel.max()))
+        if gap < tol:
+            converged = True
+            break
+    if not converged:
+        worst_m, worst_lv, worst_gap, reached = ms[0], np.array([0]), -1.0, 0.0
+        for m in ms:
+            tot = group_sum(table[:, :1], m.cell_level, len(m.labels))[:, 0]
+            rel = np.abs(tot - m.target) / m.target
+            if rel.max() > worst_gap:
+                worst_m, worst_gap = m, float(rel.max())
+                worst_lv = np.flatnonzero(rel > tol)
+                reached = float(tot[int(np.argmax(rel))])
+        i = int(worst_lv[0]) if len(worst_lv) else 0
+        empty = _empty_cells(worst_m, worst_lv, [m for m in ms if m is not worst_m], cell_n)
+        detail = f" The sample has no units in the cells {', '.join(empty)}." if empty else ""
+        raise WeightingError(
+            f"raking did not meet margin {worst_m.name!r} after {max_iter} cycles: level "
+            f"{worst_m.labels[i]!r} reached {reached:.6g} of {worst_m.target[i]:.6g} "
+            f"(relative gap {worst_gap:.2g}).{detail}",
+            column=worst_m.name,
+            value=worst_m.labels[i],
+            hint="The margins conflict where the sample has empty cells: merge sparse levels "
+            "(toolkit.survey.suggest_collapse proposes merges), drop a margin, or raise "
+            "max_iter if the gap is still shrinking.",
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(start > 0, table / start, 0.0)
+    if weights.shape[1] == 1:
+        new = (weights[:, 0] * factor[:, 0][cell_of_row])[:, None]
+    else:
+        new = weights * factor[cell_of_row]
+    return new, [(m.codes, len(m.labels)) for m in ms]
+
+
+def suggest_collapse(design_or_data: Any, margins: Mapping[str, Any], min_count: int = 5) -> pd.DataFrame:
+    """Propose merges of sparse margin levels before raking or calibrating.
+
+    A level is sparse when fewer than ``min_count`` sampled units fall in it (levels of
+    the population margin absent from the sample count as 0).  Sparse levels are merged
+    greedily with their smaller neighbour in the order the margin lists them (so ordered
+    levels such as bands stay contiguous) until every group reaches ``min_count``.
+
+    Parameters
+    ----------
+    design_or_data : Design, replicate design or DataFrame
+        The sample.
+    margins : dict
+        ``{column: {level: population count}}`` as for :meth:`Design.rake`.
+    min_count : int, default 5
+        Smallest acceptable number of sampled units per level.
+
+    Returns
+    -------
+    DataFrame
+        One row per level of every margin that needs a merge, with columns
+        ``variable``, ``level``, ``n`` (sampled units), ``population``, ``group`` (the
+        proposed merged level, levels joined by ``"+"``) and ``group_n``.  Empty when no
+        margin has a sparse level.
+    """
+    data = design_or_data if isinstance(design_or_data, pd.DataFrame) else design_or_data.data
+    rows: list[dict[str, Any]] = []
+    for name, counts in margins.items():
+        pop = margin_table(counts, [name], f"margin {name!r}")
+        if name not in data.columns:
+            raise WeightingError(f"there is no column {name!r} for margin {name!r}.", column=str(name))
+        observed = data[name].value_counts(dropna=True)
+        levels: list[Hashable] = list(pop.index) + [lv for lv in observed.index if lv not in pop.index]
+        groups = [[lv] for lv in levels]
+        sizes = [int(observed.get(lv, 0)) for lv in levels]
+        while len(groups) > 1 and min(sizes) < min_count:
+            i = int(np.argmin(sizes))
+            if i == 0:
+                j = 1
+            elif i == len(groups) - 1:
+                j = i - 1
+            else:
+                j = i - 1 if sizes[i - 1] <= sizes[i + 1] else i + 1
+            a, b = sorted((i, j))
+            groups[a] = groups[a] + groups[b]
+            sizes[a] += sizes[b]
+            del groups[b], sizes[b]
+        if all(len(g) == 1 for g in groups):
+            continue
+        for g, size in zip(groups, sizes, strict=True):
+            label = "+".join(str(lv) for lv in g)
+            for lv in g:
+                rows.append(
+                    {
+                        "variable": str(name),
+                        "level": lv,
+                        "n": int(observed.get(lv, 0)),
+                        "population": float(pop.get(lv, 0.0)),
+                        "group": label,
+                        "group_n": size,
+                    }
+                )
+    columns = ["variable", "level", "n", "population", "group", "group_n"]
+    return pd.DataFrame(rows, columns=columns)
+
