@@ -44,6 +44,7 @@ __all__ = [
     "TILE_GRID_FILE",
     "check_grid",
     "load_tile_grid",
+    "tile_grid_for",
     "tile_map",
 ]
 
@@ -66,6 +67,22 @@ def load_tile_grid() -> pd.DataFrame:
     with ref.open("r", encoding="utf-8") as fh:
         grid = pd.read_csv(fh, keep_default_na=False, na_values=[""])
     return check_grid(grid)
+
+
+def tile_grid_for(iso3: pd.Series | list[str] | None) -> pd.DataFrame | None:
+    """The bundled grid cut down to some Societies (e.g. one zone), shifted to the corner.
+
+    ``None`` returns ``None`` (``tile_map`` then uses the whole world grid), so a
+    notebook can pass ``None`` for its all-zones report.  The tiles keep their relative
+    positions, so a zone reads like its part of the world map.
+    """
+    if iso3 is None:
+        return None
+    grid = load_tile_grid()
+    sub = grid[grid["iso3"].isin(set(map(str, iso3)))].copy()
+    sub["col"] -= sub["col"].min()
+    sub["row"] -= sub["row"].min()
+    return sub.reset_index(drop=True)
 
 
 def check_grid(grid: pd.DataFrame) -> pd.DataFrame:

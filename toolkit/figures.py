@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from toolkit._figures_balance import balance_plot, love_plot, response_bars
 from toolkit._figures_forest import forest_plot
-from toolkit._figures_maps import load_tile_grid, tile_map
+from toolkit._figures_maps import load_tile_grid, tile_grid_for, tile_map
 from toolkit._figures_network import cooperation_network
 from toolkit._figures_route import route_diagram
 from toolkit._figures_save import caption, caption_text, get_caption, save
@@ -45,6 +45,7 @@ from toolkit._figures_theme import (
     theme,
     theme_rc,
 )
+from toolkit._figures_themes import reliability_plot, theme_heatmap
 from toolkit._figures_weights import kish_deff, weights_plot
 
 __all__ = [
@@ -69,12 +70,15 @@ __all__ = [
     "get_caption",
     "kish_deff",
     "load_tile_grid",
+    "tile_grid_for",
     "love_plot",
+    "reliability_plot",
     "response_bars",
     "route_diagram",
     "save",
     # theme and palettes
     "theme",
+    "theme_heatmap",
     "theme_rc",
     "tile_map",
     "weights_plot",

@@ -16,6 +16,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import matplotlib.figure
 import pandas as pd
@@ -24,12 +25,12 @@ from toolkit.errors import ParameterError, StoreError
 from toolkit.frame import ZONES
 from toolkit.instrument import Instrument
 from toolkit.store import Store, read_store
-from toolkit.study import Study, load_study, process_study
+from toolkit.study import DEFAULT_LEVEL, Study, load_study, process_study
 
 __all__ = ["Report", "open_report", "zone_label"]
 
 _TABLE_KEYS = ("societies", "responses", "activities", "dispositions", "validation_issues",
-               "quarantine")
+               "quarantine", "profiles", "estimates")
 
 
 def zone_label(zone: str) -> str:
@@ -49,9 +50,12 @@ class Report:
     study : Study
     zone : str
     store : Store
-        The whole analytical database (all zones).
+        The whole analytical database, as written.
+    scope : dict of str to DataFrame
+        Each table restricted to the Societies of the study's zones (a zone office's
+        study of its own zone leaves the other zones out of every estimate).
     tables : dict of str to DataFrame
-        Each table of the database restricted to the zone's Societies.
+        Each table restricted to this report's zone.
     output_dir : Path or None
         Where :meth:`save_figure` and :meth:`save_table` write (nothing is written
         when None).
@@ -60,6 +64,7 @@ class Report:
     study: Study
     zone: str
     store: Store
+    scope: dict[str, pd.DataFrame]
     tables: dict[str, pd.DataFrame]
     output_dir: Path | None = None
     saved: list[Path] = field(default_factory=list)
@@ -82,24 +87,59 @@ class Report:
         """Whether the study's data are synthetic."""
         return bool(self.study.config["study"].get("synthetic"))
 
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The membership frame of the study's zones, with response status."""
+        return self.scope["societies"]
+
     @cached_property
     def instrument(self) -> Instrument:
         """The study's instrument (read once)."""
         return self.study.instrument()
 
-    def facts(self) -> dict[str, object]:
-        """Numbers every caption needs: ``n`` (responding Societies), ``population``
-        (Societies in the frame), ``response_rate`` and ``source``."""
-        soc = self.tables["societies"]
+    @property
+    def min_cell(self) -> int:
+        """The study's disclosure minimum (responding Societies behind a share)."""
+        return int(self.study.config["disclosure"]["min_cell"])
+
+    def facts(self, zone: str | None = None) -> dict[str, Any]:
+        """Numbers every caption needs for this report's zone (or ``zone``): ``n``
+        (responding Societies), ``population`` (Societies in the frame),
+        ``response_rate`` and ``source``."""
+        zone = zone or self.zone
+        soc = self.frame if zone == "all" else self.frame[self.frame["zone"].astype(str) == zone]
         n = int(soc["responded"].astype(bool).sum())
         population = len(soc)
-        source = f"{self.study.name}, {self.label}"
+        source = f"{self.study.name}, {zone_label(zone)}"
         if self.synthetic:
             source += " (SYNTHETIC DATA)"
         return {"n": n, "population": population,
                 "response_rate": n / population if population else float("nan"),
                 "source": source}
 
+    # -- analyses computed once at ingestion, recomputed when parameters differ -------
+    def profiles(self) -> pd.DataFrame:
+        """Activity profile of every Society of the study's zones
+        (:func:`toolkit.mapping.society_profiles`)."""
+        if "profiles" in self.scope:
+            return self.scope["profiles"]
+        from toolkit.mapping import society_profiles
+
+        return society_profiles(self.frame, self.scope["responses"], self.scope["activities"],
+                                self.instrument, quarantine=self.scope["quarantine"],
+                                unit=self.study.config["unit"])
+
+    def estimates(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+        """Weighted shares of every mapping indicator by zone, disclosure-controlled
+        (:func:`toolkit.mapping.activity_shares` then
+        :func:`~toolkit.mapping.publishable_shares`), with the study's weighting."""
+        if "estimates" in self.scope and level == DEFAULT_LEVEL:
+            return self.scope["estimates"]
+        from toolkit.study import study_estimates
+
+        return study_estimates(self.study, self.scope, level=level)
+
+    # -- outputs ----------------------------------------------------------------------
     def save_figure(self, fig: matplotlib.figure.Figure, name: str, *, alt_text: str
                     ) -> list[Path]:
         """Write a figure as SVG and 300-dpi PNG under ``output_dir/figures``."""
@@ -108,9 +148,28 @@ class Report:
         from toolkit.figures import save
 
         paths = [Path(p) for p in save(fig, name, directory=self.output_dir / "figures",
-                                       alt_text=alt_text)]
+                                       alt_text=alt_text).values()]
         self.saved.extend(paths)
         return paths
+
+    def show_figure(self, fig: matplotlib.figure.Figure, name: str, *, alt_text: str
+                    ) -> Any:
+        """Save a figure (when there is an ``output_dir``) and return what to display.
+
+        With an ``output_dir`` the figure is written, closed and the 300-dpi PNG is
+        returned as an image to display (so it is not drawn a second time); without,
+        the figure itself is returned for the notebook to show.
+        """
+        if self.output_dir is None:
+            return fig
+        import matplotlib.pyplot as plt
+        from IPython.display import Image
+
+        paths = self.save_figure(fig, name, alt_text=alt_text)
+        width = int(fig.get_figwidth() * 96)
+        plt.close(fig)
+        png = next(p for p in paths if p.suffix == ".png")
+        return Image(filename=str(png), width=width)
 
     def save_table(self, table: pd.DataFrame, name: str, *, index: bool = True,
                    hxl: bool = True) -> Path | None:
@@ -136,22 +195,16 @@ class Report:
         return path
 
 
-def _zone_filter(tables: dict[str, pd.DataFrame], zone: str) -> dict[str, pd.DataFrame]:
-    if zone == "all":
-        return dict(tables)
-    soc = tables["societies"]
-    codes = set(soc.loc[soc["zone"].astype(str) == zone, "iso3"].astype(str))
+def _filter(tables: dict[str, pd.DataFrame], codes: set[str]) -> dict[str, pd.DataFrame]:
     out = {}
     for name, df in tables.items():
-        if name == "societies":
-            out[name] = df[df["zone"].astype(str) == zone].reset_index(drop=True)
-        elif "ns_iso3" in df:
-            keep = df["ns_iso3"].astype("string").isin(codes).fillna(False)
-            if name in ("validation_issues",):
-                keep |= df["ns_iso3"].isna()  # file-level issues concern every zone
-            out[name] = df[keep.astype(bool)].reset_index(drop=True)
-        elif "iso3" in df:
+        if "iso3" in df and name in ("societies", "profiles", "dispositions"):
             out[name] = df[df["iso3"].astype(str).isin(codes)].reset_index(drop=True)
+        elif "ns_iso3" in df:
+            keep = df["ns_iso3"].astype("string").isin(codes).fillna(False).astype(bool)
+            if name in ("validation_issues", "quarantine"):
+                keep |= df["ns_iso3"].isna().to_numpy()  # rows not tied to a Society
+            out[name] = df[keep].reset_index(drop=True)
         else:
             out[name] = df
     return out
@@ -194,5 +247,19 @@ def open_report(study: str | Path, zone: str = "all", output_dir: str | Path | N
         process_study(st)
         store = read_store(st.processed)
     tables = {k: store.tables[k] for k in _TABLE_KEYS if k in store.tables}
+    soc = tables["societies"]
+    in_study = set(soc.loc[soc["zone"].astype(str).isin(st.zones), "iso3"].astype(str))
+    scope = _filter(tables, in_study)
+    if "estimates" in scope:
+        scope["estimates"] = tables["estimates"]
+    if zone == "all":
+        zone_tables = dict(scope)
+    else:
+        zone_tables = _filter(scope, set(soc.loc[soc["zone"].astype(str) == zone, "iso3"]
+                                         .astype(str)))
+        if "estimates" in scope:
+            est = scope["estimates"]
+            zone_tables["estimates"] = est[est["zone"].astype(str) == zone].reset_index(
+                drop=True)
     out = Path(output_dir).resolve() if output_dir else None
-    return Report(st, zone, store, _zone_filter(tables, zone), out)
+    return Report(st, zone, store, scope, zone_tables, out)

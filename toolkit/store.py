@@ -52,6 +52,15 @@ TABLES: dict[str, str] = {
     "quarantine": "Input rows that were not accepted (duplicates, unknown or missing codes, "
                   "ragged rows, rejected submissions), with the reason; personal fields "
                   "pseudonymised.",
+    "profiles": "Activity profile of every Society of the study's zones, respondent or not: "
+                "response status, act__<activity> (1/0; empty for non-respondents, never "
+                "imputed), stage__<activity>__<stage>, people reached, scale and cooperation "
+                "answers.",
+    "estimates": "Weighted shares of Societies running each activity, at each stage, for "
+                 "each target group and of each service type, by zone and for all zones: "
+                 "estimate with 95% interval, unadjusted share, non-response bounds, "
+                 "respondents behind each cell; shares based on fewer responding Societies "
+                 "than the disclosure minimum are withheld (suppression, display).",
 }
 
 _COLUMN_DOCS: dict[str, str] = {

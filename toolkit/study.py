@@ -26,7 +26,11 @@ from toolkit.instrument import Instrument, load_instrument, read_xlsform
 from toolkit.privacy import KEY_ENV
 from toolkit.store import write_store
 
-__all__ = ["Study", "load_study", "ingest_study", "process_study", "STUDY_SCHEMA"]
+__all__ = ["Study", "load_study", "ingest_study", "process_study", "study_estimates",
+           "STUDY_SCHEMA", "DEFAULT_LEVEL"]
+
+#: Confidence level of the estimates written to the analytical database.
+DEFAULT_LEVEL = 0.95
 
 _WEIGHTING_METHODS = ("class", "propensity", "rake", "none")
 
@@ -312,8 +316,44 @@ def ingest_study(study: Study) -> IngestResult:
     return combine(results, unit=study.config["unit"])
 
 
+def study_estimates(study: Study, tables: dict[str, pd.DataFrame], *,
+                    level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+    """Weighted, disclosure-controlled shares of every mapping indicator by zone.
+
+    Parameters
+    ----------
+    study : Study
+        Supplies the weighting settings and the disclosure minimum.
+    tables : dict of str to DataFrame
+        ``societies`` (the frame of the study's zones), ``responses`` and
+        ``activities`` of those zones.
+    level : float, default 0.95
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`toolkit.mapping.publishable_shares` of
+        :func:`toolkit.mapping.activity_shares`.
+    """
+    from toolkit.mapping import activity_shares, publishable_shares
+
+    weighting = study.config["weighting"]
+    method = "class" if weighting["method"] == "none" else weighting["method"]
+    shares = activity_shares(tables["societies"], tables["responses"], tables["activities"],
+                             study.instrument(), unit=study.config["unit"],
+                             classes=weighting["classes"], method=method, level=level)
+    return publishable_shares(shares, min_cell=study.config["disclosure"]["min_cell"])
+
+
 def process_study(study: Study) -> tuple[IngestResult, Path]:
     """Ingest a study and write its analytical database.
+
+    Besides the ingested tables, the database gets the Society ``profiles`` and the
+    weighted ``estimates`` of the study's zones, computed once here so that every
+    zone's report reads them instead of recomputing.  If the estimates cannot be
+    computed (for example a weighting class without any respondent), the database is
+    written without them and the reason is recorded in ``manifest.json``; the report
+    notebooks then show the error.
 
     Parameters
     ----------
@@ -325,15 +365,13 @@ def process_study(study: Study) -> tuple[IngestResult, Path]:
     path : Path
         Folder of the analytical database.
     """
+    from toolkit.mapping import society_profiles
     from toolkit.response import dispositions  # late import: response builds on ingest
 
     frame = study.frame()
     result = ingest_study(study)
     unit = study.config["unit"]
-    try:
-        disp = dispositions(frame, result.data, unit=unit)
-    except ToolkitError:
-        raise
+    disp = dispositions(frame, result.data, unit=unit)
     societies = frame.copy()
     status = disp.set_index(disp.columns[0])
     societies["disposition"] = societies["iso3"].map(status["disposition"]) \
@@ -347,7 +385,7 @@ def process_study(study: Study) -> tuple[IngestResult, Path]:
         "validation_issues": result.issues,
         "quarantine": result.quarantine,
     }
-    meta = {
+    meta: dict[str, object] = {
         "study": study.name,
         "synthetic": bool(study.config["study"].get("synthetic")),
         "inputs_sha256": result.summary["sha256"],
@@ -356,4 +394,20 @@ def process_study(study: Study) -> tuple[IngestResult, Path]:
         "quarantined": len(result.quarantine),
         "reconciles": result.reconciles(),
     }
+    codes = set(societies.loc[societies["zone"].astype(str).isin(study.zones), "iso3"]
+                .astype(str))
+    scope = {
+        "societies": societies[societies["iso3"].astype(str).isin(codes)].reset_index(drop=True),
+        "responses": result.data[result.data["ns_iso3"].isin(codes)].reset_index(drop=True),
+        "activities": result.activities[result.activities["ns_iso3"].isin(codes)]
+        .reset_index(drop=True),
+    }
+    try:
+        tables["profiles"] = society_profiles(scope["societies"], scope["responses"],
+                                              scope["activities"], study.instrument(),
+                                              quarantine=result.quarantine, unit=unit)
+        tables["estimates"] = study_estimates(study, scope)
+        meta["estimates_level"] = DEFAULT_LEVEL
+    except ToolkitError as exc:
+        meta["estimates_error"] = str(exc)
     return result, write_store(study.processed, tables, metadata=meta)
