@@ -71,8 +71,28 @@ def test_process_study_writes_the_database(tmp_path, demo_dir):
     result, where = process_study(study)
     db = read_store(where)
     assert set(db.tables) == {"societies", "responses", "activities", "dispositions",
-                              "validation_issues", "quarantine"}
+                              "validation_issues", "quarantine", "profiles", "estimates"}
+    est = db["estimates"]
+    assert set(est["zone"]) == {"africa", "americas", "asia_pacific", "europe", "mena", "all"}
+    assert {"display", "suppression", "bound_low", "bound_high"} <= set(est.columns)
+    assert "estimates_error" not in db.manifest
     assert len(db["societies"]) == 193
     assert db["societies"]["responded"].sum() == len(result.data)
     assert db.manifest["reconciles"] is True
     assert db.manifest["rows_in"] == db.manifest["accepted"] + db.manifest["quarantined"]
+
+
+def test_zone_office_study_of_one_zone(tmp_path, demo_dir):
+    """A zone office's study (zones: [europe]) estimates its zone only, without failing
+    on the zones it does not cover."""
+    from toolkit.reporting import open_report
+    from toolkit.store import read_store
+
+    study = load_study(_study(tmp_path, demo_dir, zones=["europe"]))
+    _, where = process_study(study)
+    db = read_store(where)
+    assert set(db["estimates"]["zone"]) == {"europe", "all"}
+    assert set(db["profiles"]["zone"].astype(str)) == {"europe"}
+    report = open_report(study.path, "europe")
+    assert report.facts()["population"] == 54
+    assert report.facts("all")["n"] == report.facts()["n"] == 37
