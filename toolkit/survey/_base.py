@@ -355,7 +355,7 @@ class BaseDesign:
         margins: Mapping[str, Mapping[Any, float] | pd.Series],
         *,
         tol: float = 1e-10,
-        max_iter: int = 100,
+        max_iter: int = 1000,
     ) -> Self:
         """Rake the weights to population margins by iterative proportional fitting.
 
@@ -368,8 +368,11 @@ class BaseDesign:
             ``{column: {level: population count}}`` (or a Series per column).
         tol : float, default 1e-10
             Convergence: every margin met to this relative tolerance.
-        max_iter : int, default 100
-            Maximum number of full cycles over the margins.
+        max_iter : int, default 1000
+            Maximum number of full cycles over the margins.  Cycles run on the small
+            table of cells, so many are cheap; sparse cells (and the replicates of a
+            replicate design, which lack some units) can need hundreds to reach
+            ``tol``.
 
         Returns
         -------

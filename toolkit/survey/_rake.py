@@ -145,26 +145,32 @@ def rake_weights(
             converged = True
             break
     if not converged:
-        worst_m, worst_lv, worst_gap, reached = ms[0], np.array([0]), -1.0, 0.0
+        # Report the worst (margin, level, weight column) exactly as measured above.
+        worst_m, worst_i, worst_col, worst_gap, reached = ms[0], 0, 0, -1.0, 0.0
+        failing = np.array([0])
         for m in ms:
-            tot = group_sum(table[:, :1], m.cell_level, len(m.labels))[:, 0]
-            rel = np.abs(tot - m.target) / m.target
-            if rel.max() > worst_gap:
-                worst_m, worst_gap = m, float(rel.max())
-                worst_lv = np.flatnonzero(rel > tol)
-                reached = float(tot[int(np.argmax(rel))])
-        i = int(worst_lv[0]) if len(worst_lv) else 0
-        empty = _empty_cells(worst_m, worst_lv, [m for m in ms if m is not worst_m], cell_n)
+            tot = group_sum(table, m.cell_level, len(m.labels))
+            rel = np.abs(tot - m.target[:, None]) / m.target[:, None]
+            rel[:, 1:][tot[:, 1:] == 0] = 0.0
+            lv, col = np.unravel_index(int(np.argmax(rel)), rel.shape)
+            if rel[lv, col] > worst_gap:
+                worst_m, worst_i, worst_col = m, int(lv), int(col)
+                worst_gap, reached = float(rel[lv, col]), float(tot[lv, col])
+                failing = np.flatnonzero(rel[:, col] > tol)
+        empty = _empty_cells(worst_m, failing, [m for m in ms if m is not worst_m], cell_n)
         detail = f" The sample has no units in the cells {', '.join(empty)}." if empty else ""
+        where = "" if worst_col == 0 else (
+            f" in replicate {worst_col} (the full sample converged: the replicate lacks "
+            "the units that make the margins reachable)")
         raise WeightingError(
-            f"raking did not meet margin {worst_m.name!r} after {max_iter} cycles: level "
-            f"{worst_m.labels[i]!r} reached {reached:.6g} of {worst_m.target[i]:.6g} "
-            f"(relative gap {worst_gap:.2g}).{detail}",
+            f"raking did not meet margin {worst_m.name!r} after {max_iter} cycles{where}: "
+            f"level {worst_m.labels[worst_i]!r} reached {reached:.6g} of "
+            f"{worst_m.target[worst_i]:.6g} (relative gap {worst_gap:.2g}).{detail}",
             column=worst_m.name,
-            value=worst_m.labels[i],
-            hint="The margins conflict where the sample has empty cells: merge sparse levels "
-            "(toolkit.survey.suggest_collapse proposes merges), drop a margin, or raise "
-            "max_iter if the gap is still shrinking.",
+            value=worst_m.labels[worst_i],
+            hint="The margins conflict where the sample has empty or near-empty cells: merge "
+            "sparse levels (toolkit.survey.suggest_collapse proposes merges), drop a margin, "
+            "or raise max_iter if the gap is still shrinking.",
         )
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(start > 0, table / start, 0.0)
