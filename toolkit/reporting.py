@@ -117,6 +117,38 @@ class Report:
                 "response_rate": n / population if population else float("nan"),
                 "source": source}
 
+    # -- designs ----------------------------------------------------------------------
+    @cached_property
+    def design(self) -> Any:
+        """The study's survey design over its responding units (Societies, or branches
+        clustered in Societies), weighted for non-response as ``study.yaml`` says."""
+        from toolkit.mapping import study_design
+
+        weighting = self.study.config["weighting"]
+        method = "class" if weighting["method"] == "none" else weighting["method"]
+        return study_design(self.frame, self.scope["responses"], unit=self.study.config["unit"],
+                            classes=weighting["classes"], method=method)
+
+    @cached_property
+    def society_design(self) -> Any:
+        """The design over responding Societies (for response diagnostics and weights;
+        the same as :attr:`design` in a Society-level study)."""
+        if self.study.config["unit"] == "ns_iso3":
+            return self.design
+        from toolkit.mapping import study_design
+
+        weighting = self.study.config["weighting"]
+        method = "class" if weighting["method"] == "none" else weighting["method"]
+        societies = self.scope["responses"].drop_duplicates("ns_iso3")[["ns_iso3"]]
+        return study_design(self.frame, societies, classes=weighting["classes"], method=method)
+
+    def design_columns(self) -> dict[str, str]:
+        """Columns of :attr:`design`'s data that rebuild it (see
+        :func:`toolkit.mapping.design_columns`)."""
+        from toolkit.mapping import design_columns
+
+        return design_columns(self.study.config["unit"])
+
     # -- analyses computed once at ingestion, recomputed when parameters differ -------
     def profiles(self) -> pd.DataFrame:
         """Activity profile of every Society of the study's zones

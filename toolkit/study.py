@@ -371,7 +371,9 @@ def process_study(study: Study) -> tuple[IngestResult, Path]:
     frame = study.frame()
     result = ingest_study(study)
     unit = study.config["unit"]
-    disp = dispositions(frame, result.data, unit=unit)
+    # Dispositions are per Society; in a branch-level study a Society has returned the
+    # questionnaire when at least one of its branches has.
+    disp = dispositions(frame, result.data.drop_duplicates("ns_iso3"), unit="ns_iso3")
     societies = frame.copy()
     status = disp.set_index(disp.columns[0])
     societies["disposition"] = societies["iso3"].map(status["disposition"]) \

@@ -40,6 +40,7 @@ __all__ = [
     "simulate_truth",
     "make_study",
     "make_branch_export",
+    "make_branch_study",
     "write_branch_instrument",
 ]
 
@@ -599,3 +600,51 @@ def make_branch_export(path: str | Path, *, n_branches: int = 165_000, seed: int
                                   ).astype(str)
     _atomic_csv(export, Path(path), sep=";")
     return truth
+
+
+def make_branch_study(directory: str | Path, *, n_branches: int = 165_000, seed: int = 7,
+                      respond: float = 0.55) -> SyntheticStudy:
+    """Generate a synthetic branch-level study folder (unit: ``branch_code``).
+
+    Every branch of a responding Society is in the export; Societies respond with a
+    probability depending on their zone (about ``respond`` overall), so the study has
+    Society-level non-response and Societies as clusters of branches.
+
+    Returns
+    -------
+    SyntheticStudy
+    """
+    out = Path(directory)
+    (out / "exports").mkdir(parents=True, exist_ok=True)
+    (out / "truth").mkdir(exist_ok=True)
+    form = write_branch_instrument(out / "branch_instrument.xlsx")
+    frame = load_frame()
+    rng = np.random.default_rng(seed)
+    lin = np.log(respond / (1 - respond)) + np.array(
+        [_ZONE_RESPONSE[str(z)] for z in frame["zone"]])
+    responding = set(frame.loc[rng.random(len(frame)) < _sigmoid(lin), "iso3"].astype(str))
+    tmp = out / "exports" / ".all_branches.csv"
+    truth = make_branch_export(tmp, n_branches=n_branches, seed=seed, frame=frame)
+    export = pd.read_csv(tmp, sep=";", dtype=str, keep_default_na=False)
+    tmp.unlink()
+    export_path = out / "exports" / "branch_export.csv"
+    _atomic_csv(export[export["ns_iso3"].isin(responding)], export_path, sep=";")
+    truth["responded"] = truth["ns_iso3"].isin(responding)
+    truth_path = out / "truth" / "branch_truth.csv"
+    _atomic_csv(truth, truth_path, sep=",")
+    config = {
+        "study": {"name": "Branch-level mapping (SYNTHETIC)", "year": 2026, "synthetic": True,
+                  "description": SYNTHETIC_LABEL},
+        "paths": {"frame": None, "instrument": form.name,
+                  "exports": [str(export_path.relative_to(out))],
+                  "processed": "processed", "reports": "reports"},
+        "unit": "branch_code",
+        "zones": ["africa", "americas", "asia_pacific", "europe", "mena"],
+        "weighting": {"method": "class", "classes": ["zone"]},
+        "disclosure": {"min_cell": 3},
+        "privacy": {"key_env": "NSMAP_PSEUDONYM_KEY"},
+    }
+    study_yaml = out / "study.yaml"
+    _atomic_text(study_yaml, "# " + SYNTHETIC_LABEL + "\n" + yaml.safe_dump(config,
+                                                                         sort_keys=False))
+    return SyntheticStudy(out, study_yaml, (export_path,), truth_path, ())

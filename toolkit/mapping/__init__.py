@@ -28,6 +28,7 @@ from toolkit.mapping._profiles import (
     activity_breadth,
     activity_codes,
     activity_indicators,
+    society_indicators,
     society_profiles,
 )
 from toolkit.mapping._routes import (
@@ -49,6 +50,7 @@ from toolkit.mapping._shares import (
     DIMENSIONS,
     SENSITIVE_COLUMNS,
     activity_shares,
+    design_columns,
     forest_table,
     publishable_shares,
     study_design,
@@ -74,6 +76,7 @@ __all__ = [
     "cooperation_chains",
     "cooperation_network_data",
     "cooperation_pairs",
+    "design_columns",
     "established_activities",
     "forest_table",
     "load_routes",
@@ -83,6 +86,7 @@ __all__ = [
     "route_coverage",
     "route_summary",
     "routes_in_zone",
+    "society_indicators",
     "society_profiles",
     "study_design",
     "unit_indicators",

@@ -10,7 +10,7 @@ import pandas as pd
 from toolkit.instrument import Instrument
 
 __all__ = ["STATUS_LEVELS", "activity_breadth", "activity_codes", "activity_indicators",
-           "society_profiles"]
+           "society_indicators", "society_profiles"]
 
 #: Response status of a Society in profiles, tables and figures.
 STATUS_LEVELS = ("responded", "quarantined only", "not responded")
@@ -152,3 +152,21 @@ def activity_breadth(profiles: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"iso3": profiles["iso3"], "zone": profiles["zone"],
                          "status": profiles["status"], "n_activities": n,
                          "breadth": n / len(acts)})
+
+
+def society_indicators(profiles: pd.DataFrame) -> pd.DataFrame:
+    """The responding Societies' ``act__<a>`` indicators, one row per Society.
+
+    In a branch-level study a Society runs an activity when any of its branches does.
+    The input of the Society-level sensitivity analyses
+    (:func:`toolkit.sensitivity.bounds`, :func:`~toolkit.sensitivity.tipping_point`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``ns_iso3`` and the ``act__*`` columns of the responding Societies.
+    """
+    acts = [c for c in profiles.columns if c.startswith("act__")]
+    resp = profiles[profiles["responded"].astype(bool)]
+    return pd.concat([resp["iso3"].astype(str).rename("ns_iso3"), resp[acts]],
+                     axis=1).reset_index(drop=True)

@@ -396,7 +396,10 @@ def route_activities(routes: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFra
     ------
     InputError
         A route country absent from the profiles, or a missing
-        ``stage__<a>__<stage>`` column for a stage used by the routes.
+        ``stage__<a>__<stage>`` column for a stage used by the routes when other
+        stages of that activity are present.  Profiles with no stage columns at all
+        for an activity (an instrument that does not ask the stage) count a Society
+        running the activity as running it at its role on the route.
     """
     routes, where = _on_route(routes, profiles)
     acts = _profile_activities(profiles)
@@ -408,14 +411,21 @@ def route_activities(routes: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFra
     for j, a in enumerate(acts):
         runs[:, j] = _num(profiles[f"act__{a}"])[where]
         col_vals = np.full(n, np.nan)
+        has_stages = any(c.startswith(f"stage__{a}__") for c in profiles.columns)
         for s in np.unique(roles):
             name = f"stage__{a}__{s}"
-            if name not in profiles.columns:
+            m = roles == s
+            if name in profiles.columns:
+                col_vals[m] = _num(profiles[name])[where[m]]
+            elif not has_stages:
+                # The instrument asks no stage per activity (e.g. a branch-level form):
+                # a Society running the activity is taken to run it at its role on
+                # the route.
+                col_vals[m] = runs[m, j]
+            else:
                 raise InputError(f"the profiles have no column '{name}'.", column=name,
                                  hint="build the profiles with an instrument whose stage "
                                       "list has every stage role used by the routes.")
-            m = roles == s
-            col_vals[m] = _num(profiles[name])[where[m]]
         # a Society known not to run the activity does not run it at any stage
         col_vals[runs[:, j] == 0] = 0.0
         at_stage[:, j] = col_vals

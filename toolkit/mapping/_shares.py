@@ -13,8 +13,8 @@ from toolkit.response import nonresponse_design
 from toolkit.sensitivity import bounds
 from toolkit.survey import Design
 
-__all__ = ["DIMENSIONS", "SENSITIVE_COLUMNS", "unit_indicators", "study_design", "activity_shares",
-           "forest_table", "publishable_shares"]
+__all__ = ["DIMENSIONS", "SENSITIVE_COLUMNS", "unit_indicators", "study_design",
+           "design_columns", "activity_shares", "forest_table", "publishable_shares"]
 
 #: Dimensions of :func:`activity_shares`: indicator prefix -> choice list.
 DIMENSIONS = {"activity": "activity", "stage": "stage", "group": "target_group",
@@ -120,14 +120,25 @@ def study_design(frame: pd.DataFrame, data: pd.DataFrame, *, unit: str = "ns_iso
     soc_design = nonresponse_design(frame, data=societies, classes=list(classes),
                                     method=method, collapse=collapse,
                                     min_respondents=min_respondents)
-    sd = soc_design.data.assign(_w=soc_design.weights.to_numpy())
+    sd = soc_design.data.assign(nr_weight=soc_design.weights.to_numpy())
     key = "ns_iso3" if "ns_iso3" in sd else "iso3"
-    info = sd.set_index(sd[key].astype(str))[["nr_class", "nr_class_size", "_w"]]
+    info = sd.set_index(sd[key].astype(str))[["nr_class", "nr_class_size", "nr_weight"]]
     covs = frame.set_index(frame["iso3"].astype(str))
     covs = covs[[c for c in covs.columns if c not in data.columns and c != "iso3"]]
     merged = data.join(info, on="ns_iso3").join(covs, on="ns_iso3")
-    return Design(merged, weights="_w", strata="nr_class", ids="ns_iso3",
-                  fpc="nr_class_size")
+    return Design(merged, **design_columns(unit))
+
+
+def design_columns(unit: str = "ns_iso3") -> dict[str, str]:
+    """Columns of a :func:`study_design`'s data that rebuild it with
+    :class:`toolkit.survey.Design` (e.g. on each multiply imputed data set).
+
+    For class weighting (the default); other methods change the weights after these.
+    """
+    cols = {"weights": "nr_weight", "strata": "nr_class", "fpc": "nr_class_size"}
+    if unit != "ns_iso3":
+        cols["ids"] = "ns_iso3"
+    return cols
 
 
 def _ones(table: pd.DataFrame) -> pd.DataFrame:
