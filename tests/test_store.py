@@ -87,3 +87,20 @@ def test_crash_between_renames_is_recovered(tmp_path):
 def test_reading_nothing_says_what_to_do(tmp_path):
     with pytest.raises(StoreError, match="nsmap validate"):
         store.read_store(tmp_path / "nothing")
+
+
+def test_wide_quarantine_fits_sqlite_as_json(tmp_path):
+    wide = pd.DataFrame({f"q{i}": ["x", ""] for i in range(2500)})
+    wide.insert(0, "_file", "a.csv")
+    wide.insert(1, "_row", [2, 3])
+    wide.insert(2, "reason", ["duplicate", "unknown code"])
+    wide.insert(3, "rule", ["duplicate", "unknown_society"])
+    store.write_store(tmp_path / "db", {"quarantine": wide})
+    con = sqlite3.connect(tmp_path / "db" / "study.sqlite")
+    cols = [r[1] for r in con.execute("PRAGMA table_info(quarantine)")]
+    assert cols == ["_file", "_row", "reason", "rule", "raw_row"]
+    import json
+
+    first = json.loads(con.execute("SELECT raw_row FROM quarantine").fetchone()[0])
+    assert len(first) == 2500 and first["q7"] == "x"
+    assert store.read_store(tmp_path / "db")["quarantine"].shape == (2, 2504)

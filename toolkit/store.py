@@ -73,6 +73,7 @@ _COLUMN_DOCS: dict[str, str] = {
     "activity": "activity type code (see the instrument's 'activity' choice list)",
     "people_reached": "people reached in the last 12 months (as reported)",
     "rule": "short code of the validation rule",
+    "raw_row": "the rejected input row as JSON (header -> value; empty cells left out)",
     "reason": "why the row was quarantined",
     "disposition": "AAPOR final disposition code",
     "responded": "whether the Society counts as a respondent (complete or partial)",
@@ -106,19 +107,37 @@ class Store:
 
 
 def _sqlite_ready(df: pd.DataFrame) -> pd.DataFrame:
-    out = df.copy()
-    for col in out.columns:
-        s = out[col]
+    """Columns SQLite clients read well: dates as ISO text, categories as text.
+
+    pandas writes nullable integers, booleans (as 0/1) and strings with NULL for
+    missing values itself, with INTEGER / REAL / TEXT column types.
+    """
+    out = df
+    for col in df.columns:
+        s = df[col]
         if isinstance(s.dtype, pd.CategoricalDtype):
-            out[col] = s.astype("string")
+            out = out.assign(**{col: s.astype("string")})
         elif pd.api.types.is_datetime64_any_dtype(s):
-            out[col] = s.dt.strftime("%Y-%m-%dT%H:%M:%S").astype("string")
-        elif isinstance(s.dtype, pd.BooleanDtype) or s.dtype == bool:
-            out[col] = s.astype("Int8")
-        elif s.dtype == object:
-            out[col] = s.astype("string")
-    # sqlite3 takes Python objects: nullable extension arrays become object with None.
-    return out.astype(object).where(out.notna(), None)
+            out = out.assign(**{col: s.dt.strftime("%Y-%m-%dT%H:%M:%S").astype("string")})
+    return out
+
+
+_SQLITE_MAX_COLUMNS = 2000
+_QUARANTINE_KEYS = ("_file", "_row", "ns_iso3", "reason", "rule")
+
+
+def _quarantine_rows(df: pd.DataFrame) -> pd.DataFrame:
+    """Quarantine for SQLite: the keys as columns, the raw row as one JSON text.
+
+    Rejected rows keep every input column (personal ones pseudonymised), which for a
+    large form can exceed SQLite's column limit; the Parquet file keeps them wide.
+    """
+    keys = [c for c in _QUARANTINE_KEYS if c in df.columns]
+    rest = df.drop(columns=keys)
+    raw = [json.dumps({k: v for k, v in rec.items() if v is not None and v == v and v != ""},
+                      ensure_ascii=False, default=str)
+           for rec in rest.astype(object).to_dict("records")]
+    return df[keys].assign(raw_row=raw)
 
 
 def _parquet_ready(df: pd.DataFrame) -> pd.DataFrame:
@@ -176,11 +195,18 @@ def write_store(directory: str | Path, tables: Mapping[str, pd.DataFrame], *,
             for name, df in tables.items():
                 _parquet_ready(df).to_parquet(tmp / "parquet" / f"{name}.parquet",
                                               index=False)
-                _sqlite_ready(df).to_sql(name, con, index=False)
+                flat = _sqlite_ready(df if name != "quarantine" else _quarantine_rows(df))
+                if len(flat.columns) > _SQLITE_MAX_COLUMNS:
+                    raise StoreError(
+                        f"table {name!r} has {len(flat.columns)} columns, more than SQLite "
+                        f"allows ({_SQLITE_MAX_COLUMNS}).", hint="split the questionnaire's "
+                        "select_multiple questions or use the Parquet files.")
+                flat.to_sql(name, con, index=False)
                 con.execute("INSERT INTO _tables VALUES (?, ?, ?)",
                             (name, TABLES[name], len(df)))
                 con.executemany("INSERT INTO _columns VALUES (?, ?, ?)",
-                                [(name, str(c), _describe_column(str(c))) for c in df.columns])
+                                [(name, str(c), _describe_column(str(c)))
+                                 for c in flat.columns])
             con.commit()
         finally:
             con.close()

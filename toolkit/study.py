@@ -10,6 +10,7 @@ settings.  :func:`load_study` validates all of it before anything runs and raise
 from __future__ import annotations
 
 import difflib
+from functools import lru_cache
 import os
 import re
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ import yaml
 from toolkit.errors import StudyConfigError, ToolkitError
 from toolkit.frame import ZONES, load_frame
 from toolkit.ingest import IngestResult, combine, read_export
-from toolkit.instrument import Instrument, load_instrument, read_xlsform
+from toolkit.instrument import Instrument, bundled_instrument_path, read_xlsform
 from toolkit.privacy import KEY_ENV
 from toolkit.store import write_store
 
@@ -136,13 +137,22 @@ class Study:
         return load_frame(self.config["paths"].get("frame"))
 
     def instrument(self) -> Instrument:
-        """The study's instrument."""
+        """The study's instrument (parsed once per file version)."""
         p = self.config["paths"].get("instrument")
-        return read_xlsform(p) if p else load_instrument()
+        path = Path(p) if p else bundled_instrument_path()
+        stat = path.stat()
+        return _cached_instrument(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
 
     def pseudonym_key(self) -> str | None:
         """The pseudonymisation key from the environment variable the study names."""
         return os.environ.get(self.config["privacy"]["key_env"]) or None
+
+
+@lru_cache(maxsize=8)
+def _cached_instrument(path: str, mtime_ns: int, size: int) -> Instrument:
+    """Parse an XLSForm once per (path, modification time, size)."""
+    del mtime_ns, size  # part of the cache key only
+    return read_xlsform(path)
 
 
 def _type_name(t: Any) -> str:
