@@ -18,6 +18,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -46,7 +47,8 @@ def main() -> None:
     parser.add_argument("--zone", default="europe")
     parser.add_argument("--branches", type=int, default=165_000)
     args = parser.parse_args()
-    from bench_run import floor  # noqa: E402  (same folder)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_run import floor  # the papermill floor, defined beside this script
 
     from toolkit.synth import make_branch_study
 
