@@ -44,11 +44,25 @@ deviation (``ddof=0``; ``sqrt(p(1-p))`` for a level share ``p``).  Rules of thum
 absolute difference below 0.1 is negligible, above 0.25 is large — with 5–10 Societies
 per zone, differences of 0.2–0.4 are common even for well-balanced samples because a
 share can only move in steps of ``1/n``.
+
+Working lists: :func:`contact_sheet` (main list and ordered reserves with ``pi`` and
+weights, no personal data), :func:`compare_balance` and :func:`balance_summary` (several
+lists side by side, per covariate), :func:`swaps_by_zone` / :func:`apply_swaps` (swap
+suggestions for a list spanning zones) and :func:`follow_up_population` (the
+non-respondents, for the follow-up subsample).
 """
 
 from __future__ import annotations
 
 from toolkit._sampling_common import DEFAULT_COVARIATES, METHODS, SampleResult
+from toolkit._sampling_lists import (
+    apply_swaps,
+    balance_summary,
+    compare_balance,
+    contact_sheet,
+    follow_up_population,
+    swaps_by_zone,
+)
 from toolkit._sampling_report import representativeness, suggest_swaps
 from toolkit._sampling_select import allocate, select_sample
 
@@ -57,7 +71,13 @@ __all__ = [
     "METHODS",
     "SampleResult",
     "allocate",
+    "apply_swaps",
+    "balance_summary",
+    "compare_balance",
+    "contact_sheet",
+    "follow_up_population",
     "representativeness",
     "select_sample",
     "suggest_swaps",
+    "swaps_by_zone",
 ]

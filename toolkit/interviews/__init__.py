@@ -20,6 +20,12 @@ Analysis
     segment), :func:`cooccurrence`, :func:`compare_with_answers` (Fisher exact tests
     against questionnaire indicators) and :func:`quote_table` (pseudonymised, masked
     exemplar quotes).
+Reports
+    :func:`read_study_interviews` (every interview file of a study at once, as
+    :class:`StudyInterviews`), :func:`interview_coverage`, :func:`reliability_by_zone`,
+    :func:`primary_coder`, :func:`theme_table`, :func:`themes_vs_answers`,
+    :func:`likely_identifiers` (names and places to mask in quotes), :func:`study_key`
+    and :func:`answer_spec`.
 """
 
 from __future__ import annotations
@@ -44,6 +50,19 @@ from toolkit.interviews._reliability import (
     krippendorff_alpha,
     reliability_report,
 )
+from toolkit.interviews._report import (
+    Identifiers,
+    StudyInterviews,
+    answer_spec,
+    interview_coverage,
+    likely_identifiers,
+    primary_coder,
+    read_study_interviews,
+    reliability_by_zone,
+    study_key,
+    theme_table,
+    themes_vs_answers,
+)
 from toolkit.interviews._segments import (
     SEGMENT_COLUMNS,
     TEMPLATE_COLUMNS,
@@ -58,22 +77,33 @@ __all__ = [
     "TEMPLATE_COLUMNS",
     "TENTATIVE",
     "Codebook",
+    "Identifiers",
     "InterviewImport",
+    "StudyInterviews",
+    "answer_spec",
     "bootstrap_alpha",
     "code_frequencies",
     "coding_matrix",
     "cohen_kappa",
     "compare_with_answers",
     "cooccurrence",
+    "interview_coverage",
     "krippendorff_alpha",
+    "likely_identifiers",
     "mask_quote",
+    "primary_coder",
     "pseudonym",
     "quote_table",
     "read_answers",
     "read_codebook",
     "read_segments",
+    "read_study_interviews",
+    "reliability_by_zone",
     "reliability_report",
     "segment_template",
     "society_codes",
+    "study_key",
+    "theme_table",
     "theme_zone_table",
+    "themes_vs_answers",
 ]
