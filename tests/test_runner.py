@@ -204,3 +204,19 @@ def test_every_notebook_runs_for_two_zones_on_the_demo(tiny_study):
         assert list((zdir / "figures").glob("*.png")) and list((zdir / "figures").glob("*.svg"))
         assert list((zdir / "tables").glob("*.csv"))
         assert (zdir / f"{zone}_tables.xlsx").exists()
+
+
+def test_notebooks_whose_inputs_are_missing_are_skipped(tiny_study, flaky_notebook):
+    nb = nbformat.read(flaky_notebook, as_version=4)
+    nb.metadata["nsmap"] = {"requires": ["interviews"]}
+    nbformat.write(nb, flaky_notebook)
+    cfg = yaml.safe_load(tiny_study.read_text(encoding="utf-8"))
+    assert runner.missing_requirements(flaky_notebook, runner.load_study(tiny_study)) == []
+    cfg["paths"].pop("interviews")
+    tiny_study.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    summary = runner.run_study(tiny_study, zones="europe", notebooks=[flaky_notebook],
+                               ingest=False)
+    row = summary.table().iloc[0]
+    assert row["status"] == "skipped" and "interview codebook" in row["error"]
+    assert summary.ok
+    assert "skipped" in (summary.run_dir / "index.html").read_text(encoding="utf-8")

@@ -23,6 +23,7 @@ from toolkit._figures_common import (
     spreadsheet_row,
     zone_label,
 )
+from toolkit._figures_palette import ZONE_LABELS
 from toolkit._figures_save import add_caption_if_given
 from toolkit._figures_theme import (
     COVARIATE_LABELS,
@@ -303,7 +304,8 @@ def _love_plot(
                 edgecolors=colours[g],
                 linewidths=1.0,
                 zorder=3 + i,
-                label=str(g).replace("_", " ").capitalize() if g is not None else None,
+                label=None if g is None else ZONE_LABELS.get(
+                    str(g), str(g).replace("_", " ").capitalize()),
             )
         ax.axvline(threshold, color="0.3", linestyle="--", linewidth=0.8, zorder=0)
         ax.text(

@@ -56,6 +56,9 @@ __all__ = [
     "list_notebooks",
     "find_notebook",
     "notebook_parameters",
+    "notebook_requirements",
+    "missing_requirements",
+    "REQUIREMENTS",
     "parse_param_values",
     "check_parameters",
     "run_study",
@@ -110,6 +113,28 @@ def find_notebook(name: str | Path) -> Path:
         raise ParameterError(f"no single notebook matches {str(name)!r}.", value=str(name),
                              hint=f"use one of: {known}.")
     return hits[0]
+
+
+#: Inputs a notebook may require (``metadata.nsmap.requires``) and how to tell whether
+#: a study has them.
+REQUIREMENTS: dict[str, str] = {
+    "interviews": "an interview codebook and coded segments (paths.interviews.codebook and "
+                  "paths.interviews.segments in study.yaml)",
+}
+
+
+def notebook_requirements(path: str | Path) -> list[str]:
+    """Inputs a notebook needs besides the questionnaire exports
+    (``metadata.nsmap.requires``, e.g. ``["interviews"]``)."""
+    nb = nbformat.read(Path(path), as_version=4)
+    return list(nb.metadata.get("nsmap", {}).get("requires", []))
+
+
+def missing_requirements(path: str | Path, study: Study) -> list[str]:
+    """Requirements of a notebook that the study does not meet, described."""
+    inter = study.config["paths"].get("interviews") or {}
+    have = {"interviews": bool(inter.get("codebook") and inter.get("segments"))}
+    return [REQUIREMENTS.get(r, r) for r in notebook_requirements(path) if not have.get(r)]
 
 
 def _parameters_cell(nb: nbformat.NotebookNode, path: Path) -> nbformat.NotebookNode:
@@ -374,8 +399,8 @@ class RunSummary:
 
     @property
     def ok(self) -> bool:
-        """Whether every notebook succeeded."""
-        return all(r.status == "ok" for r in self.results)
+        """Whether every notebook that ran succeeded (skipped ones do not count)."""
+        return all(r.status in ("ok", "skipped") for r in self.results)
 
     def table(self) -> pd.DataFrame:
         """Summary table: zone, notebook, status, seconds, failing cell, error."""
@@ -497,7 +522,13 @@ def run_study(study: str | Path | Study, *, zones: str | Sequence[str] = ALL_ZON
     jobs = max(1, jobs or os.cpu_count() or 1)
     results: list[TaskResult] = []
     submitted = []
+    skipped: list[TaskResult] = []
+    unmet = {nb: missing_requirements(nb, study) for nb in nb_paths}
     for nb, zone, values in tasks:
+        if unmet[nb]:
+            skipped.append(TaskResult(zone, nb.stem, "skipped", 0.0, None,
+                                      "the study has no " + "; no ".join(unmet[nb])))
+            continue
         zone_dir = work / zone
         zone_dir.mkdir(exist_ok=True)
         out = zone_dir / nb.name
@@ -505,7 +536,9 @@ def run_study(study: str | Path | Study, *, zones: str | Sequence[str] = ALL_ZON
             if "output_dir" in set(declared[nb]["name"]) else values
         submitted.append((str(nb), str(out), values, zone))
     ctx = multiprocessing.get_context("spawn")
-    with cf.ProcessPoolExecutor(max_workers=min(jobs, len(submitted)), mp_context=ctx) as pool:
+    results.extend(skipped)
+    with cf.ProcessPoolExecutor(max_workers=max(1, min(jobs, len(submitted))),
+                                mp_context=ctx) as pool:
         futures = {pool.submit(_execute, nb, out, values, zone, timeout): (nb, zone)
                    for nb, out, values, zone in submitted}
         for k, fut in enumerate(cf.as_completed(futures), start=1):
@@ -519,7 +552,7 @@ def run_study(study: str | Path | Study, *, zones: str | Sequence[str] = ALL_ZON
             if progress:
                 print(f"[{k}/{len(futures)}] {res.zone:<13} {res.notebook:<28} {res.status:<6} "
                       f"{res.seconds:6.1f}s", file=sys.stderr, flush=True)
-    order = {(Path(nb).stem, zone): i for i, (nb, _, _, zone) in enumerate(submitted)}
+    order = {(nb.stem, zone): i for i, (nb, zone, _) in enumerate(tasks)}
     results.sort(key=lambda r: order.get((r.notebook, r.zone), 0))
     for zone in zone_list:
         _zone_workbook(work / zone, zone, study)
@@ -648,6 +681,9 @@ def _write_index(work: Path, summary: RunSummary, study: Study, zones: list[str]
             name = Path(r.output).name if r.output else ""
             html = f"{zone}/{Path(r.html).name}" if r.html else ""
             label = escape(r.notebook)
+            if r.status == "skipped":
+                links.append(f"<li>{label}: skipped ({escape(r.error)})</li>")
+                continue
             status = "" if r.status == "ok" else \
                 f' <strong class="failed">failed: {escape(r.error)}</strong>'
             links.append(f'<li><a href="{escape(html)}">{label}</a> '
@@ -669,7 +705,7 @@ def _write_index(work: Path, summary: RunSummary, study: Study, zones: list[str]
     banner = ('<p class="synthetic">SYNTHETIC DATA: this run uses generated demo data, '
               'not real National Society data.</p>'
               if study.config["study"].get("synthetic") else "")
-    failed = sum(r.status != "ok" for r in summary.results)
+    failed = sum(r.status == "failed" for r in summary.results)
     html = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(study.name)}: run {summary.run_id}</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}}

@@ -10,10 +10,10 @@ settings.  :func:`load_study` validates all of it before anything runs and raise
 from __future__ import annotations
 
 import difflib
-from functools import lru_cache
 import os
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 

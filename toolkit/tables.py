@@ -34,7 +34,7 @@ HXL_TAGS: dict[str, str] = {
     "stage_role": "#meta+stage",
     "stage": "#meta+stage",
     "dimension": "#meta+dimension",
-    "code": "#activity+code",
+    "code": "#meta+code",
     "activity": "#activity+code",
     "label": "#activity+name",
     "sector": "#sector",
