@@ -12,8 +12,8 @@ from contextvars import ContextVar
 from typing import Any
 
 import matplotlib as mpl
-import matplotlib.transforms as mtransforms
 import matplotlib.pyplot as plt
+import matplotlib.transforms as mtransforms
 import numpy as np
 import seaborn as sns
 from matplotlib.axes import Axes
