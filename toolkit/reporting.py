@@ -13,8 +13,9 @@ it gets absolute paths and an ``output_dir`` for figures and tables.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ import pandas as pd
 from toolkit.errors import ParameterError, StoreError
 from toolkit.frame import ZONES
 from toolkit.instrument import Instrument
-from toolkit.store import Store, read_store
+from toolkit.store import LazyTables, Store, read_store
 from toolkit.study import DEFAULT_LEVEL, Study, load_study, process_study
 
 __all__ = ["Report", "open_report", "zone_label"]
@@ -51,11 +52,12 @@ class Report:
     zone : str
     store : Store
         The whole analytical database, as written.
-    scope : dict of str to DataFrame
-        Each table restricted to the Societies of the study's zones (a zone office's
+    scope : mapping of str to DataFrame
+        Each table (read when first used) restricted to the Societies of the study's
+        zones (a zone office's
         study of its own zone leaves the other zones out of every estimate).
-    tables : dict of str to DataFrame
-        Each table restricted to this report's zone.
+    tables : mapping of str to DataFrame
+        Each table restricted to this report's zone (read when first used).
     output_dir : Path or None
         Where :meth:`save_figure` and :meth:`save_table` write (nothing is written
         when None).
@@ -64,8 +66,8 @@ class Report:
     study: Study
     zone: str
     store: Store
-    scope: dict[str, pd.DataFrame]
-    tables: dict[str, pd.DataFrame]
+    scope: Mapping[str, pd.DataFrame]
+    tables: Mapping[str, pd.DataFrame]
     output_dir: Path | None = None
     saved: list[Path] = field(default_factory=list)
 
@@ -227,19 +229,31 @@ class Report:
         return path
 
 
-def _filter(tables: dict[str, pd.DataFrame], codes: set[str]) -> dict[str, pd.DataFrame]:
-    out = {}
-    for name, df in tables.items():
-        if "iso3" in df and name in ("societies", "profiles", "dispositions"):
-            out[name] = df[df["iso3"].astype(str).isin(codes)].reset_index(drop=True)
-        elif "ns_iso3" in df:
-            keep = df["ns_iso3"].astype("string").isin(codes).fillna(False).astype(bool)
-            if name in ("validation_issues", "quarantine"):
-                keep |= df["ns_iso3"].isna().to_numpy()  # rows not tied to a Society
-            out[name] = df[keep].reset_index(drop=True)
-        else:
-            out[name] = df
-    return out
+def _keep(name: str, df: pd.DataFrame, codes: set[str]) -> pd.DataFrame:
+    """Rows of one table that belong to the Societies ``codes``."""
+    if "iso3" in df and name in ("societies", "profiles", "dispositions"):
+        return df[df["iso3"].astype(str).isin(codes)].reset_index(drop=True)
+    if "ns_iso3" in df:
+        keep = df["ns_iso3"].astype("string").isin(codes).fillna(False).astype(bool)
+        if name in ("validation_issues", "quarantine"):
+            keep |= df["ns_iso3"].isna().to_numpy()  # rows not tied to a Society
+        return df[keep].reset_index(drop=True)
+    return df
+
+
+def _filtered(source: Mapping[str, pd.DataFrame], codes: set[str],
+              zone: str | None = None) -> LazyTables:
+    """Lazy view of ``source`` restricted to ``codes`` (estimates: to ``zone``)."""
+    def loader(name: str) -> Any:
+        def load() -> pd.DataFrame:
+            df = source[name]
+            if name == "estimates":
+                return df if zone is None else \
+                    df[df["zone"].astype(str) == zone].reset_index(drop=True)
+            return _keep(name, df, codes)
+        return load
+
+    return LazyTables({name: loader(name) for name in source})
 
 
 def open_report(study: str | Path, zone: str = "all", output_dir: str | Path | None = None
@@ -278,20 +292,15 @@ def open_report(study: str | Path, zone: str = "all", output_dir: str | Path | N
     except StoreError:
         process_study(st)
         store = read_store(st.processed)
-    tables = {k: store.tables[k] for k in _TABLE_KEYS if k in store.tables}
+    tables = LazyTables({k: partial(store.tables.__getitem__, k)
+                         for k in _TABLE_KEYS if k in store.tables})
     soc = tables["societies"]
     in_study = set(soc.loc[soc["zone"].astype(str).isin(st.zones), "iso3"].astype(str))
-    scope = _filter(tables, in_study)
-    if "estimates" in scope:
-        scope["estimates"] = tables["estimates"]
+    scope = _filtered(tables, in_study)
     if zone == "all":
-        zone_tables = dict(scope)
+        zone_tables = scope
     else:
-        zone_tables = _filter(scope, set(soc.loc[soc["zone"].astype(str) == zone, "iso3"]
-                                         .astype(str)))
-        if "estimates" in scope:
-            est = scope["estimates"]
-            zone_tables["estimates"] = est[est["zone"].astype(str) == zone].reset_index(
-                drop=True)
+        in_zone = set(soc.loc[soc["zone"].astype(str) == zone, "iso3"].astype(str))
+        zone_tables = _filtered(scope, in_zone, zone)
     out = Path(output_dir).resolve() if output_dir else None
     return Report(st, zone, store, scope, zone_tables, out)

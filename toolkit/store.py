@@ -23,8 +23,9 @@ import os
 import shutil
 import sqlite3
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -32,7 +33,39 @@ import pandas as pd
 from toolkit import __version__
 from toolkit.errors import StoreError
 
-__all__ = ["TABLES", "Store", "write_store", "read_store", "read_table"]
+__all__ = ["TABLES", "LazyTables", "Store", "write_store", "read_store", "read_table"]
+
+
+class LazyTables(Mapping[str, pd.DataFrame]):
+    """A read-only mapping of table name to DataFrame that builds each table on first
+    access (a large study's wide tables are read only by the reports that use them).
+
+    Parameters
+    ----------
+    loaders : mapping of str to callable
+        Name -> function returning the table.
+    """
+
+    def __init__(self, loaders: Mapping[str, Callable[[], pd.DataFrame]]) -> None:
+        self._loaders = dict(loaders)
+        self._cache: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._cache:
+            self._cache[name] = self._loaders[name]()
+        return self._cache[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._loaders
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._loaders)
+
+    def __len__(self) -> int:
+        return len(self._loaders)
+
+    def __repr__(self) -> str:
+        return f"LazyTables({sorted(self._loaders)})"
 
 #: The documented tables of the analytical database.
 TABLES: dict[str, str] = {
@@ -88,14 +121,14 @@ class Store:
     ----------
     path : Path
         The folder.
-    tables : dict of str to DataFrame
-        Every table by name.
+    tables : mapping of str to DataFrame
+        Every table by name, read from its Parquet file on first access.
     manifest : dict
         Contents of ``manifest.json``.
     """
 
     path: Path
-    tables: dict[str, pd.DataFrame]
+    tables: Mapping[str, pd.DataFrame]
     manifest: dict[str, object]
 
     def __getitem__(self, name: str) -> pd.DataFrame:
@@ -287,7 +320,8 @@ def read_store(directory: str | Path) -> Store:
         raise StoreError("no analytical database here (manifest.json missing).", file=path,
                          hint="run 'nsmap validate <study.yaml>' or 'nsmap run' first.")
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    tables = {p.stem: pd.read_parquet(p) for p in sorted((path / "parquet").glob("*.parquet"))}
+    files = sorted((path / "parquet").glob("*.parquet"))
+    tables = LazyTables({p.stem: partial(pd.read_parquet, p) for p in files})
     return Store(path, tables, manifest)
 
 
