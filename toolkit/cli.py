@@ -128,7 +128,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_params(args: argparse.Namespace) -> int:
     from toolkit.runner import find_notebook, notebook_parameters
 
-    table = notebook_parameters(find_notebook(args.notebook))
+    path = find_notebook(args.notebook)
+    table = notebook_parameters(path).drop(columns=["value"])
+    print(f"{path.name}: parameters (pass with --param name=value)")
     print(table.to_string(index=False))
     return EXIT_OK
 
