@@ -377,7 +377,10 @@ def save(
                 data = _svg_with_title(buf.getvalue(), short, alt)
             else:
                 meta = {"Software": None, "Title": short, "Description": alt}
-                fig.savefig(buf, format="png", dpi=int(dpi), metadata=meta)
+                # zlib level 1: about a third faster than the default (6) for files
+                # ~10% larger; the bytes are still identical for identical figures
+                fig.savefig(buf, format="png", dpi=int(dpi), metadata=meta,
+                            pil_kwargs={"compress_level": 1})
                 data = buf.getvalue()
             path = out / f"{name}.{fmt}"
             _atomic_write(path, data)
