@@ -18,9 +18,7 @@ repository root::
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -32,11 +30,11 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from toolkit.survey import Design
 
-WORK = Path(__file__).resolve().parent / "_work"
-PINS = {"svy": "svy==0.35.0", "samplics": "samplics==0.6.1"}
+from _peers import WORK, peer_python, run_json  # noqa: E402
 ZONES = ["africa", "americas", "asia_pacific", "europe", "mena"]
 
 # Each peer script gets: data.npz, out.npz (est and se, shape (zones, indicators)), repeat.
@@ -124,38 +122,8 @@ def make_data(n: int, k: int, seed: int) -> pd.DataFrame:
     return pd.concat([df, ys], axis=1)
 
 
-def peer_python(name: str, install: bool) -> Path | None:
-    """Interpreter of the peer's venv, creating it if asked; None if unavailable."""
-    venv = WORK / f"venv-{name}"
-    python = venv / "bin" / "python"
-    if python.exists():
-        return python
-    if not install:
-        print(f"  {name}: no environment at {venv} (run without --no-install to create it); skipped")
-        return None
-    print(f"  {name}: creating {venv} and installing {PINS[name]} ...", flush=True)
-    try:
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", PINS[name]], check=True)
-    except (subprocess.CalledProcessError, OSError) as exc:
-        print(f"  {name}: could not be installed here ({exc}); skipped")
-        shutil.rmtree(venv, ignore_errors=True)
-        return None
-    return python
-
-
 def run_peer(name: str, cmd: list[str], timeout: int) -> dict | None:
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        print(f"  {name}: did not finish within {timeout} s; skipped")
-        return None
-    lines = [ln for ln in proc.stdout.strip().splitlines() if ln.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-        print(f"  {name}: failed ({' | '.join(tail)}); skipped")
-        return None
-    return json.loads(lines[-1])
+    return run_json(name, cmd, timeout)
 
 
 def rel_diff(a: np.ndarray, b: np.ndarray) -> float:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -35,16 +34,11 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from toolkit.survey import Design
 
-WORK = Path(__file__).resolve().parent / "_work"
-PINS = {
-    "weightipy": "weightipy==0.4.2",
-    "balance": "balance==0.23.0",
-    "svy": "svy==0.35.0",
-    "samplics": "samplics==0.6.1",
-}
+from _peers import WORK, peer_python, run_json  # noqa: E402
 POP = 10_000_000
 SHARES = {"a": [0.2, 0.2, 0.2, 0.2, 0.2], "b": [0.3, 0.3, 0.2, 0.2], "c": [0.5, 0.3, 0.2]}
 
@@ -156,38 +150,10 @@ def margins_met(codes: pd.DataFrame, w: np.ndarray) -> float:
     return worst
 
 
-def peer_python(name: str, install: bool) -> Path | None:
-    """Interpreter of the peer's venv, creating it if asked; None if unavailable."""
-    venv = WORK / f"venv-{name}"
-    python = venv / "bin" / "python"
-    if python.exists():
-        return python
-    if not install:
-        print(f"  {name}: no environment at {venv} (run without --no-install to create it); skipped")
-        return None
-    print(f"  {name}: creating {venv} and installing {PINS[name]} ...", flush=True)
-    try:
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "-q", PINS[name]], check=True)
-    except (subprocess.CalledProcessError, OSError) as exc:
-        print(f"  {name}: could not be installed here ({exc}); skipped")
-        shutil.rmtree(venv, ignore_errors=True)
-        return None
-    return python
-
-
 def run_peer(name: str, cmd: list[str], out: Path, timeout: int) -> tuple[dict, np.ndarray] | None:
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        print(f"  {name}: did not finish within {timeout} s; skipped")
+    info = run_json(name, cmd, timeout)
+    if info is None:
         return None
-    lines = [ln for ln in proc.stdout.strip().splitlines() if ln.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
-        print(f"  {name}: failed ({' | '.join(tail)}); skipped")
-        return None
-    info = json.loads(lines[-1])
     w = np.fromfile(out, dtype=np.float64) if out.suffix == ".bin" else np.load(out)
     return info, w
 

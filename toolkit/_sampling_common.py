@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from toolkit._response_common import as_list
 from toolkit.errors import InputError
 
 __all__: list[str] = []
@@ -35,14 +36,6 @@ DEFAULT_ACCEPT = 0.10  # default rejective tolerance = this quantile of SRS max 
 
 
 # --------------------------------------------------------------------------- helpers
-
-def as_list(x: str | Sequence[str] | None) -> list[str]:
-    if x is None:
-        return []
-    if isinstance(x, str):
-        return [x]
-    return list(x)
-
 
 def check_frame(frame: pd.DataFrame, columns: Iterable[str] = ()) -> None:
     if not isinstance(frame, pd.DataFrame):
