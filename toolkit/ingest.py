@@ -265,18 +265,13 @@ def read_export(
                status.fillna(""))
 
     submitted = _submission_times(table, fields, meta)
-    order = pd.DataFrame({"unit": unit_vals, "t": submitted, "pos": np.arange(len(table))},
-                         index=table.index)
-    candidates = order[reason.isna()].sort_values(["unit", "t", "pos"], na_position="first")
-    latest = candidates.groupby("unit", sort=False).tail(1)
-    dup_idx = candidates.index.difference(latest.index)
-    if len(dup_idx):
-        kept_row = latest.reset_index().set_index("unit")["row"]
-        kept_for = order.loc[dup_idx, "unit"].map(kept_row)
-        why = ("duplicate submission for " + order.loc[dup_idx, "unit"].astype(str)
-               + "; the latest one (row " + kept_for.astype(str) + ") was kept")
-        mask = pd.Series(False, index=table.index)
-        mask[dup_idx] = True
+    open_rows = reason.isna()
+    superseded, kept_row = _superseded(unit_vals[open_rows], submitted[open_rows])
+    if superseded.any():
+        units = unit_vals[open_rows][superseded]
+        why = ("duplicate submission for " + units.astype(str) + "; the latest one (row "
+               + units.map(kept_row).astype(str) + ") was kept")
+        mask = superseded.reindex(table.index, fill_value=False)
         reject(mask, why.reindex(table.index), "duplicate", fields[unit],
                unit_vals.fillna(""))
     if submitted.isna().all() and len(table):
@@ -424,6 +419,27 @@ def _known_names(table: pd.DataFrame, fields: dict[str, str]) -> list[str]:
     return sorted({*full[full != ""], *parts})
 
 
+def _superseded(units: pd.Series, times: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Rows that a later submission of the same unit supersedes.
+
+    The latest submission (by time; rows without a time count as earliest, ties go to
+    the later row) is kept.
+
+    Returns
+    -------
+    superseded : pandas.Series of bool
+        Aligned with ``units``.
+    kept : pandas.Series
+        Unit -> index label of its kept row.
+    """
+    order = pd.DataFrame({"u": units.to_numpy(), "t": times.to_numpy(),
+                          "p": np.arange(len(units))}, index=units.index)
+    order = order.sort_values(["u", "t", "p"], na_position="first")
+    later = order.duplicated("u", keep="last")
+    kept = order[~later]
+    return later.reindex(units.index), pd.Series(kept.index, index=kept["u"].to_numpy())
+
+
 def _submission_times(table: pd.DataFrame, fields: dict[str, str],
                       meta: dict[str, str]) -> pd.Series:
     for source in (meta.get("_submission_time"), fields.get("end"), fields.get("start")):
@@ -528,12 +544,10 @@ def combine(results: Iterable[IngestResult], *, unit: str = "ns_iso3") -> Ingest
     issues = pd.concat([r.issues for r in results], ignore_index=True)
     t = data["_submission_time"] if "_submission_time" in data else pd.Series(pd.NaT,
                                                                                index=data.index)
-    ordered = data.assign(_t=t, _pos=np.arange(len(data))).sort_values(
-        [unit, "_t", "_pos"], na_position="first")
-    dup = ordered.duplicated(unit, keep="last")
+    dup, kept = _superseded(data[unit], t)
     if dup.any():
-        keep_of = ordered[~dup].set_index(unit)[["_file", "_row"]]
-        moved = ordered[dup].drop(columns=["_t", "_pos"])
+        keep_of = data.loc[kept.to_numpy(), ["_file", "_row"]].set_axis(kept.index)
+        moved = data[dup]
         why = ("duplicate submission for " + moved[unit].astype(str) + " across files; the "
                "latest one (" + moved[unit].map(keep_of["_file"]).astype(str) + " row "
                + moved[unit].map(keep_of["_row"]).astype(str) + ") was kept")
@@ -547,7 +561,7 @@ def combine(results: Iterable[IngestResult], *, unit: str = "ns_iso3") -> Ingest
                               "problem": why.to_numpy(), "action": "row quarantined",
                               "rule": "duplicate"})
         issues = pd.concat([issues, extra.astype({"row": "Int64"})], ignore_index=True)
-        data = data.drop(index=ordered.index[dup]).reset_index(drop=True)
+        data = data[~dup].reset_index(drop=True)
     activities = pd.concat([r.activities for r in results], ignore_index=True)
     kept = pd.MultiIndex.from_frame(data[[unit, "_file"]])
     source = pd.MultiIndex.from_frame(activities[[unit, "_file"]])

@@ -126,10 +126,9 @@ class Report:
         clustered in Societies), weighted for non-response as ``study.yaml`` says."""
         from toolkit.mapping import study_design
 
-        weighting = self.study.config["weighting"]
-        method = "class" if weighting["method"] == "none" else weighting["method"]
         return study_design(self.frame, self.scope["responses"], unit=self.study.config["unit"],
-                            classes=weighting["classes"], method=method)
+                            classes=self.study.config["weighting"]["classes"],
+                            method=self.study.weighting_method)
 
     @cached_property
     def society_design(self) -> Any:
@@ -139,10 +138,10 @@ class Report:
             return self.design
         from toolkit.mapping import study_design
 
-        weighting = self.study.config["weighting"]
-        method = "class" if weighting["method"] == "none" else weighting["method"]
         societies = self.scope["responses"].drop_duplicates("ns_iso3")[["ns_iso3"]]
-        return study_design(self.frame, societies, classes=weighting["classes"], method=method)
+        return study_design(self.frame, societies,
+                            classes=self.study.config["weighting"]["classes"],
+                            method=self.study.weighting_method)
 
     def design_columns(self) -> dict[str, str]:
         """Columns of :attr:`design`'s data that rebuild it (see

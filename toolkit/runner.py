@@ -247,8 +247,8 @@ def _type_ok(value: Any, default: Any) -> bool:
     return isinstance(value, type(default))
 
 
-def check_parameters(notebook: Path, values: Mapping[str, Any], *, zones: Sequence[str]
-                     ) -> dict[str, Any]:
+def check_parameters(notebook: Path, values: Mapping[str, Any], *, zones: Sequence[str],
+                     declared: pd.DataFrame | None = None) -> dict[str, Any]:
     """Check supplied parameters against one notebook's parameters cell.
 
     Parameters
@@ -258,6 +258,8 @@ def check_parameters(notebook: Path, values: Mapping[str, Any], *, zones: Sequen
         Parameters to inject.
     zones : sequence of str
         Zones of the study (``zone`` must be one of them or ``"all"``).
+    declared : pandas.DataFrame, optional
+        The notebook's :func:`notebook_parameters`, when already read.
 
     Returns
     -------
@@ -269,7 +271,7 @@ def check_parameters(notebook: Path, values: Mapping[str, Any], *, zones: Sequen
     ParameterError
         Naming the parameter: unknown name, wrong type, zone not in the study.
     """
-    table = notebook_parameters(notebook).set_index("name")
+    table = (notebook_parameters(notebook) if declared is None else declared).set_index("name")
     for name, value in values.items():
         if name not in table.index:
             raise ParameterError(
@@ -500,7 +502,7 @@ def run_study(study: str | Path | Study, *, zones: str | Sequence[str] = ALL_ZON
             tasks.append((nb, zone, values))
     for nb, zone, values in tasks:
         check_parameters(nb, {k: v for k, v in values.items() if k != "output_dir"},
-                         zones=study.zones)
+                         zones=study.zones, declared=declared[nb])
 
     reports = Path(output).resolve() if output is not None else study.reports
     reports.mkdir(parents=True, exist_ok=True)

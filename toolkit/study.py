@@ -143,6 +143,14 @@ class Study:
         stat = path.stat()
         return _cached_instrument(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
 
+    @property
+    def weighting_method(self) -> str:
+        """Non-response adjustment used for estimates: ``weighting.method``, where
+        ``"none"`` still weights within zones (the frame is a census, so unweighted
+        returns would not describe the zone)."""
+        method = str(self.config["weighting"]["method"])
+        return "class" if method == "none" else method
+
     def pseudonym_key(self) -> str | None:
         """The pseudonymisation key from the environment variable the study names."""
         return os.environ.get(self.config["privacy"]["key_env"]) or None
@@ -347,11 +355,10 @@ def study_estimates(study: Study, tables: dict[str, pd.DataFrame], *,
     """
     from toolkit.mapping import activity_shares, publishable_shares
 
-    weighting = study.config["weighting"]
-    method = "class" if weighting["method"] == "none" else weighting["method"]
     shares = activity_shares(tables["societies"], tables["responses"], tables["activities"],
                              study.instrument(), unit=study.config["unit"],
-                             classes=weighting["classes"], method=method, level=level)
+                             classes=study.config["weighting"]["classes"],
+                             method=study.weighting_method, level=level)
     return publishable_shares(shares, min_cell=study.config["disclosure"]["min_cell"])
 
 
@@ -385,9 +392,7 @@ def process_study(study: Study) -> tuple[IngestResult, Path]:
     # questionnaire when at least one of its branches has.
     disp = dispositions(frame, result.data.drop_duplicates("ns_iso3"), unit="ns_iso3")
     societies = frame.copy()
-    status = disp.set_index(disp.columns[0])
-    societies["disposition"] = societies["iso3"].map(status["disposition"]) \
-        if "disposition" in status else pd.NA
+    societies["disposition"] = societies["iso3"].map(disp.set_index("iso3")["disposition"])
     societies["responded"] = societies["iso3"].isin(result.data["ns_iso3"])
     tables = {
         "societies": societies,

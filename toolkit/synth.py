@@ -297,8 +297,8 @@ def _kobo_rows(truth: pd.DataFrame, inst: Instrument, rng: np.random.Generator,
     return pd.DataFrame(ordered)
 
 
-def _inject_defects(export: pd.DataFrame, rng: np.random.Generator,
-                    truth: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _inject_defects(export: pd.DataFrame, rng: np.random.Generator
+                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Add duplicates and invalid rows; return the export and a log of the defects."""
     export = export.astype(object)
     log = []
@@ -314,7 +314,6 @@ def _inject_defects(export: pd.DataFrame, rng: np.random.Generator,
         row["_id"] = int(row["_id"]) + 500000
         extra.append(row)
         log.append({"defect": "duplicate (earlier draft)", "iso3": row[soc_col]})
-    nonresp = truth.loc[~truth["responded"], "iso3"].astype(str).tolist()
     bad_rows = []
     template = export.iloc[0].copy()
     for code, label in (("XKX", "unknown Society code"), ("", "missing Society code")):
@@ -336,7 +335,6 @@ def _inject_defects(export: pd.DataFrame, rng: np.random.Generator,
     log.append({"defect": "unparseable report_date", "iso3": export.at[cells[2], soc_col]})
     export.loc[cells[3], "scale/staff_migration"] = "about ten"
     log.append({"defect": "non-numeric staff_migration", "iso3": export.at[cells[3], soc_col]})
-    del nonresp
     return export.sample(frac=1, random_state=int(rng.integers(0, 2**31))).reset_index(
         drop=True), pd.DataFrame(log)
 
@@ -416,7 +414,7 @@ def make_study(directory: str | Path, *, seed: int = 2026, frame: pd.DataFrame |
     truth = simulate_truth(frame, seed=seed, instrument=inst)
     resp = truth[truth["responded"]].reset_index(drop=True)
     export = _kobo_rows(resp, inst, rng, dt.datetime(2026, 3, 2, 9, 0))
-    export, defects = _inject_defects(export, rng, truth)
+    export, defects = _inject_defects(export, rng)
     late = rng.random(len(export)) < 0.15
     (out / "exports").mkdir(parents=True, exist_ok=True)
     (out / "truth").mkdir(exist_ok=True)

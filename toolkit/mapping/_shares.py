@@ -207,12 +207,12 @@ def activity_shares(frame: pd.DataFrame, responses: pd.DataFrame, activities: pd
     design_data = adjusted_design.data
     if by not in design_data:
         raise KeyError(f"the design has no column {by!r}")
+    naive_data = data.assign(**{by: data["ns_iso3"].map(zone_of).to_numpy()})
+    naive = Design(naive_data) if unit == "ns_iso3" else Design(naive_data, ids="ns_iso3")
     parts = []
     for domain in (by, None):
         adj = _ones(adjusted_design.proportion(cols, by=domain, method=ci, level=level,
                                                na_rm=True))
-        naive_data = data.assign(**{by: data["ns_iso3"].map(zone_of).to_numpy()})
-        naive = Design(naive_data) if unit == "ns_iso3" else Design(naive_data, ids="ns_iso3")
         raw = _ones(naive.proportion(cols, by=domain, method=ci, level=level, na_rm=True))
         if domain is None:
             adj = pd.concat({_ALL: adj}, names=[by])
