@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _one(study_yaml: Path, zone: str, out: Path) -> tuple[float, float]:
-    from toolkit.runner import run_study
-    from toolkit.study import load_study, process_study
+    from toolkit.run import run_study
+    from toolkit.run import load_study, process_study
 
     study = load_study(study_yaml)
     study.config["paths"]["processed"] = str(out / "processed")

@@ -32,7 +32,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
 IMPORTS = ("import numpy, pandas, scipy.stats, statsmodels.api, matplotlib.pyplot, seaborn\n"
-           "import toolkit.figures, toolkit.mapping, toolkit.reporting, toolkit.survey")
+           "import toolkit.figures, toolkit.mapping, toolkit.run, toolkit.survey")
 
 
 def _floor_one(path: str, out: str) -> None:
@@ -64,8 +64,8 @@ def floor(n: int, jobs: int, tmp: Path) -> float:
 
 
 def run(jobs: int, tmp: Path) -> tuple[float, int]:
-    from toolkit.runner import run_study
-    from toolkit.study import load_study
+    from toolkit.run import run_study
+    from toolkit.run import load_study
 
     study = load_study(ROOT / "data" / "raw" / "demo" / "study.yaml")
     study.config["paths"]["processed"] = str(tmp / "processed")

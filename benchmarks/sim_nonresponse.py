@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import WeightingError
-from toolkit.response import nonresponse_design
+from toolkit.nonresponse import nonresponse_design
 from toolkit.survey import Design
 from toolkit.synth import simulate_truth
 

@@ -15,7 +15,7 @@ Methods
     cube-lp    cube method, landing by linear programming (the default)
 
 The draws call the same design functions as :func:`toolkit.sampling.select_sample`
-(``toolkit._sampling_designs``) without building result tables, so 1,000 draws per zone
+(``toolkit.sampling._designs``) without building result tables, so 1,000 draws per zone
 take a minute or two.  No peer outside the project is needed.
 
 Run::
@@ -31,8 +31,8 @@ import time
 
 import numpy as np
 
-from toolkit._sampling_balance import covariate_matrix, max_abs_smd_of_sets
-from toolkit._sampling_designs import (
+from toolkit.sampling._balance import covariate_matrix, max_abs_smd_of_sets
+from toolkit.sampling._designs import (
     cube_sample,
     default_tolerance,
     rejective_draws,

@@ -70,7 +70,7 @@ def test_demo_export_reconciles_and_reports_every_defect(demo_result, demo_recor
 
 
 def test_study_ingestion_matches_ground_truth(demo_dir):
-    from toolkit.study import ingest_study, load_study
+    from toolkit.run import ingest_study, load_study
 
     study = load_study(demo_dir / "study.yaml")
     r = ingest_study(study)
@@ -110,7 +110,7 @@ def test_study_ingestion_matches_ground_truth(demo_dir):
 
 
 def test_raw_files_are_never_written(demo_dir, tmp_path):
-    from toolkit.study import load_study, process_study
+    from toolkit.run import load_study, process_study
 
     files = sorted(p for p in demo_dir.rglob("*") if p.is_file())
     before = {p: (file_sha256(p), p.stat().st_mtime_ns) for p in files}

@@ -20,7 +20,7 @@ from openpyxl import Workbook
 from pyxform.errors import PyXFormError
 from pyxform.xls2xform import convert, xls2xform_convert
 
-from toolkit._excel import read_workbook
+from toolkit.instrument._excel import read_workbook
 from toolkit.errors import InstrumentError
 from toolkit.frame import load_frame
 from toolkit.instrument import (
@@ -29,7 +29,7 @@ from toolkit.instrument import (
     load_instrument,
     read_xlsform,
 )
-from toolkit.privacy import PERSONAL_FIELDS
+from toolkit.ingest import PERSONAL_FIELDS
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "data" / "xlsform"

@@ -31,7 +31,7 @@ from toolkit.interviews import (
     theme_table,
     themes_vs_answers,
 )
-from toolkit.study import load_study
+from toolkit.run import load_study
 
 DEMO = Path(__file__).resolve().parents[1] / "data" / "raw" / "demo"
 
@@ -47,7 +47,7 @@ def demo(full_frame) -> StudyInterviews:
 
 
 def _study(tmp_path: Path, frame: pd.DataFrame, **paths: object) -> SimpleNamespace:
-    """A stand-in for toolkit.study.Study with only what read_study_interviews uses."""
+    """A stand-in for toolkit.run.Study with only what read_study_interviews uses."""
     return SimpleNamespace(config={"paths": {"interviews": paths},
                                    "privacy": {"key_env": "NSMAP_TEST_KEY"}},
                            path=tmp_path / "study.yaml", frame=lambda: frame,

@@ -8,14 +8,14 @@ import pytest
 
 from toolkit import mapping
 from toolkit.mapping._shares import activity_shares, study_design, unit_indicators
-from toolkit.response import nonresponse_design
+from toolkit.nonresponse import nonresponse_design
 from toolkit.synth import simulate_truth
 
 
 @pytest.fixture(scope="module")
 def db(demo_dir, tmp_path_factory):
     from toolkit.store import read_store
-    from toolkit.study import load_study, process_study
+    from toolkit.run import load_study, process_study
 
     study = load_study(demo_dir)
     study.config["paths"]["processed"] = str(tmp_path_factory.mktemp("db") / "demo")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib
 import json
 import re
 import tomllib
@@ -55,14 +56,91 @@ def test_environment_yml_matches_pyproject():
     assert python.replace(" ", "") == "python" + project["requires-python"]
 
 
+def _public_modules() -> list[Path]:
+    """Top-level public modules and every package's ``__init__.py``."""
+    top = [p for p in (ROOT / "toolkit").glob("*.py")
+           if not p.name.startswith("_") or p.name == "__init__.py"]
+    return sorted(top + list((ROOT / "toolkit").glob("*/__init__.py")))
+
+
 def test_package_exposes_an_explicit_api():
-    for path in sorted((ROOT / "toolkit").glob("*.py")):
-        if path.name.startswith("_") and path.name != "__init__.py":
+    for path in _public_modules():
+        if path.parent.name == "toolkit" and path.name == "__init__.py":
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        names = [t.id for node in tree.body if isinstance(node, ast.Assign)
-                 for t in node.targets if isinstance(t, ast.Name)]
-        assert "__all__" in names, f"{path.name} has no __all__"
+        names = [t.id for node in tree.body if isinstance(node, ast.Assign | ast.AnnAssign)
+                 for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+                 if isinstance(t, ast.Name)]
+        assert "__all__" in names, f"{path.relative_to(ROOT)} has no __all__"
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        mod = importlib.import_module(module)
+        missing = [n for n in mod.__all__ if not hasattr(mod, n)]
+        assert not missing, f"{module}.__all__ names what it lacks: {missing}"
+
+
+def test_private_modules_live_inside_their_package():
+    assert sorted(p.name for p in (ROOT / "toolkit").glob("_*.py")) == ["__init__.py",
+                                                                         "__main__.py"]
+
+
+def test_no_module_is_over_500_lines():
+    sizes = {str(p.relative_to(ROOT)): len(p.read_text(encoding="utf-8").splitlines())
+             for p in (ROOT / "toolkit").rglob("*.py")}
+    assert {p: n for p, n in sizes.items() if n > 500} == {}
+
+
+# Steps of the data flow, in order; a module may import only from its own step or an
+# earlier one (errors and the package root come first, run last).
+LAYERS = [
+    {"toolkit", "errors"},
+    {"instrument"},
+    {"frame"},  # reads workbooks with the instrument's Excel reader
+    {"ingest", "synth"},
+    {"store"},
+    {"survey"},
+    {"nonresponse"},
+    {"mapping", "sampling", "interviews"},
+    {"figures", "publish"},
+    {"run"},
+    {"__main__"},
+]
+
+
+def _step(dotted: str) -> str:
+    parts = dotted.split(".")
+    return parts[1] if len(parts) > 1 else "toolkit"
+
+
+def _rank(step: str) -> int:
+    return next(i for i, layer in enumerate(LAYERS) if step in layer)
+
+
+def test_imports_follow_the_data_flow():
+    problems = []
+    for path in sorted((ROOT / "toolkit").rglob("*.py")):
+        rel = path.relative_to(ROOT).with_suffix("")
+        here = rel.parts[1] if len(rel.parts) > 1 else "toolkit"
+        here = "toolkit" if here == "__init__" else here
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                if node.level:  # relative import: inside the same package
+                    continue
+                targets = [node.module or ""]
+                if node.module == "toolkit":
+                    targets = [f"toolkit.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            else:
+                continue
+            for target in targets:
+                if target.split(".")[0] != "toolkit" or target == "toolkit.__version__":
+                    continue
+                step = _step(target)
+                same_layer_other = (_rank(step) == _rank(here) and step != here
+                                    and here != "toolkit")
+                if _rank(step) > _rank(here) or same_layer_other:
+                    problems.append(f"{rel}:{node.lineno} imports {target}")
+    assert problems == []
 
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))

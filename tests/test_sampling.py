@@ -7,12 +7,12 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from toolkit._sampling_balance import (
+from toolkit.sampling._balance import (
     covariate_matrix,
     freeman_halton_p,
     max_abs_smd_of_sets,
 )
-from toolkit._sampling_designs import cube_sample, rejective_draws
+from toolkit.sampling._designs import cube_sample, rejective_draws
 from toolkit.errors import InputError, ToolkitError
 from toolkit.sampling import (
     DEFAULT_COVARIATES,

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit._excel import WorkbookError, read_workbook, workbook_format
+from toolkit.instrument import WorkbookError, read_workbook, workbook_format
 from toolkit.errors import FrameError
 
 __all__ = [

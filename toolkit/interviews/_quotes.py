@@ -4,7 +4,7 @@ Private helper module of :mod:`toolkit.interviews`.
 
 What is masked, and how (limits stated honestly):
 
-* **Emails and phone numbers** — the rules of :func:`toolkit.privacy.mask_text`
+* **Emails and phone numbers** — the rules of :func:`toolkit.ingest.mask_text`
   (regular expressions: ``local@domain.tld``; digit groups with an optional ``+`` and
   separators, where dates, years and plain counts are not taken for phone numbers).  A
   number written in words or split across lines is not caught.
@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import InputError
-from toolkit.privacy import mask_text, pseudonymise
+from toolkit.ingest import mask_text, pseudonymise
 
 __all__: list[str] = []
 

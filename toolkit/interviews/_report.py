@@ -26,7 +26,7 @@ from toolkit.interviews._codebook import Codebook, read_codebook
 from toolkit.interviews._io import ISSUE_COLUMNS
 from toolkit.interviews._reliability import reliability_report
 from toolkit.interviews._segments import read_segments
-from toolkit.privacy import mask_text, personal_columns
+from toolkit.ingest import mask_text, personal_columns
 
 __all__: list[str] = []
 
@@ -150,7 +150,7 @@ def read_study_interviews(study: Any, *, frame: pd.DataFrame | None = None,
     Parameters
     ----------
     study : Study
-        From :func:`toolkit.study.load_study` (``paths.interviews``: ``codebook``,
+        From :func:`toolkit.run.load_study` (``paths.interviews``: ``codebook``,
         ``segments`` (a list), optionally ``documents`` and ``answers``).
     frame : DataFrame, optional
         Membership table (default the study's frame); every zone's Societies must be

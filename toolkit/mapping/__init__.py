@@ -5,7 +5,7 @@
 * :func:`activity_shares`: weighted shares of Societies running each activity, stage,
   target group and service type, by zone, with design-based intervals, unadjusted
   shares and non-response bounds and the respondents behind each cell;
-  :func:`publishable_shares` applies disclosure control to them;
+  :func:`toolkit.publish.publishable_shares` applies disclosure control to them;
 * :func:`route_coverage`, :func:`route_activities`, :func:`route_summary`: which
   Societies along each migratory route run which activities at their stage, and
   where a stage has a gap (or is unknown because of non-response);
@@ -48,11 +48,9 @@ from toolkit.mapping._routes import (
 )
 from toolkit.mapping._shares import (
     DIMENSIONS,
-    SENSITIVE_COLUMNS,
     activity_shares,
     design_columns,
     forest_table,
-    publishable_shares,
     study_design,
     unit_indicators,
 )
@@ -64,7 +62,6 @@ __all__ = [
     "PAIR_STATUSES",
     "ROUTES_DATE",
     "ROUTE_STAGES",
-    "SENSITIVE_COLUMNS",
     "STAGE_NEEDS_DATE",
     "STATUS_LEVELS",
     "activity_breadth",
@@ -81,7 +78,6 @@ __all__ = [
     "forest_table",
     "load_routes",
     "load_stage_needs",
-    "publishable_shares",
     "route_activities",
     "route_coverage",
     "route_summary",

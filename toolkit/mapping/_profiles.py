@@ -159,7 +159,7 @@ def society_indicators(profiles: pd.DataFrame) -> pd.DataFrame:
 
     In a branch-level study a Society runs an activity when any of its branches does.
     The input of the Society-level sensitivity analyses
-    (:func:`toolkit.sensitivity.bounds`, :func:`~toolkit.sensitivity.tipping_point`).
+    (:func:`toolkit.nonresponse.bounds`, :func:`~toolkit.nonresponse.tipping_point`).
 
     Returns
     -------

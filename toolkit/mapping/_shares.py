@@ -9,12 +9,12 @@ import pandas as pd
 
 from toolkit.instrument import Instrument
 from toolkit.mapping._profiles import activity_codes, activity_indicators
-from toolkit.response import nonresponse_design
-from toolkit.sensitivity import bounds
+from toolkit.nonresponse import nonresponse_design
+from toolkit.nonresponse import bounds
 from toolkit.survey import Design
 
-__all__ = ["DIMENSIONS", "SENSITIVE_COLUMNS", "unit_indicators", "study_design",
-           "design_columns", "activity_shares", "forest_table", "publishable_shares"]
+__all__ = ["DIMENSIONS", "unit_indicators", "study_design", "design_columns",
+           "activity_shares", "forest_table"]
 
 #: Dimensions of :func:`activity_shares`: indicator prefix -> choice list.
 DIMENSIONS = {"activity": "activity", "stage": "stage", "group": "target_group",
@@ -82,7 +82,7 @@ def study_design(frame: pd.DataFrame, data: pd.DataFrame, *, unit: str = "ns_iso
                  collapse: bool = True, min_respondents: int = 5) -> Design:
     """The respondents as a survey design with non-response adjusted weights.
 
-    For a Society-level study this is :func:`toolkit.response.nonresponse_design`
+    For a Society-level study this is :func:`toolkit.nonresponse.nonresponse_design`
     (weighting classes within the frame, finite population correction per class).
     For a branch-level study (``unit`` is a branch code) the Societies are the
     primary sampling units: a Society responds with all its branches, its weight
@@ -178,7 +178,7 @@ def activity_shares(frame: pd.DataFrame, responses: pd.DataFrame, activities: pd
         Interval method of :meth:`toolkit.survey.Design.proportion`.
     min_cell : int, default 3
         Shares based on fewer responding units are flagged ``suppressed`` (primary
-        suppression; see :mod:`toolkit.disclosure` for secondary suppression).
+        suppression; see :mod:`toolkit.publish` for secondary suppression).
     language : str, optional
         Label language (instrument default).
 
@@ -320,31 +320,3 @@ def forest_table(shares: pd.DataFrame, *, dimension: str = "activity") -> pd.Dat
 
 
 #: Columns of :func:`activity_shares` that could reveal a suppressed cell.
-SENSITIVE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "unadjusted", "unadj_ci_low",
-                     "unadj_ci_high", "n_yes", "bound_low", "bound_high")
-
-
-def publishable_shares(shares: pd.DataFrame, *, min_cell: int = 3, by: str = "zone"
-                       ) -> pd.DataFrame:
-    """Apply disclosure control to a table of :func:`activity_shares`.
-
-    Shares based on fewer than ``min_cell`` responding Societies are suppressed, and
-    so is, on every line whose all-zones total is published, a complementary cell so
-    that the total cannot be used to recover the suppressed one
-    (:func:`toolkit.disclosure.suppress`).  Every column that could give the value
-    back (:data:`SENSITIVE_COLUMNS`) is blanked; the ``display`` column says "fewer
-    than 3" (or why a complementary cell is hidden).  Run it on the table of all
-    zones, then select a zone, so that every zone's report agrees.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The same rows, with ``suppressed``, ``suppression``, ``secondary`` and
-        ``display`` (the share as a percentage, or the reason it is withheld).
-    """
-    from toolkit.disclosure import suppress
-
-    blank = [c for c in SENSITIVE_COLUMNS if c in shares]
-    return suppress(shares, count="n", min_cell=min_cell, margins={by: _ALL},
-                    by=["dimension", "variable"], blank=blank, value="estimate",
-                    fmt="{:.0%}")

@@ -189,7 +189,7 @@ def numeric_matrix(
                 column=str(cols[bad_col]),
                 hint="Pass na_rm=True to estimate from the rows where it is answered (missing "
                 "answers are then outside the domain, as R's na.rm=TRUE), or impute the "
-                "missing answers first (toolkit.impute).",
+                "missing answers first (toolkit.nonresponse).",
             )
         values[~mask] = 0.0
     if not np.isfinite(values).all():

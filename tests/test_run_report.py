@@ -1,0 +1,68 @@
+"""Tests of toolkit.run: zone filtering, facts, outputs."""
+
+from __future__ import annotations
+
+import shutil
+
+import matplotlib.pyplot as plt
+import pytest
+import yaml
+
+from toolkit import run
+from toolkit.errors import ParameterError
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory, demo_dir):
+    folder = tmp_path_factory.mktemp("rep") / "study"
+    shutil.copytree(demo_dir, folder, ignore=shutil.ignore_patterns("truth"))
+    cfg = yaml.safe_load((folder / "study.yaml").read_text(encoding="utf-8"))
+    cfg["paths"]["processed"] = "processed"
+    (folder / "study.yaml").write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    return folder / "study.yaml"
+
+
+def test_zone_tables_hold_only_the_zone(study):
+    rep = run.open_report(study, "mena")  # ingests on first use
+    zones = set(rep["societies"]["zone"].astype(str))
+    assert zones == {"mena"}
+    codes = set(rep["societies"]["iso3"])
+    assert set(rep["responses"]["ns_iso3"]) <= codes
+    assert set(rep["estimates"]["zone"]) == {"mena"}
+    assert len(rep.frame) == 193 and rep.facts()["population"] == 17
+    facts = rep.facts("all")
+    assert facts["n"] == int(rep.frame["responded"].sum())
+    assert "SYNTHETIC" in facts["source"]
+
+
+def test_unknown_zone(study):
+    with pytest.raises(ParameterError, match="'narnia' is not a zone"):
+        run.open_report(study, "narnia")
+
+
+def test_outputs_only_with_an_output_dir(study, tmp_path):
+    rep = run.open_report(study, "europe")
+    fig, ax = plt.subplots()
+    assert rep.show_figure(fig, "x", alt_text="x") is fig
+    assert rep.save_table(rep["responses"].head(2), "t") is None
+    plt.close(fig)
+    rep = run.open_report(study, "europe", tmp_path)
+    from toolkit import figures
+
+    ax = figures.response_bars(
+        rep["societies"].assign(one=1).groupby("zone", observed=True).agg(
+            responded=("responded", "sum"), total=("one", "sum")).reset_index(),
+        source="test")
+    image = rep.show_figure(ax.figure, "bars", alt_text="Bars.")
+    assert image.filename.endswith("bars.png")
+    assert (tmp_path / "figures" / "bars.svg").exists()
+    path = rep.save_table(rep["responses"][["ns_iso3"]].head(2), "t", index=False)
+    assert path.read_text(encoding="utf-8").splitlines()[1] == "#country+code"
+
+
+def test_designs(study):
+    rep = run.open_report(study, "all")
+    assert rep.society_design is rep.design
+    assert rep.design_columns() == {"weights": "nr_weight", "strata": "nr_class",
+                                    "fpc": "nr_class_size"}
+    assert len(rep.design.data) == int(rep.frame["responded"].sum())

@@ -1,0 +1,98 @@
+"""Tests of toolkit.run: study.yaml validation and the ingestion step."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from toolkit.errors import StudyConfigError
+from toolkit.run import load_study, process_study
+
+
+def _study(tmp_path: Path, demo_dir: Path, **changes) -> Path:
+    folder = tmp_path / "study"
+    shutil.copytree(demo_dir, folder, ignore=shutil.ignore_patterns("truth"))
+    cfg = yaml.safe_load((folder / "study.yaml").read_text(encoding="utf-8"))
+    for dotted, value in changes.items():
+        node = cfg
+        keys = dotted.split("__")
+        for k in keys[:-1]:
+            node = node.setdefault(k, {})
+        if value is ...:
+            node.pop(keys[-1], None)
+        else:
+            node[keys[-1]] = value
+    cfg["paths"]["processed"] = "processed"
+    cfg["paths"]["reports"] = "reports"
+    (folder / "study.yaml").write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    return folder / "study.yaml"
+
+
+def test_demo_study_is_valid(demo_dir):
+    study = load_study(demo_dir)
+    assert study.zones == ["africa", "americas", "asia_pacific", "europe", "mena"]
+    assert all(p.exists() and p.is_absolute() for p in study.exports)
+    assert study.config["disclosure"]["min_cell"] == 3
+    assert study.config["study"]["synthetic"] is True
+
+
+@pytest.mark.parametrize("changes, match", [
+    ({"study__nmae": "x"}, "unknown key 'study.nmae'.*did you mean 'study.name'"),
+    ({"zones": ["africa", "europa"]}, "unknown zone 'europa'.*did you mean 'europe'"),
+    ({"study__year": "2026"}, "'study.year' must be a whole number"),
+    ({"study__name": ...}, "required key 'study.name' is missing"),
+    ({"paths__exports": ["exports/missing.csv"]}, r"paths.exports\[1\].*does not exist"),
+    ({"weighting__method": "magic"}, "unknown weighting method"),
+    ({"disclosure__min_cell": 0}, "at least 1"),
+    ({"disclosure__min_cell": True}, "must be a whole number"),
+    ({"paths__interviews__segments": "x.csv"}, "must be a list"),
+])
+def test_bad_configuration_names_the_key(tmp_path, demo_dir, changes, match):
+    path = _study(tmp_path, demo_dir, **changes)
+    with pytest.raises(StudyConfigError, match=match) as err:
+        load_study(path)
+    assert "study.yaml" in str(err.value) and "What to do" in str(err.value)
+
+
+def test_not_yaml(tmp_path):
+    p = tmp_path / "study.yaml"
+    p.write_text("study: [unclosed\n", encoding="utf-8")
+    with pytest.raises(StudyConfigError, match="not valid YAML"):
+        load_study(p)
+
+
+def test_process_study_writes_the_database(tmp_path, demo_dir):
+    from toolkit.store import read_store
+
+    study = load_study(_study(tmp_path, demo_dir))
+    result, where = process_study(study)
+    db = read_store(where)
+    assert set(db.tables) == {"societies", "responses", "activities", "dispositions",
+                              "validation_issues", "quarantine", "profiles", "estimates"}
+    est = db["estimates"]
+    assert set(est["zone"]) == {"africa", "americas", "asia_pacific", "europe", "mena", "all"}
+    assert {"display", "suppression", "bound_low", "bound_high"} <= set(est.columns)
+    assert "estimates_error" not in db.manifest
+    assert len(db["societies"]) == 193
+    assert db["societies"]["responded"].sum() == len(result.data)
+    assert db.manifest["reconciles"] is True
+    assert db.manifest["rows_in"] == db.manifest["accepted"] + db.manifest["quarantined"]
+
+
+def test_zone_office_study_of_one_zone(tmp_path, demo_dir):
+    """A zone office's study (zones: [europe]) estimates its zone only, without failing
+    on the zones it does not cover."""
+    from toolkit.run import open_report
+    from toolkit.store import read_store
+
+    study = load_study(_study(tmp_path, demo_dir, zones=["europe"]))
+    _, where = process_study(study)
+    db = read_store(where)
+    assert set(db["estimates"]["zone"]) == {"europe", "all"}
+    assert set(db["profiles"]["zone"].astype(str)) == {"europe"}
+    report = open_report(study.path, "europe")
+    assert report.facts()["population"] == 54
+    assert report.facts("all")["n"] == report.facts()["n"] == 37

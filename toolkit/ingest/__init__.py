@@ -1,0 +1,60 @@
+"""Reading KoboToolbox / ODK exports: records, validation, quarantine, privacy, quality.
+
+:func:`read_export` reads one export (CSV or XLSX, any header style) against an
+:class:`~toolkit.instrument.Instrument` and returns an :class:`IngestResult`: typed
+answers, the validation issues (file, row, column, value, what was done) and the
+quarantined rows, so that rows in = accepted + quarantined.  :func:`combine` merges
+several exports.  Personal data is pseudonymised or masked here (:func:`pseudonymise`,
+:func:`mask_text`) and never travels further; the data-quality summaries
+(:func:`returns_by_zone`, :func:`issue_summary`, ...) describe what was read.
+"""
+
+from __future__ import annotations
+
+from toolkit.ingest._export import (
+    ISSUE_COLUMNS,
+    IngestResult,
+    IngestWarning,
+    activity_table,
+    combine,
+    file_sha256,
+    read_export,
+)
+from toolkit.ingest._privacy import (
+    KEY_ENV,
+    PERSONAL_FIELDS,
+    PERSONAL_METADATA,
+    mask_text,
+    personal_columns,
+    pseudonymise,
+    resolve_key,
+)
+from toolkit.ingest._quality import (
+    completeness_by_group,
+    completeness_by_question,
+    issue_summary,
+    quarantine_summary,
+    returns_by_zone,
+)
+
+__all__ = [
+    "ISSUE_COLUMNS",
+    "IngestResult",
+    "IngestWarning",
+    "KEY_ENV",
+    "PERSONAL_FIELDS",
+    "PERSONAL_METADATA",
+    "activity_table",
+    "combine",
+    "completeness_by_group",
+    "completeness_by_question",
+    "file_sha256",
+    "issue_summary",
+    "mask_text",
+    "personal_columns",
+    "pseudonymise",
+    "quarantine_summary",
+    "read_export",
+    "resolve_key",
+    "returns_by_zone",
+]

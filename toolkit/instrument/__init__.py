@@ -1,0 +1,38 @@
+"""The questionnaire: XLSForm reading, Excel cell reading and the XPath subset.
+
+The first step of the data flow, next to :mod:`toolkit.frame`.  :func:`read_xlsform`
+reads any XLSForm (``.xlsx`` / ``.xls``) into an :class:`Instrument` (questions, choice
+lists, translations, groups and repeats); :func:`load_instrument` gives the bundled
+mapping-study instrument.  :func:`read_workbook` reads the cells of an Excel workbook
+without materialising empty rows; the frame and the export reader use it too.
+"""
+
+from __future__ import annotations
+
+from toolkit.instrument._xlsform import (
+    DATE_TYPES,
+    Instrument,
+    NUMERIC_TYPES,
+    SELECT_TYPES,
+    bundled_instrument_path,
+    load_instrument,
+    read_xlsform,
+)
+from toolkit.instrument._excel import (
+    WorkbookError,
+    read_workbook,
+    workbook_format,
+)
+
+__all__ = [
+    "DATE_TYPES",
+    "Instrument",
+    "NUMERIC_TYPES",
+    "SELECT_TYPES",
+    "WorkbookError",
+    "bundled_instrument_path",
+    "load_instrument",
+    "read_workbook",
+    "read_xlsform",
+    "workbook_format",
+]

@@ -1,0 +1,58 @@
+"""The low return rate as a statistical problem.
+
+Dispositions and AAPOR rates (:func:`dispositions`, :func:`response_rates`), non-response
+bias diagnostics (:func:`nonresponse_bias`, :func:`standardised_differences`,
+:func:`weighting_balance`), non-response weighting designs (:func:`nonresponse_design`,
+:func:`collapse_classes`), multiple imputation with Rubin pooling (:func:`mice`,
+:func:`rubin`, :func:`analyse`), Manski bounds and tipping points (:func:`bounds`,
+:func:`tipping_point`) and the two-phase follow-up estimator (:func:`two_phase`).
+Weighted designs are :class:`toolkit.survey.Design` objects.
+"""
+
+from __future__ import annotations
+
+from toolkit.nonresponse._response import (
+    DISPOSITION_CODES,
+    DISPOSITION_LABELS,
+    NonresponseBias,
+    RATE_COLUMNS,
+    collapse_classes,
+    dispositions,
+    nonresponse_bias,
+    nonresponse_design,
+    response_rates,
+    standardised_differences,
+    weighting_balance,
+)
+from toolkit.nonresponse._impute import (
+    analyse,
+    mice,
+    rubin,
+)
+from toolkit.nonresponse._sensitivity import (
+    TippingPoint,
+    bounds,
+    tipping_point,
+    two_phase,
+)
+
+__all__ = [
+    "DISPOSITION_CODES",
+    "DISPOSITION_LABELS",
+    "NonresponseBias",
+    "RATE_COLUMNS",
+    "TippingPoint",
+    "analyse",
+    "bounds",
+    "collapse_classes",
+    "dispositions",
+    "mice",
+    "nonresponse_bias",
+    "nonresponse_design",
+    "response_rates",
+    "rubin",
+    "standardised_differences",
+    "tipping_point",
+    "two_phase",
+    "weighting_balance",
+]

@@ -1,0 +1,126 @@
+"""Running a study: ``study.yaml``, the papermill runner, the report helpers, the CLI.
+
+The last step of the data flow.  :func:`load_study` reads and checks ``study.yaml``;
+:func:`process_study` ingests the exports once and writes the analytical database;
+:func:`run_study` executes the report notebooks per zone with papermill and writes
+``reports/<run-id>/``; :func:`open_report` is what a notebook calls to get its zone's
+tables, design and output folders; :func:`main` is the ``nsmap`` command.
+
+The runner and the command line are imported on first use, so a notebook that only
+calls :func:`open_report` does not pay for importing nbformat and papermill.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from toolkit.run._study import (
+    DEFAULT_LEVEL,
+    STUDY_SCHEMA,
+    Study,
+    ingest_study,
+    load_study,
+    process_study,
+    study_estimates,
+)
+from toolkit.run._report import (
+    Report,
+    open_report,
+    zone_label,
+)
+
+if TYPE_CHECKING:
+    from toolkit.run._runner import (
+        ALL_ZONES,
+        KERNEL_NAME,
+        REQUIREMENTS,
+        RunSummary,
+        TaskResult,
+        check_parameters,
+        find_notebook,
+        init_study,
+        list_notebooks,
+        missing_requirements,
+        notebook_parameters,
+        notebook_requirements,
+        notebooks_dir,
+        parse_param_values,
+        run_study,
+    )
+    from toolkit.run._cli import (
+        EXIT_BAD_INPUT,
+        EXIT_FAILED_RUNS,
+        EXIT_INTERNAL,
+        EXIT_OK,
+        build_parser,
+        main,
+    )
+
+_LAZY = {
+    "ALL_ZONES": "toolkit.run._runner",
+    "KERNEL_NAME": "toolkit.run._runner",
+    "REQUIREMENTS": "toolkit.run._runner",
+    "RunSummary": "toolkit.run._runner",
+    "TaskResult": "toolkit.run._runner",
+    "check_parameters": "toolkit.run._runner",
+    "find_notebook": "toolkit.run._runner",
+    "init_study": "toolkit.run._runner",
+    "list_notebooks": "toolkit.run._runner",
+    "missing_requirements": "toolkit.run._runner",
+    "notebook_parameters": "toolkit.run._runner",
+    "notebook_requirements": "toolkit.run._runner",
+    "notebooks_dir": "toolkit.run._runner",
+    "parse_param_values": "toolkit.run._runner",
+    "run_study": "toolkit.run._runner",
+    "EXIT_BAD_INPUT": "toolkit.run._cli",
+    "EXIT_FAILED_RUNS": "toolkit.run._cli",
+    "EXIT_INTERNAL": "toolkit.run._cli",
+    "EXIT_OK": "toolkit.run._cli",
+    "build_parser": "toolkit.run._cli",
+    "main": "toolkit.run._cli",
+}
+
+
+
+def __getattr__(name: str) -> Any:
+    """Import the runner and the CLI on first use (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'toolkit.run' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+__all__ = [
+    "ALL_ZONES",
+    "DEFAULT_LEVEL",
+    "EXIT_BAD_INPUT",
+    "EXIT_FAILED_RUNS",
+    "EXIT_INTERNAL",
+    "EXIT_OK",
+    "KERNEL_NAME",
+    "REQUIREMENTS",
+    "Report",
+    "RunSummary",
+    "STUDY_SCHEMA",
+    "Study",
+    "TaskResult",
+    "build_parser",
+    "check_parameters",
+    "find_notebook",
+    "ingest_study",
+    "init_study",
+    "list_notebooks",
+    "load_study",
+    "main",
+    "missing_requirements",
+    "notebook_parameters",
+    "notebook_requirements",
+    "notebooks_dir",
+    "open_report",
+    "parse_param_values",
+    "process_study",
+    "run_study",
+    "study_estimates",
+    "zone_label",
+]

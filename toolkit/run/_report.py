@@ -1,0 +1,305 @@
+"""What a report notebook needs to start: the study, its analytical database filtered
+to one zone, and where to write figures and tables.
+
+A notebook's first code cell after the parameters is::
+
+    report = reporting.open_report(study, zone, output_dir)
+
+and everything else is computed through the toolkit from ``report``.  Opened in
+JupyterLab with the defaults, the report reads the demo study; run by ``nsmap run``
+it gets absolute paths and an ``output_dir`` for figures and tables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property, partial
+from pathlib import Path
+from typing import Any
+
+import matplotlib.figure
+import pandas as pd
+
+from toolkit.errors import ParameterError, StoreError
+from toolkit.frame import ZONES
+from toolkit.instrument import Instrument
+from toolkit.store import LazyTables, Store, read_store
+from toolkit.run._study import DEFAULT_LEVEL, Study, load_study, process_study
+
+__all__ = ["Report", "open_report", "zone_label"]
+
+_TABLE_KEYS = ("societies", "responses", "activities", "dispositions", "validation_issues",
+               "quarantine", "profiles", "estimates")
+
+
+def zone_label(zone: str) -> str:
+    """Human-readable zone name (``asia_pacific`` -> ``Asia Pacific``; ``all`` -> ``All zones``)."""
+    if zone == "all":
+        return "All zones"
+    return {"mena": "Middle East and North Africa", "asia_pacific": "Asia Pacific"}.get(
+        zone, zone.replace("_", " ").title())
+
+
+@dataclass
+class Report:
+    """A study opened for one zone (or ``"all"``).
+
+    Attributes
+    ----------
+    study : Study
+    zone : str
+    store : Store
+        The whole analytical database, as written.
+    scope : mapping of str to DataFrame
+        Each table (read when first used) restricted to the Societies of the study's
+        zones (a zone office's
+        study of its own zone leaves the other zones out of every estimate).
+    tables : mapping of str to DataFrame
+        Each table restricted to this report's zone (read when first used).
+    output_dir : Path or None
+        Where :meth:`save_figure` and :meth:`save_table` write (nothing is written
+        when None).
+    """
+
+    study: Study
+    zone: str
+    store: Store
+    scope: Mapping[str, pd.DataFrame]
+    tables: Mapping[str, pd.DataFrame]
+    output_dir: Path | None = None
+    saved: list[Path] = field(default_factory=list)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        return self.tables[name]
+
+    @property
+    def zones(self) -> list[str]:
+        """Zones covered by this report."""
+        return list(self.study.zones) if self.zone == "all" else [self.zone]
+
+    @property
+    def label(self) -> str:
+        """Zone label for titles."""
+        return zone_label(self.zone)
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether the study's data are synthetic."""
+        return bool(self.study.config["study"].get("synthetic"))
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The membership frame of the study's zones, with response status."""
+        return self.scope["societies"]
+
+    @cached_property
+    def instrument(self) -> Instrument:
+        """The study's instrument (read once)."""
+        return self.study.instrument()
+
+    @property
+    def min_cell(self) -> int:
+        """The study's disclosure minimum (responding Societies behind a share)."""
+        return int(self.study.config["disclosure"]["min_cell"])
+
+    def facts(self, zone: str | None = None) -> dict[str, Any]:
+        """Numbers every caption needs for this report's zone (or ``zone``): ``n``
+        (responding Societies), ``population`` (Societies in the frame),
+        ``response_rate`` and ``source``."""
+        zone = zone or self.zone
+        soc = self.frame if zone == "all" else self.frame[self.frame["zone"].astype(str) == zone]
+        n = int(soc["responded"].astype(bool).sum())
+        population = len(soc)
+        source = f"{self.study.name}, {zone_label(zone)}"
+        if self.synthetic:
+            source += " (SYNTHETIC DATA)"
+        return {"n": n, "population": population,
+                "response_rate": n / population if population else float("nan"),
+                "source": source}
+
+    # -- designs ----------------------------------------------------------------------
+    @cached_property
+    def design(self) -> Any:
+        """The study's survey design over its responding units (Societies, or branches
+        clustered in Societies), weighted for non-response as ``study.yaml`` says."""
+        from toolkit.mapping import study_design
+
+        return study_design(self.frame, self.scope["responses"], unit=self.study.config["unit"],
+                            classes=self.study.config["weighting"]["classes"],
+                            method=self.study.weighting_method)
+
+    @cached_property
+    def society_design(self) -> Any:
+        """The design over responding Societies (for response diagnostics and weights;
+        the same as :attr:`design` in a Society-level study)."""
+        if self.study.config["unit"] == "ns_iso3":
+            return self.design
+        from toolkit.mapping import study_design
+
+        societies = self.scope["responses"].drop_duplicates("ns_iso3")[["ns_iso3"]]
+        return study_design(self.frame, societies,
+                            classes=self.study.config["weighting"]["classes"],
+                            method=self.study.weighting_method)
+
+    def design_columns(self) -> dict[str, str]:
+        """Columns of :attr:`design`'s data that rebuild it (see
+        :func:`toolkit.mapping.design_columns`)."""
+        from toolkit.mapping import design_columns
+
+        return design_columns(self.study.config["unit"])
+
+    # -- analyses computed once at ingestion, recomputed when parameters differ -------
+    def profiles(self) -> pd.DataFrame:
+        """Activity profile of every Society of the study's zones
+        (:func:`toolkit.mapping.society_profiles`)."""
+        if "profiles" in self.scope:
+            return self.scope["profiles"]
+        from toolkit.mapping import society_profiles
+
+        return society_profiles(self.frame, self.scope["responses"], self.scope["activities"],
+                                self.instrument, quarantine=self.scope["quarantine"],
+                                unit=self.study.config["unit"])
+
+    def estimates(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+        """Weighted shares of every mapping indicator by zone, disclosure-controlled
+        (:func:`toolkit.mapping.activity_shares` then
+        :func:`~toolkit.publish.publishable_shares`), with the study's weighting."""
+        if "estimates" in self.scope and level == DEFAULT_LEVEL:
+            return self.scope["estimates"]
+        from toolkit.run._study import study_estimates
+
+        return study_estimates(self.study, self.scope, level=level)
+
+    # -- outputs ----------------------------------------------------------------------
+    def save_figure(self, fig: matplotlib.figure.Figure, name: str, *, alt_text: str
+                    ) -> list[Path]:
+        """Write a figure as SVG and 300-dpi PNG under ``output_dir/figures``."""
+        if self.output_dir is None:
+            return []
+        from toolkit.figures import save
+
+        paths = [Path(p) for p in save(fig, name, directory=self.output_dir / "figures",
+                                       alt_text=alt_text).values()]
+        self.saved.extend(paths)
+        return paths
+
+    def show_figure(self, fig: matplotlib.figure.Figure, name: str, *, alt_text: str
+                    ) -> Any:
+        """Save a figure (when there is an ``output_dir``) and return what to display.
+
+        With an ``output_dir`` the figure is written, closed and the 300-dpi PNG is
+        returned as an image to display (so it is not drawn a second time); without,
+        the figure itself is returned for the notebook to show.
+        """
+        if self.output_dir is None:
+            return fig
+        import matplotlib.pyplot as plt
+        from IPython.display import Image
+
+        paths = self.save_figure(fig, name, alt_text=alt_text)
+        width = int(fig.get_figwidth() * 96)
+        plt.close(fig)
+        png = next(p for p in paths if p.suffix == ".png")
+        return Image(filename=str(png), width=width)
+
+    def save_table(self, table: pd.DataFrame, name: str, *, index: bool = True,
+                   hxl: bool = True) -> Path | None:
+        """Write a table as CSV under ``output_dir/tables`` (atomically).
+
+        With ``hxl`` (the default) the second row holds HXL hashtags, ready for the
+        Humanitarian Data Exchange (see :mod:`toolkit.publish`).
+        """
+        if self.output_dir is None:
+            return None
+        from toolkit.publish import write_hxl_csv
+
+        folder = self.output_dir / "tables"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{name}.csv"
+        if hxl:
+            write_hxl_csv(table, path, index=index)
+        else:
+            tmp = folder / f".{name}.csv.tmp"
+            table.to_csv(tmp, index=index, lineterminator="\n")
+            os.replace(tmp, path)
+        self.saved.append(path)
+        return path
+
+
+def _keep(name: str, df: pd.DataFrame, codes: set[str]) -> pd.DataFrame:
+    """Rows of one table that belong to the Societies ``codes``."""
+    if "iso3" in df and name in ("societies", "profiles", "dispositions"):
+        return df[df["iso3"].astype(str).isin(codes)].reset_index(drop=True)
+    if "ns_iso3" in df:
+        keep = df["ns_iso3"].astype("string").isin(codes).fillna(False).astype(bool)
+        if name in ("validation_issues", "quarantine"):
+            keep |= df["ns_iso3"].isna().to_numpy()  # rows not tied to a Society
+        return df[keep].reset_index(drop=True)
+    return df
+
+
+def _filtered(source: Mapping[str, pd.DataFrame], codes: set[str],
+              zone: str | None = None) -> LazyTables:
+    """Lazy view of ``source`` restricted to ``codes`` (estimates: to ``zone``)."""
+    def loader(name: str) -> Any:
+        def load() -> pd.DataFrame:
+            df = source[name]
+            if name == "estimates":
+                return df if zone is None else \
+                    df[df["zone"].astype(str) == zone].reset_index(drop=True)
+            return _keep(name, df, codes)
+        return load
+
+    return LazyTables({name: loader(name) for name in source})
+
+
+def open_report(study: str | Path, zone: str = "all", output_dir: str | Path | None = None
+                ) -> Report:
+    """Open a study's analytical database for one zone.
+
+    If the database has not been written yet (a notebook opened directly in
+    JupyterLab), the exports are ingested first.
+
+    Parameters
+    ----------
+    study : str or Path
+        ``study.yaml``; relative paths are taken from the current directory (in
+        JupyterLab: the notebook's folder).
+    zone : str, default "all"
+        ``"all"`` or one of the study's zones.
+    output_dir : str or Path, optional
+        Folder for figures and tables; ``None`` or ``""`` writes nothing.
+
+    Returns
+    -------
+    Report
+
+    Raises
+    ------
+    ParameterError
+        If ``zone`` is not a zone of the study.
+    """
+    st = load_study(study)
+    if zone != "all" and zone not in st.zones:
+        raise ParameterError(f"zone {zone!r} is not a zone of this study.", column="zone",
+                             value=zone, hint=f"use 'all' or one of {', '.join(st.zones)}"
+                                              f" (toolkit zones: {', '.join(ZONES)}).")
+    try:
+        store = read_store(st.processed)
+    except StoreError:
+        process_study(st)
+        store = read_store(st.processed)
+    tables = LazyTables({k: partial(store.tables.__getitem__, k)
+                         for k in _TABLE_KEYS if k in store.tables})
+    soc = tables["societies"]
+    in_study = set(soc.loc[soc["zone"].astype(str).isin(st.zones), "iso3"].astype(str))
+    scope = _filtered(tables, in_study)
+    if zone == "all":
+        zone_tables = scope
+    else:
+        in_zone = set(soc.loc[soc["zone"].astype(str) == zone, "iso3"].astype(str))
+        zone_tables = _filtered(scope, in_zone, zone)
+    out = Path(output_dir).resolve() if output_dir else None
+    return Report(st, zone, store, scope, zone_tables, out)

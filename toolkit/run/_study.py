@@ -1,0 +1,431 @@
+"""Study configuration (``study.yaml``) and the ingestion step of a study.
+
+A study folder holds ``study.yaml``, which names the study, its input files (relative
+to the folder), the zones analysed, and the weighting, disclosure and privacy
+settings.  :func:`load_study` validates all of it before anything runs and raises a
+:class:`~toolkit.errors.StudyConfigError` naming the key and the fix.
+:func:`process_study` ingests every export once and writes the analytical database.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from toolkit.errors import StudyConfigError, ToolkitError
+from toolkit.frame import ZONES, load_frame
+from toolkit.ingest import IngestResult, combine, read_export
+from toolkit.instrument import Instrument, bundled_instrument_path, read_xlsform
+from toolkit.ingest import KEY_ENV
+from toolkit.store import write_store
+
+__all__ = ["Study", "load_study", "ingest_study", "process_study", "study_estimates",
+           "STUDY_SCHEMA", "DEFAULT_LEVEL"]
+
+#: Confidence level of the estimates written to the analytical database.
+DEFAULT_LEVEL = 0.95
+
+_WEIGHTING_METHODS = ("class", "propensity", "rake", "none")
+
+# key -> (type(s), required, default, help)
+STUDY_SCHEMA: dict[str, Any] = {
+    "study": {
+        "name": (str, True, None, "the study's name, e.g. 'Migration mapping 2026'"),
+        "year": (int, True, None, "the reference year, e.g. 2026"),
+        "synthetic": (bool, False, False, "true for generated demo data"),
+        "description": (str, False, "", "one line on the study"),
+    },
+    "paths": {
+        "frame": ((str, type(None)), False, None,
+                  "membership table (CSV/XLSX); empty for the bundled frame"),
+        "instrument": ((str, type(None)), False, None,
+                       "XLSForm the data were collected with; empty for the bundled one"),
+        "exports": (list, True, None, "list of export files (CSV/XLSX) from Kobo/ODK"),
+        "interviews": (dict, False, None,
+                       "codebook, segments (list) and answers files of the interviews"),
+        "processed": (str, False, None, "folder of the analytical database"),
+        "reports": (str, False, "reports", "folder for run outputs"),
+    },
+    "unit": (str, False, "ns_iso3", "question identifying the unit (e.g. branch_code)"),
+    "society": (str, False, "ns_iso3", "question holding the Society's ISO3 code"),
+    "zones": (list, False, list(ZONES), f"zones analysed, among {', '.join(ZONES)}"),
+    "weighting": {
+        "method": (str, False, "class", f"one of {', '.join(_WEIGHTING_METHODS)}"),
+        "classes": (list, False, ["zone"], "frame covariates forming weighting classes"),
+        "trim_upper": ((int, float, type(None)), False, None, "cap on adjusted weights"),
+    },
+    "disclosure": {
+        "min_cell": (int, False, 3, "minimum responding Societies behind a published share"),
+    },
+    "privacy": {
+        "key_env": (str, False, KEY_ENV, "environment variable holding the pseudonym key"),
+    },
+}
+_INTERVIEW_KEYS = {"codebook": str, "segments": list, "answers": str, "documents": str}
+
+
+@dataclass(frozen=True)
+class Study:
+    """A validated study configuration.
+
+    Attributes
+    ----------
+    path : Path
+        The ``study.yaml`` file.
+    root : Path
+        Its folder; relative paths in the file are resolved against it.
+    config : dict
+        The configuration with defaults filled in and paths made absolute.
+    """
+
+    path: Path
+    root: Path
+    config: dict[str, Any] = field(repr=False)
+
+    @property
+    def name(self) -> str:
+        """The study's name."""
+        return str(self.config["study"]["name"])
+
+    @property
+    def slug(self) -> str:
+        """A file-system friendly short name."""
+        return re.sub(r"[^a-z0-9]+", "-", self.name.lower()).strip("-") or "study"
+
+    @property
+    def zones(self) -> list[str]:
+        """Zones analysed."""
+        return list(self.config["zones"])
+
+    @property
+    def exports(self) -> list[Path]:
+        """Absolute paths of the export files."""
+        return [Path(p) for p in self.config["paths"]["exports"]]
+
+    @property
+    def processed(self) -> Path:
+        """Folder of the analytical database."""
+        return Path(self.config["paths"]["processed"])
+
+    @property
+    def reports(self) -> Path:
+        """Folder for run outputs."""
+        return Path(self.config["paths"]["reports"])
+
+    def input_files(self) -> list[Path]:
+        """Every input file of the study (for checksums in manifests)."""
+        files = [self.path, *self.exports]
+        paths = self.config["paths"]
+        for key in ("frame", "instrument"):
+            if paths.get(key):
+                files.append(Path(paths[key]))
+        inter = paths.get("interviews") or {}
+        for key, value in inter.items():
+            files.extend(Path(v) for v in (value if isinstance(value, list) else [value]))
+        return files
+
+    def frame(self) -> pd.DataFrame:
+        """The study's membership frame (validated)."""
+        return load_frame(self.config["paths"].get("frame"))
+
+    def instrument(self) -> Instrument:
+        """The study's instrument (parsed once per file version)."""
+        p = self.config["paths"].get("instrument")
+        path = Path(p) if p else bundled_instrument_path()
+        stat = path.stat()
+        return _cached_instrument(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+    @property
+    def weighting_method(self) -> str:
+        """Non-response adjustment used for estimates: ``weighting.method``, where
+        ``"none"`` still weights within zones (the frame is a census, so unweighted
+        returns would not describe the zone)."""
+        method = str(self.config["weighting"]["method"])
+        return "class" if method == "none" else method
+
+    def pseudonym_key(self) -> str | None:
+        """The pseudonymisation key from the environment variable the study names."""
+        return os.environ.get(self.config["privacy"]["key_env"]) or None
+
+
+@lru_cache(maxsize=8)
+def _cached_instrument(path: str, mtime_ns: int, size: int) -> Instrument:
+    """Parse an XLSForm once per (path, modification time, size)."""
+    del mtime_ns, size  # part of the cache key only
+    return read_xlsform(path)
+
+
+def _type_name(t: Any) -> str:
+    types = t if isinstance(t, tuple) else (t,)
+    names = {str: "text", int: "a whole number", float: "a number", bool: "true/false",
+             list: "a list", dict: "a mapping", type(None): "empty"}
+    return " or ".join(names.get(x, x.__name__) for x in types)
+
+
+def _check(section: dict[str, Any], schema: dict[str, Any], prefix: str, path: Path
+           ) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key in section:
+        if key not in schema:
+            close = difflib.get_close_matches(str(key), list(schema), n=1)
+            tip = f"did you mean '{prefix}{close[0]}'?" if close else \
+                f"allowed keys here: {', '.join(prefix + k for k in schema)}."
+            raise StudyConfigError(f"unknown key '{prefix}{key}'.", file=path,
+                                   column=f"{prefix}{key}", hint=f"remove it or fix it: {tip}")
+    for key, spec in schema.items():
+        full = f"{prefix}{key}"
+        if isinstance(spec, dict):
+            value = section.get(key, {}) or {}
+            if not isinstance(value, dict):
+                raise StudyConfigError(f"'{full}' must be a mapping of keys.", file=path,
+                                       column=full, value=value,
+                                       hint=f"write it as '{key}:' followed by indented keys.")
+            out[key] = _check(value, spec, full + ".", path)
+            continue
+        types, required, default, help_ = spec
+        if key not in section or section[key] is None and not _allows_none(types):
+            if required:
+                raise StudyConfigError(f"required key '{full}' is missing.", file=path,
+                                       column=full, hint=f"add '{full}': {help_}.")
+            out[key] = default
+            continue
+        value = section[key]
+        ok_types = types if isinstance(types, tuple) else (types,)
+        if isinstance(value, bool) and bool not in ok_types:
+            ok = False
+        else:
+            ok = isinstance(value, ok_types) or (float in ok_types and isinstance(value, int))
+        if not ok:
+            raise StudyConfigError(
+                f"'{full}' must be {_type_name(types)}, not {type(value).__name__}.",
+                file=path, column=full, value=value, hint=f"'{full}' is {help_}.")
+        out[key] = value
+    return out
+
+
+def _allows_none(types: Any) -> bool:
+    return type(None) in (types if isinstance(types, tuple) else (types,))
+
+
+def load_study(path: str | Path) -> Study:
+    """Read and validate ``study.yaml``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``study.yaml`` file, or the study folder holding it.
+
+    Returns
+    -------
+    Study
+
+    Raises
+    ------
+    StudyConfigError
+        For unreadable YAML, unknown keys, missing required keys, wrong types,
+        unknown zones, unknown weighting methods or missing input files.  The message
+        names the key and says what to do.
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / "study.yaml"
+    if not path.exists():
+        raise StudyConfigError("the study configuration does not exist.", file=path,
+                               hint="give the path of study.yaml, or create a study with "
+                                    "'nsmap init <folder>'.")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise StudyConfigError(f"the file is not valid YAML ({exc}).", file=path,
+                               row=mark.line + 1 if mark else None,
+                               hint="check indentation and colons near that line.") from exc
+    if not isinstance(raw, dict):
+        raise StudyConfigError("the file must hold a mapping of keys (study:, paths:, ...).",
+                               file=path, hint="see 'nsmap init' for a template.")
+    config = _check(raw, STUDY_SCHEMA, "", path)
+    root = path.parent.resolve()
+    zones = config["zones"]
+    for i, z in enumerate(zones):
+        if z not in ZONES:
+            close = difflib.get_close_matches(str(z), ZONES, n=1)
+            raise StudyConfigError(
+                f"unknown zone {z!r} in 'zones' (item {i + 1}).", file=path, column="zones",
+                value=z, hint=f"use {', '.join(ZONES)}"
+                              + (f"; did you mean '{close[0]}'?" if close else "."))
+    method = config["weighting"]["method"]
+    if method not in _WEIGHTING_METHODS:
+        raise StudyConfigError(f"unknown weighting method {method!r}.", file=path,
+                               column="weighting.method", value=method,
+                               hint=f"use one of {', '.join(_WEIGHTING_METHODS)}.")
+    if config["disclosure"]["min_cell"] < 1:
+        raise StudyConfigError("'disclosure.min_cell' must be at least 1.", file=path,
+                               column="disclosure.min_cell",
+                               value=config["disclosure"]["min_cell"],
+                               hint="use 3 (the default) or more.")
+    paths = config["paths"]
+
+    def resolve(value: str, key: str) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise StudyConfigError(f"'{key}' must be a file path.", file=path, column=key,
+                                   value=value, hint="write the path relative to study.yaml.")
+        p = (root / value).resolve()
+        if not p.exists():
+            raise StudyConfigError(f"the file named by '{key}' does not exist ({p}).",
+                                   file=path, column=key, value=value,
+                                   hint="fix the path (relative to study.yaml) or add the file.")
+        return str(p)
+
+    if not paths["exports"]:
+        raise StudyConfigError("'paths.exports' is empty.", file=path, column="paths.exports",
+                               hint="list at least one export file.")
+    paths["exports"] = [resolve(v, f"paths.exports[{i + 1}]")
+                        for i, v in enumerate(paths["exports"])]
+    for key in ("frame", "instrument"):
+        if paths[key]:
+            paths[key] = resolve(paths[key], f"paths.{key}")
+    inter = paths.get("interviews") or {}
+    for key, value in inter.items():
+        if key not in _INTERVIEW_KEYS:
+            raise StudyConfigError(f"unknown key 'paths.interviews.{key}'.", file=path,
+                                   column=f"paths.interviews.{key}",
+                                   hint=f"allowed: {', '.join(_INTERVIEW_KEYS)}.")
+        if _INTERVIEW_KEYS[key] is list:
+            if not isinstance(value, list):
+                raise StudyConfigError(f"'paths.interviews.{key}' must be a list of files.",
+                                       file=path, column=f"paths.interviews.{key}",
+                                       value=value, hint="write one '- file' per line.")
+            inter[key] = [resolve(v, f"paths.interviews.{key}[{i + 1}]")
+                          for i, v in enumerate(value)]
+        elif value is not None:
+            inter[key] = resolve(value, f"paths.interviews.{key}")
+    paths["interviews"] = inter
+    slug = re.sub(r"[^a-z0-9]+", "-", str(config["study"]["name"]).lower()).strip("-")
+    paths["processed"] = str((root / (paths["processed"] or f"processed/{slug}")).resolve())
+    paths["reports"] = str((root / paths["reports"]).resolve())
+    return Study(path.resolve(), root, config)
+
+
+def ingest_study(study: Study) -> IngestResult:
+    """Ingest every export of a study once, resolving duplicates across files.
+
+    Parameters
+    ----------
+    study : Study
+
+    Returns
+    -------
+    IngestResult
+    """
+    frame = study.frame()
+    instrument = study.instrument()
+    key = study.pseudonym_key()
+    results = [read_export(p, instrument, frame, unit=study.config["unit"],
+                           society=study.config["society"], key=key)
+               for p in study.exports]
+    return combine(results, unit=study.config["unit"])
+
+
+def study_estimates(study: Study, tables: dict[str, pd.DataFrame], *,
+                    level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+    """Weighted, disclosure-controlled shares of every mapping indicator by zone.
+
+    Parameters
+    ----------
+    study : Study
+        Supplies the weighting settings and the disclosure minimum.
+    tables : dict of str to DataFrame
+        ``societies`` (the frame of the study's zones), ``responses`` and
+        ``activities`` of those zones.
+    level : float, default 0.95
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`toolkit.publish.publishable_shares` of
+        :func:`toolkit.mapping.activity_shares`.
+    """
+    from toolkit.mapping import activity_shares
+    from toolkit.publish import publishable_shares
+
+    shares = activity_shares(tables["societies"], tables["responses"], tables["activities"],
+                             study.instrument(), unit=study.config["unit"],
+                             classes=study.config["weighting"]["classes"],
+                             method=study.weighting_method, level=level)
+    return publishable_shares(shares, min_cell=study.config["disclosure"]["min_cell"])
+
+
+def process_study(study: Study) -> tuple[IngestResult, Path]:
+    """Ingest a study and write its analytical database.
+
+    Besides the ingested tables, the database gets the Society ``profiles`` and the
+    weighted ``estimates`` of the study's zones, computed once here so that every
+    zone's report reads them instead of recomputing.  If the estimates cannot be
+    computed (for example a weighting class without any respondent), the database is
+    written without them and the reason is recorded in ``manifest.json``; the report
+    notebooks then show the error.
+
+    Parameters
+    ----------
+    study : Study
+
+    Returns
+    -------
+    result : IngestResult
+    path : Path
+        Folder of the analytical database.
+    """
+    from toolkit.mapping import society_profiles
+    from toolkit.nonresponse import dispositions  # late import: response builds on ingest
+
+    frame = study.frame()
+    result = ingest_study(study)
+    unit = study.config["unit"]
+    # Dispositions are per Society; in a branch-level study a Society has returned the
+    # questionnaire when at least one of its branches has.
+    disp = dispositions(frame, result.data.drop_duplicates("ns_iso3"), unit="ns_iso3")
+    societies = frame.copy()
+    societies["disposition"] = societies["iso3"].map(disp.set_index("iso3")["disposition"])
+    societies["responded"] = societies["iso3"].isin(result.data["ns_iso3"])
+    tables = {
+        "societies": societies,
+        "responses": result.data,
+        "activities": result.activities,
+        "dispositions": disp,
+        "validation_issues": result.issues,
+        "quarantine": result.quarantine,
+    }
+    meta: dict[str, object] = {
+        "study": study.name,
+        "synthetic": bool(study.config["study"].get("synthetic")),
+        "inputs_sha256": result.summary["sha256"],
+        "rows_in": result.rows_in,
+        "accepted": len(result.data),
+        "quarantined": len(result.quarantine),
+        "reconciles": result.reconciles(),
+    }
+    codes = set(societies.loc[societies["zone"].astype(str).isin(study.zones), "iso3"]
+                .astype(str))
+    scope = {
+        "societies": societies[societies["iso3"].astype(str).isin(codes)].reset_index(drop=True),
+        "responses": result.data[result.data["ns_iso3"].isin(codes)].reset_index(drop=True),
+        "activities": result.activities[result.activities["ns_iso3"].isin(codes)]
+        .reset_index(drop=True),
+    }
+    try:
+        tables["profiles"] = society_profiles(scope["societies"], scope["responses"],
+                                              scope["activities"], study.instrument(),
+                                              quarantine=result.quarantine, unit=unit)
+        tables["estimates"] = study_estimates(study, scope)
+        meta["estimates_level"] = DEFAULT_LEVEL
+    except ToolkitError as exc:
+        meta["estimates_error"] = str(exc)
+    return result, write_store(study.processed, tables, metadata=meta)
