@@ -28,7 +28,9 @@ def peer_python(name: str, install: bool) -> Path | None:
     if python.exists():
         return python
     if not install:
-        print(f"  {name}: no environment at {venv} (run without --no-install to create it); skipped")
+        print(
+            f"  {name}: no environment at {venv} (run without --no-install to create it); skipped"
+        )
         return None
     print(f"  {name}: creating {venv} and installing {PINS[name]} ...", flush=True)
     try:

@@ -32,9 +32,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from toolkit.survey import Design
-
 from _peers import WORK, peer_python, run_json  # noqa: E402
+
+from toolkit.survey import Design  # noqa: E402
+
 ZONES = ["africa", "americas", "asia_pacific", "europe", "mena"]
 
 # Each peer script gets: data.npz, out.npz (est and se, shape (zones, indicators)), repeat.
@@ -115,9 +116,20 @@ def make_data(n: int, k: int, seed: int) -> pd.DataFrame:
     N_h = np.ceil(n_h / frac)
     w = (N_h / n_h)[stratum] * rng.uniform(0.8, 1.25, n)  # e.g. after a non-response adjustment
     base = rng.uniform(0.1, 0.8, k)
-    logit = np.log(base / (1 - base))[None, :] + 0.4 * (zone[:, None] - 2) / 2 + 0.2 * (size[:, None] - 2.5) / 2.5
+    logit = (
+        np.log(base / (1 - base))[None, :]
+        + 0.4 * (zone[:, None] - 2) / 2
+        + 0.2 * (size[:, None] - 2.5) / 2.5
+    )
     y = (rng.random((n, k)) < 1 / (1 + np.exp(-logit))).astype(np.int8)
-    df = pd.DataFrame({"zone": pd.Categorical.from_codes(zone, ZONES), "stratum": stratum, "w": w, "N": N_h[stratum]})
+    df = pd.DataFrame(
+        {
+            "zone": pd.Categorical.from_codes(zone, ZONES),
+            "stratum": stratum,
+            "w": w,
+            "N": N_h[stratum],
+        }
+    )
     ys = pd.DataFrame(y, columns=[f"y{j:02d}" for j in range(k)])
     return pd.concat([df, ys], axis=1)
 
@@ -138,15 +150,19 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per tool (best is kept)")
     parser.add_argument("--r-repeat", type=int, default=3, help="timed runs of R's svyby")
     parser.add_argument("--peers", default="R,svy,samplics")
-    parser.add_argument("--no-install", action="store_true", help="do not create missing peer environments")
+    parser.add_argument(
+        "--no-install", action="store_true", help="do not create missing peer environments"
+    )
     parser.add_argument("--timeout", type=int, default=1800, help="seconds allowed per peer")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
 
     df = make_data(args.rows, args.indicators, args.seed)
     cols = [c for c in df.columns if c.startswith("y")]
-    print(f"domain means of {len(cols)} binary indicators by {len(ZONES)} zones; {len(df):,} units, "
-          f"{df['stratum'].nunique()} strata (crossing the zones), fpc, unequal weights")
+    print(
+        f"domain means of {len(cols)} binary indicators by {len(ZONES)} zones; {len(df):,} units, "
+        f"{df['stratum'].nunique()} strata (crossing the zones), fpc, unequal weights"
+    )
 
     # -- toolkit ------------------------------------------------------------------------
     t0 = time.perf_counter()
@@ -160,16 +176,25 @@ def main() -> None:
     est_tk = res["estimate"].to_numpy().reshape(len(ZONES), len(cols))
     se_tk = res["se"].to_numpy().reshape(len(ZONES), len(cols))
     results = [("toolkit", "0.1.0", min(times), 0.0, 0.0)]
-    print(f"  toolkit: {min(times):.3f} s (best of {len(times)}; first run {times[0]:.3f} s; "
-          f"Design() took {t_design:.3f} s)")
+    print(
+        f"  toolkit: {min(times):.3f} s (best of {len(times)}; first run {times[0]:.3f} s; "
+        f"Design() took {t_design:.3f} s)"
+    )
 
     # -- peers --------------------------------------------------------------------------
     wanted = [p.strip() for p in args.peers.split(",") if p.strip()]
     with tempfile.TemporaryDirectory(dir=WORK) as tmp:
         tmpdir = Path(tmp)
         npz = tmpdir / "data.npz"
-        np.savez(npz, zone=df["zone"].cat.codes.to_numpy(), zones=np.array(ZONES), stratum=df["stratum"].to_numpy(),
-                 w=df["w"].to_numpy(), N=df["N"].to_numpy(), y=df[cols].to_numpy())
+        np.savez(
+            npz,
+            zone=df["zone"].cat.codes.to_numpy(),
+            zones=np.array(ZONES),
+            stratum=df["stratum"].to_numpy(),
+            w=df["w"].to_numpy(),
+            N=df["N"].to_numpy(),
+            y=df[cols].to_numpy(),
+        )
         for name in wanted:
             if name == "R":
                 rscript = shutil.which("Rscript")
@@ -200,18 +225,32 @@ def main() -> None:
             else:
                 got = np.load(out)
                 est, se = got["est"], got["se"]
-            results.append((name, info["version"], min(info["seconds"]), rel_diff(est, est_tk), rel_diff(se, se_tk)))
+            results.append(
+                (
+                    name,
+                    info["version"],
+                    min(info["seconds"]),
+                    rel_diff(est, est_tk),
+                    rel_diff(se, se_tk),
+                )
+            )
 
     # -- report -------------------------------------------------------------------------
     t_tk = results[0][2]
     print()
-    print(f"{'tool':<10} {'version':<9} {'seconds':>9} {'x toolkit':>10} {'max rel diff est':>17} {'max rel diff SE':>16}")
+    print(
+        f"{'tool':<10} {'version':<9} {'seconds':>9} {'x toolkit':>10} {'max rel diff est':>17} {'max rel diff SE':>16}"
+    )
     for name, version, secs, d_est, d_se in results:
-        print(f"{name:<10} {version:<9} {secs:>9.3f} {secs / t_tk:>10.1f} {d_est:>17.2e} {d_se:>16.2e}")
+        print(
+            f"{name:<10} {version:<9} {secs:>9.3f} {secs / t_tk:>10.1f} {d_est:>17.2e} {d_se:>16.2e}"
+        )
     for name, _, secs, _, d_se in results[1:]:
         if name == "R":
-            print(f"\ntoolkit is {secs / t_tk:.1f}x faster than R's svyby (target >= 10x); "
-                  f"SEs agree to {d_se:.1e} (target 1e-10)")
+            print(
+                f"\ntoolkit is {secs / t_tk:.1f}x faster than R's svyby (target >= 10x); "
+                f"SEs agree to {d_se:.1e} (target 1e-10)"
+            )
 
 
 if __name__ == "__main__":

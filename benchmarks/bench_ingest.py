@@ -49,8 +49,12 @@ print(json.dumps({"seconds": seconds, "peak_mib": peak, **extra}))
 
 
 def _run(kind: str, path: Path, form: Path) -> dict:
-    out = subprocess.run([sys.executable, "-c", _CHILD, kind, str(path), str(form)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, kind, str(path), str(form)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -70,17 +74,22 @@ def main() -> None:
         print(f"export: {args.branches:,} branches, {size:.1f} MiB, semicolon CSV")
         best: dict[str, dict] = {}
         for kind in ("pandas floor", "toolkit"):
-            runs = [_run("toolkit" if kind == "toolkit" else "floor", path, form)
-                    for _ in range(args.repeat)]
+            runs = [
+                _run("toolkit" if kind == "toolkit" else "floor", path, form)
+                for _ in range(args.repeat)
+            ]
             best[kind] = min(runs, key=lambda r: r["seconds"])
             r = best[kind]
-            print(f"{kind:>13}: {r['seconds']:6.2f} s (best of {args.repeat}), "
-                  f"peak {r['peak_mib']:7.0f} MiB  "
-                  + ", ".join(f"{k}={v}" for k, v in r.items()
-                              if k not in ("seconds", "peak_mib")))
+            print(
+                f"{kind:>13}: {r['seconds']:6.2f} s (best of {args.repeat}), "
+                f"peak {r['peak_mib']:7.0f} MiB  "
+                + ", ".join(f"{k}={v}" for k, v in r.items() if k not in ("seconds", "peak_mib"))
+            )
         ratio = best["toolkit"]["seconds"] / best["pandas floor"]["seconds"]
-        print(f"ratio toolkit / pandas floor: {ratio:.2f}x time, "
-              f"{best['toolkit']['peak_mib'] / best['pandas floor']['peak_mib']:.2f}x memory")
+        print(
+            f"ratio toolkit / pandas floor: {ratio:.2f}x time, "
+            f"{best['toolkit']['peak_mib'] / best['pandas floor']['peak_mib']:.2f}x memory"
+        )
         ok = best["toolkit"]["seconds"] < 10 and best["toolkit"]["peak_mib"] < 2048
         print(f"target (< 10 s, < 2 GiB): {'met' if ok else 'NOT met'}")
 

@@ -27,16 +27,21 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _one(study_yaml: Path, zone: str, out: Path) -> tuple[float, float]:
-    from toolkit.run import run_study
-    from toolkit.run import load_study, process_study
+    from toolkit.run import load_study, process_study, run_study
 
     study = load_study(study_yaml)
     study.config["paths"]["processed"] = str(out / "processed")
     t = time.perf_counter()
     process_study(study)
     ingest = time.perf_counter() - t
-    summary = run_study(study, zones=zone, notebooks=["03_activity_mapping"], jobs=1,
-                        output=out / "reports", ingest=False)
+    summary = run_study(
+        study,
+        zones=zone,
+        notebooks=["03_activity_mapping"],
+        jobs=1,
+        output=out / "reports",
+        ingest=False,
+    )
     if not summary.ok:
         raise SystemExit(summary.table().to_string(index=False))
     return ingest, summary.results[0].seconds
@@ -59,10 +64,14 @@ def main() -> None:
         branch_study = make_branch_study(tmp / "branch", n_branches=args.branches)
         branch = _one(branch_study.study_yaml, args.zone, tmp / "branchrun")
     print(f"floor (papermill, imports only): {floor_s:6.1f} s")
-    for name, (ingest, nb) in (("demo study (193 Societies)", demo),
-                               (f"branch study ({args.branches:,} branches)", branch)):
-        print(f"{name:<34} ingestion {ingest:6.1f} s | 03_activity_mapping ({args.zone}) "
-              f"{nb:6.1f} s = {nb / floor_s:.1f}x floor")
+    for name, (ingest, nb) in (
+        ("demo study (193 Societies)", demo),
+        (f"branch study ({args.branches:,} branches)", branch),
+    ):
+        print(
+            f"{name:<34} ingestion {ingest:6.1f} s | 03_activity_mapping ({args.zone}) "
+            f"{nb:6.1f} s = {nb / floor_s:.1f}x floor"
+        )
 
 
 if __name__ == "__main__":

@@ -36,9 +36,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from toolkit.survey import Design
-
 from _peers import WORK, peer_python, run_json  # noqa: E402
+
+from toolkit.survey import Design  # noqa: E402
+
 POP = 10_000_000
 SHARES = {"a": [0.2, 0.2, 0.2, 0.2, 0.2], "b": [0.3, 0.3, 0.2, 0.2], "c": [0.5, 0.3, 0.2]}
 
@@ -162,21 +163,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=20240611)
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs per Python tool (best is kept)")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="timed runs per Python tool (best is kept)"
+    )
     parser.add_argument("--r-repeat", type=int, default=1, help="timed runs of R's rake")
     parser.add_argument("--peers", default="weightipy,balance,svy,samplics,R")
-    parser.add_argument("--no-install", action="store_true", help="do not create missing peer environments")
+    parser.add_argument(
+        "--no-install", action="store_true", help="do not create missing peer environments"
+    )
     parser.add_argument("--timeout", type=int, default=1800, help="seconds allowed per peer")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
 
     codes = make_data(args.rows, args.seed)
     print(f"raking {args.rows:,} rows on margins a (5 levels) x b (4) x c (3); population {POP:,}")
-    print(f"sample cells: {codes.groupby(['a', 'b', 'c']).ngroups} of 60; "
-          f"corr(a,b)={np.corrcoef(codes['a'], codes['b'])[0, 1]:.2f}")
+    print(
+        f"sample cells: {codes.groupby(['a', 'b', 'c']).ngroups} of 60; "
+        f"corr(a,b)={np.corrcoef(codes['a'], codes['b'])[0, 1]:.2f}"
+    )
 
     # -- toolkit ------------------------------------------------------------------------
-    df = pd.DataFrame({k: pd.Categorical.from_codes(codes[k], list(range(len(SHARES[k])))) for k in "abc"})
+    df = pd.DataFrame(
+        {k: pd.Categorical.from_codes(codes[k], list(range(len(SHARES[k])))) for k in "abc"}
+    )
     df["w"] = 1.0
     margins = {k: {i: v * POP for i, v in enumerate(SHARES[k])} for k in "abc"}
     t0 = time.perf_counter()
@@ -189,7 +198,9 @@ def main() -> None:
         times.append(time.perf_counter() - t0)
     w_tk = raked.weights.to_numpy()
     results = [("toolkit", "0.1.0", min(times), 0.0, margins_met(codes, w_tk))]
-    print(f"  toolkit: rake {min(times):.3f} s (best of {len(times)}; Design() took {t_design:.3f} s)")
+    print(
+        f"  toolkit: rake {min(times):.3f} s (best of {len(times)}; Design() took {t_design:.3f} s)"
+    )
 
     # -- peers --------------------------------------------------------------------------
     wanted = [p.strip() for p in args.peers.split(",") if p.strip()]
@@ -214,7 +225,15 @@ def main() -> None:
                     continue
                 script, out = tmpdir / f"peer_{name}.py", tmpdir / f"peer_{name}.npy"
                 script.write_text(textwrap.dedent(PEER_CODE[name]))
-                cmd = [str(python), str(script), str(npz), str(out), str(args.repeat), json.dumps(SHARES), str(POP)]
+                cmd = [
+                    str(python),
+                    str(script),
+                    str(npz),
+                    str(out),
+                    str(args.repeat),
+                    json.dumps(SHARES),
+                    str(POP),
+                ]
             else:
                 print(f"  {name}: unknown peer; skipped")
                 continue
@@ -225,20 +244,28 @@ def main() -> None:
             info, w = got
             w = w * POP / w.sum()  # weightipy and balance return weights on their own scale
             rel = float(np.max(np.abs(w - w_tk) / w_tk))
-            results.append((name, info["version"], min(info["seconds"]), rel, margins_met(codes, w)))
+            results.append(
+                (name, info["version"], min(info["seconds"]), rel, margins_met(codes, w))
+            )
 
     # -- report -------------------------------------------------------------------------
     t_tk = results[0][2]
     print()
-    print(f"{'tool':<10} {'version':<9} {'seconds':>9} {'x toolkit':>10} {'max rel diff w':>15} {'margin err':>11}")
+    print(
+        f"{'tool':<10} {'version':<9} {'seconds':>9} {'x toolkit':>10} {'max rel diff w':>15} {'margin err':>11}"
+    )
     for name, version, secs, rel, err in results:
         ratio = secs / t_tk
         print(f"{name:<10} {version:<9} {secs:>9.3f} {ratio:>10.1f} {rel:>15.2e} {err:>11.2e}")
-    peers = [r for r in results[1:]]
+    peers = list(results[1:])
     if peers:
         fastest = min(peers, key=lambda r: r[2])
-        print(f"\ntoolkit is {fastest[2] / t_tk:.1f}x faster than the fastest peer ({fastest[0]}); target >= 10x")
-        print(f"largest relative weight difference to a peer: {max(r[3] for r in peers):.2e} (target 1e-8)")
+        print(
+            f"\ntoolkit is {fastest[2] / t_tk:.1f}x faster than the fastest peer ({fastest[0]}); target >= 10x"
+        )
+        print(
+            f"largest relative weight difference to a peer: {max(r[3] for r in peers):.2e} (target 1e-8)"
+        )
     print(f"toolkit margins met to {results[0][4]:.2e} (target 1e-10)")
 
 

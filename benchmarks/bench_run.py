@@ -31,8 +31,10 @@ import nbformat
 from nbformat.v4 import new_code_cell, new_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
-IMPORTS = ("import numpy, pandas, scipy.stats, statsmodels.api, matplotlib.pyplot, seaborn\n"
-           "import toolkit.figures, toolkit.mapping, toolkit.run, toolkit.survey")
+IMPORTS = (
+    "import numpy, pandas, scipy.stats, statsmodels.api, matplotlib.pyplot, seaborn\n"
+    "import toolkit.figures, toolkit.mapping, toolkit.run, toolkit.survey"
+)
 
 
 def _floor_one(path: str, out: str) -> None:
@@ -49,23 +51,28 @@ def _floor_one(path: str, out: str) -> None:
 
 
 def floor(n: int, jobs: int, tmp: Path) -> float:
-    nb = new_notebook(cells=[new_code_cell('zone = "all"', metadata={"tags": ["parameters"]}),
-                             new_code_cell(IMPORTS)],
-                      metadata={"kernelspec": {"name": "python3", "language": "python",
-                                               "display_name": "Python 3"}})
+    nb = new_notebook(
+        cells=[
+            new_code_cell('zone = "all"', metadata={"tags": ["parameters"]}),
+            new_code_cell(IMPORTS),
+        ],
+        metadata={
+            "kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}
+        },
+    )
     path = tmp / "floor.ipynb"
     nbformat.write(nb, path)
     t = time.perf_counter()
     ctx = multiprocessing.get_context("spawn")
     with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        list(pool.map(_floor_one, [str(path)] * n, [str(tmp / f"floor_{i}.ipynb")
-                                                     for i in range(n)]))
+        list(
+            pool.map(_floor_one, [str(path)] * n, [str(tmp / f"floor_{i}.ipynb") for i in range(n)])
+        )
     return time.perf_counter() - t
 
 
 def run(jobs: int, tmp: Path) -> tuple[float, int]:
-    from toolkit.run import run_study
-    from toolkit.run import load_study
+    from toolkit.run import load_study, run_study
 
     study = load_study(ROOT / "data" / "raw" / "demo" / "study.yaml")
     study.config["paths"]["processed"] = str(tmp / "processed")
@@ -92,15 +99,22 @@ def main() -> None:
             floors.append(floor(n, args.jobs, Path(d)))
         shutil.rmtree(Path(d), ignore_errors=True)
     best_run, best_floor = min(runs), min(floors)
-    print(f"notebook executions: {n} ({n // 6} notebooks x 6 zones incl. 'all'), "
-          f"jobs={args.jobs}")
-    print(f"nsmap run --zone all : {best_run:7.1f} s (best of {args.repeat}: "
-          + ", ".join(f"{r:.1f}" for r in runs) + ")")
-    print(f"papermill floor      : {best_floor:7.1f} s (best of {args.repeat}: "
-          + ", ".join(f"{r:.1f}" for r in floors) + ")")
+    print(f"notebook executions: {n} ({n // 6} notebooks x 6 zones incl. 'all'), jobs={args.jobs}")
+    print(
+        f"nsmap run --zone all : {best_run:7.1f} s (best of {args.repeat}: "
+        + ", ".join(f"{r:.1f}" for r in runs)
+        + ")"
+    )
+    print(
+        f"papermill floor      : {best_floor:7.1f} s (best of {args.repeat}: "
+        + ", ".join(f"{r:.1f}" for r in floors)
+        + ")"
+    )
     ratio = best_run / best_floor
-    print(f"ratio run / floor    : {ratio:.2f} (target <= 1.5: "
-          f"{'met' if ratio <= 1.5 else 'NOT met'})")
+    print(
+        f"ratio run / floor    : {ratio:.2f} (target <= 1.5: "
+        f"{'met' if ratio <= 1.5 else 'NOT met'})"
+    )
 
 
 if __name__ == "__main__":

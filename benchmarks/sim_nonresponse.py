@@ -70,18 +70,29 @@ def _estimate(
         des = Design(data.assign(N=float(len(frame))), fpc="N")
     elif method == "class":
         des = nonresponse_design(
-            frame, responded, classes=["zone", "income_group"], data=data,
-            collapse=True, min_respondents=CLASS_MIN_RESPONDENTS,
+            frame,
+            responded,
+            classes=["zone", "income_group"],
+            data=data,
+            collapse=True,
+            min_respondents=CLASS_MIN_RESPONDENTS,
         )
     elif method == "propensity":
         des = nonresponse_design(
-            frame, responded, method="propensity", data=data,
+            frame,
+            responded,
+            method="propensity",
+            data=data,
             covariates=["zone", "income_group", "population_band", "migration_context"],
-            collapse=True, min_respondents=CLASS_MIN_RESPONDENTS,
+            collapse=True,
+            min_respondents=CLASS_MIN_RESPONDENTS,
         )
     else:
         des = nonresponse_design(
-            frame, responded, method="rake", data=data,
+            frame,
+            responded,
+            method="rake",
+            data=data,
             classes=["zone", "income_group", "population_band"],
         )
     res = des.proportion(cols, method="logit")
@@ -90,8 +101,7 @@ def _estimate(
 
 # Scenario "mar": response depends on zone and income group only (logit scale), so
 # weighting classes zone x income group meet their assumption exactly.
-MAR_ZONE = {"africa": -0.4, "americas": 0.0, "asia_pacific": -0.2, "europe": 0.6,
-            "mena": -0.6}
+MAR_ZONE = {"africa": -0.4, "americas": 0.0, "asia_pacific": -0.2, "europe": 0.6, "mena": -0.6}
 MAR_INCOME = {"low": -0.6, "lower_middle": -0.2, "upper_middle": 0.2, "high": 0.6}
 
 
@@ -100,14 +110,16 @@ def propensities(pop: pd.DataFrame, scenario: str) -> np.ndarray:
     if scenario == "synth":
         return pop["p_respond"].to_numpy()
     if scenario == "mar":
-        lin = (pop["zone"].astype(str).map(MAR_ZONE).to_numpy(dtype=float)
-               + pop["income_group"].astype(str).map(MAR_INCOME).to_numpy(dtype=float))
+        lin = pop["zone"].astype(str).map(MAR_ZONE).to_numpy(dtype=float) + pop[
+            "income_group"
+        ].astype(str).map(MAR_INCOME).to_numpy(dtype=float)
         return 1 / (1 + np.exp(-lin))
     raise ValueError(f"unknown scenario {scenario!r}")
 
 
-def simulate(reps: int = 500, seed: int = 2026, methods: tuple[str, ...] = METHODS,
-             scenario: str = "synth") -> tuple[pd.DataFrame, pd.DataFrame]:
+def simulate(
+    reps: int = 500, seed: int = 2026, methods: tuple[str, ...] = METHODS, scenario: str = "synth"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run the simulation.
 
     Parameters
@@ -149,7 +161,7 @@ def simulate(reps: int = 500, seed: int = 2026, methods: tuple[str, ...] = METHO
     fails = dict.fromkeys(methods, 0)
     for _ in range(reps):
         responded = rng.random(len(p)) < p
-        data = pop.loc[responded, ["iso3"] + cols].rename(columns={"iso3": "ns_iso3"})
+        data = pop.loc[responded, ["iso3", *cols]].rename(columns={"iso3": "ns_iso3"})
         for m in methods:
             try:
                 r = _estimate(m, frame, responded, data, cols)
@@ -169,28 +181,38 @@ def simulate(reps: int = 500, seed: int = 2026, methods: tuple[str, ...] = METHO
         bias = E.mean(axis=0) - t
         if naive_abs_bias is None:
             naive_abs_bias = np.abs(bias).mean()
-        cover = (L <= t) & (t <= H)
+        cover = (t >= L) & (t <= H)
         wald = np.abs(E - t) <= 1.959963984540054 * S
         sd = E.std(axis=0, ddof=1)
-        rows.append({
-            "method": m,
-            "mean_abs_bias": float(np.abs(bias).mean()),
-            "bias_reduction": float(1 - np.abs(bias).mean() / naive_abs_bias),
-            "max_abs_bias": float(np.abs(bias).max()),
-            "rmse": float(np.sqrt(((E - t) ** 2).mean())),
-            "coverage": float(cover.mean()),
-            "coverage_min": float(cover.mean(axis=0).min()),
-            "coverage_max": float(cover.mean(axis=0).max()),
-            "coverage_wald": float(wald.mean()),
-            "se_ratio": float((S.mean(axis=0) / sd).mean()),
-            "replications": len(E),
-            "failures": fails[m],
-        })
-        per.append(pd.DataFrame({
-            "method": m, "variable": cols, "truth": t, "bias": bias,
-            "coverage": cover.mean(axis=0), "coverage_wald": wald.mean(axis=0),
-            "se_ratio": S.mean(axis=0) / sd,
-        }))
+        rows.append(
+            {
+                "method": m,
+                "mean_abs_bias": float(np.abs(bias).mean()),
+                "bias_reduction": float(1 - np.abs(bias).mean() / naive_abs_bias),
+                "max_abs_bias": float(np.abs(bias).max()),
+                "rmse": float(np.sqrt(((E - t) ** 2).mean())),
+                "coverage": float(cover.mean()),
+                "coverage_min": float(cover.mean(axis=0).min()),
+                "coverage_max": float(cover.mean(axis=0).max()),
+                "coverage_wald": float(wald.mean()),
+                "se_ratio": float((S.mean(axis=0) / sd).mean()),
+                "replications": len(E),
+                "failures": fails[m],
+            }
+        )
+        per.append(
+            pd.DataFrame(
+                {
+                    "method": m,
+                    "variable": cols,
+                    "truth": t,
+                    "bias": bias,
+                    "coverage": cover.mean(axis=0),
+                    "coverage_wald": wald.mean(axis=0),
+                    "se_ratio": S.mean(axis=0) / sd,
+                }
+            )
+        )
     summary = pd.DataFrame(rows).set_index("method")
     per_activity = pd.concat(per).set_index(["method", "variable"])
     return summary, per_activity
@@ -210,8 +232,10 @@ def main() -> None:
         t0 = time.perf_counter()
         summary, per = simulate(args.reps, args.seed, scenario=sc)
         elapsed = time.perf_counter() - t0
-        print(f"\nScenario {sc!r}: 193 Societies (toolkit.synth seed {args.seed}), "
-              f"{args.reps} replications, 19 activity shares, {elapsed:.1f} s")
+        print(
+            f"\nScenario {sc!r}: 193 Societies (toolkit.synth seed {args.seed}), "
+            f"{args.reps} replications, 19 activity shares, {elapsed:.1f} s"
+        )
         print(summary.round(4).to_string())
         if args.per_activity:
             print(per.round(4).to_string())

@@ -31,6 +31,8 @@ import time
 
 import numpy as np
 
+from toolkit.frame import ZONES, load_frame
+from toolkit.sampling import DEFAULT_COVARIATES
 from toolkit.sampling._balance import covariate_matrix, max_abs_smd_of_sets
 from toolkit.sampling._designs import (
     cube_sample,
@@ -38,8 +40,6 @@ from toolkit.sampling._designs import (
     rejective_draws,
     srs_candidates,
 )
-from toolkit.frame import ZONES, load_frame
-from toolkit.sampling import DEFAULT_COVARIATES
 
 
 def main() -> None:
@@ -51,10 +51,14 @@ def main() -> None:
 
     frame = load_frame()
     covs = [c for c in DEFAULT_COVARIATES if c in frame.columns]
-    print(f"max |SMD| over the levels of {', '.join(covs)}; n={args.n} per zone, "
-          f"{args.draws} draws per zone and method, seed {args.seed}\n")
-    header = (f"{'zone':<13}{'N':>4} {'method':<10}{'mean':>8}{'p95':>8}"
-              f"{'mean/SRS':>10}{'p95/SRS':>9}{'ms/draw':>9}")
+    print(
+        f"max |SMD| over the levels of {', '.join(covs)}; n={args.n} per zone, "
+        f"{args.draws} draws per zone and method, seed {args.seed}\n"
+    )
+    header = (
+        f"{'zone':<13}{'N':>4} {'method':<10}{'mean':>8}{'p95':>8}"
+        f"{'mean/SRS':>10}{'p95/SRS':>9}{'ms/draw':>9}"
+    )
     print(header)
     print("-" * len(header))
     for z, zone in enumerate(ZONES):
@@ -73,25 +77,29 @@ def main() -> None:
         t = time.perf_counter()
         tol = default_tolerance(X, n, rng)
         orders, _ = rejective_draws(X, n, tol, rng, args.draws, max_candidates=10**8)
-        results["rejective"] = (max_abs_smd_of_sets(X, orders[:, :n]),
-                                time.perf_counter() - t)
+        results["rejective"] = (max_abs_smd_of_sets(X, orders[:, :n]), time.perf_counter() - t)
 
         for landing in ("drop", "lp"):
             rng = np.random.default_rng([args.seed, z, 2 if landing == "drop" else 3])
             t = time.perf_counter()
-            sets = np.array([np.flatnonzero(cube_sample(pi, X, rng, landing=landing))
-                             for _ in range(args.draws)])
-            results[f"cube-{landing}"] = (max_abs_smd_of_sets(X, sets),
-                                          time.perf_counter() - t)
+            sets = np.array(
+                [
+                    np.flatnonzero(cube_sample(pi, X, rng, landing=landing))
+                    for _ in range(args.draws)
+                ]
+            )
+            results[f"cube-{landing}"] = (max_abs_smd_of_sets(X, sets), time.perf_counter() - t)
 
         print(f"{zone:<13}{N:>4} rejective tolerance {tol:.3f}")
         base_mean = results["srs"][0].mean()
         base_p95 = np.quantile(results["srs"][0], 0.95)
         for method, (m, secs) in results.items():
             mean, p95 = m.mean(), np.quantile(m, 0.95)
-            print(f"{zone:<13}{N:>4} {method:<10}{mean:>8.3f}{p95:>8.3f}"
-                  f"{mean / base_mean:>10.2f}{p95 / base_p95:>9.2f}"
-                  f"{1000 * secs / args.draws:>9.2f}")
+            print(
+                f"{zone:<13}{N:>4} {method:<10}{mean:>8.3f}{p95:>8.3f}"
+                f"{mean / base_mean:>10.2f}{p95 / base_p95:>9.2f}"
+                f"{1000 * secs / args.draws:>9.2f}"
+            )
         print()
 
 

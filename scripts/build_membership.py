@@ -339,10 +339,43 @@ INCOME_EXCEPTIONS = {
 # migration context transit or mixed, and every transit country is listed.
 TRANSIT_COUNTRIES = frozenset(
     [
-        "MEX", "GTM", "HND", "NIC", "CRI", "PAN", "COL",  # Americas
-        "NER", "MLI", "MRT", "TCD", "SDN", "LBY", "DZA", "TUN", "MAR", "EGY",  # Sahara
-        "DJI", "SOM", "YEM", "KEN", "TZA", "MWI", "MOZ", "ZMB", "ZWE",  # Horn, East Africa
-        "TUR", "IRN", "KAZ", "GRC", "BGR", "MKD", "SRB", "BIH", "HRV", "SVN", "HUN",
+        "MEX",
+        "GTM",
+        "HND",
+        "NIC",
+        "CRI",
+        "PAN",
+        "COL",  # Americas
+        "NER",
+        "MLI",
+        "MRT",
+        "TCD",
+        "SDN",
+        "LBY",
+        "DZA",
+        "TUN",
+        "MAR",
+        "EGY",  # Sahara
+        "DJI",
+        "SOM",
+        "YEM",
+        "KEN",
+        "TZA",
+        "MWI",
+        "MOZ",
+        "ZMB",
+        "ZWE",  # Horn, East Africa
+        "TUR",
+        "IRN",
+        "KAZ",
+        "GRC",
+        "BGR",
+        "MKD",
+        "SRB",
+        "BIH",
+        "HRV",
+        "SVN",
+        "HUN",
         "THA",
     ]
 )
@@ -398,7 +431,9 @@ def parse_covariates(text: str = COVARIATES) -> dict[str, dict[str, str]]:
     ValueError
         If a row is malformed, an iso3 repeats or a value is outside its vocabulary.
     """
-    lines = [ln for ln in text.strip().splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    lines = [
+        ln for ln in text.strip().splitlines() if ln.strip() and not ln.lstrip().startswith("#")
+    ]
     header = lines[0].split()
     expected = ["iso3", "subregion", "inc", "pop_m", "mig", "languages", "lat", "lon"]
     if header != expected:
@@ -407,7 +442,9 @@ def parse_covariates(text: str = COVARIATES) -> dict[str, dict[str, str]]:
     for ln in lines[1:]:
         parts = ln.split()
         if len(parts) != len(expected):
-            raise ValueError(f"covariate row has {len(parts)} fields, expected {len(expected)}: {ln!r}")
+            raise ValueError(
+                f"covariate row has {len(parts)} fields, expected {len(expected)}: {ln!r}"
+            )
         iso3, subregion, inc, pop_m, mig, languages, lat, lon = parts
         if iso3 in out:
             raise ValueError(f"iso3 {iso3} appears twice in the covariate table")
@@ -439,7 +476,9 @@ def parse_covariates(text: str = COVARIATES) -> dict[str, dict[str, str]]:
         if cov["migration_context"] == "transit" and not listed:
             raise ValueError(f"{iso3}: migration context transit but not in TRANSIT_COUNTRIES")
         if listed and cov["migration_context"] not in ("transit", "mixed"):
-            raise ValueError(f"{iso3}: in TRANSIT_COUNTRIES but migration context {cov['migration_context']}")
+            raise ValueError(
+                f"{iso3}: in TRANSIT_COUNTRIES but migration context {cov['migration_context']}"
+            )
     return out
 
 
@@ -454,7 +493,9 @@ def _read_reference(path: Path) -> list[dict[str, str]]:
         return [dict(row) for row in reader]
 
 
-def build_rows(reference: list[dict[str, str]], covariates: dict[str, dict[str, str]]) -> list[dict[str, str]]:
+def build_rows(
+    reference: list[dict[str, str]], covariates: dict[str, dict[str, str]]
+) -> list[dict[str, str]]:
     """Join the reference facts with the authored covariates.
 
     Parameters
@@ -480,7 +521,9 @@ def build_rows(reference: list[dict[str, str]], covariates: dict[str, dict[str, 
     only_ref = sorted(set(ref_iso) - set(covariates))
     only_cov = sorted(set(covariates) - set(ref_iso))
     if only_ref or only_cov:
-        raise ValueError(f"iso3 mismatch: missing covariates for {only_ref}; covariates without a Society {only_cov}")
+        raise ValueError(
+            f"iso3 mismatch: missing covariates for {only_ref}; covariates without a Society {only_cov}"
+        )
     rows = []
     for r in reference:
         iso3 = r["iso3"].strip().upper()
@@ -504,7 +547,9 @@ def build_rows(reference: list[dict[str, str]], covariates: dict[str, dict[str, 
 def render_csv(rows: list[dict[str, str]]) -> str:
     """Render rows as CSV text with a header, ``\\n`` line ends, minimal quoting."""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(COLUMNS), lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    writer = csv.DictWriter(
+        buf, fieldnames=list(COLUMNS), lineterminator="\n", quoting=csv.QUOTE_MINIMAL
+    )
     writer.writeheader()
     for row in rows:
         writer.writerow({c: row[c] for c in COLUMNS})

@@ -119,7 +119,9 @@ def _warp(values: np.ndarray, rank_weight: float) -> np.ndarray:
     return (1.0 - rank_weight) * linear + rank_weight * cdf
 
 
-def build_tile_grid(membership_path: str | Path = _DEFAULT_MEMBERSHIP) -> list[tuple[str, int, int]]:
+def build_tile_grid(
+    membership_path: str | Path = _DEFAULT_MEMBERSHIP,
+) -> list[tuple[str, int, int]]:
     """Compute the tile grid from the membership table's centroids.
 
     Parameters
@@ -139,7 +141,7 @@ def build_tile_grid(membership_path: str | Path = _DEFAULT_MEMBERSHIP) -> list[t
     """
     iso3, lat, lon = _read_centroids(Path(membership_path))
     n = len(iso3)
-    if N_COLS * N_ROWS < n:
+    if n > N_COLS * N_ROWS:
         raise ValueError(f"grid of {N_COLS}x{N_ROWS} cells cannot hold {n} Societies")
     # Positions in cell units: x grows eastwards, y grows southwards (row 0 = north).
     x = _warp(lon, _RANK_WEIGHT_X) * (N_COLS - 1)

@@ -165,12 +165,8 @@ def smd() -> pd.DataFrame:
     for c, levels in {"zone": ZONES, "income_group": ["low", "high"]}.items():
         for lv in levels:
             b = rng.uniform(0, 0.4)
-            rows.append(
-                {"covariate": c, "level": lv, "adjustment": "unweighted", "smd": b}
-            )
-            rows.append(
-                {"covariate": c, "level": lv, "adjustment": "weighted", "smd": -b / 4}
-            )
+            rows.append({"covariate": c, "level": lv, "adjustment": "unweighted", "smd": b})
+            rows.append({"covariate": c, "level": lv, "adjustment": "weighted", "smd": -b / 4})
     return pd.DataFrame(rows)
 
 
@@ -217,16 +213,10 @@ def test_figure_size_print_widths():
 
 
 def test_caption_text_reads_as_specified():
-    text = figures.caption_text(
-        n=97, population=193, response_rate=0.5, source="Survey 2025"
-    )
-    assert text == (
-        "n = 97 responding Societies of 193 (response rate 50%). Source: Survey 2025."
-    )
+    text = figures.caption_text(n=97, population=193, response_rate=0.5, source="Survey 2025")
+    assert text == ("n = 97 responding Societies of 193 (response rate 50%). Source: Survey 2025.")
     text = figures.caption_text(n=5, response_rate=0.999, source="S.", note="Weighted")
-    assert (
-        text == "n = 5 responding Societies (response rate >99%). Source: S. Weighted."
-    )
+    assert text == "n = 5 responding Societies (response rate >99%). Source: S. Weighted."
 
 
 @pytest.mark.parametrize(
@@ -277,11 +267,7 @@ def test_activity_heatmap_cells_and_caption(shares):
     rows = [y.get_text() for y in ax.get_yticklabels()]
     assert rows[0] == "Restoring family links"
     cap = caption_of(ax)
-    assert (
-        "n = 97" in cap
-        and "response rate 50%" in cap
-        and "Synthetic test survey" in cap
-    )
+    assert "n = 97" in cap and "response rate 50%" in cap and "Synthetic test survey" in cap
 
 
 def test_activity_heatmap_uses_label_column(shares):
@@ -339,9 +325,7 @@ def test_heatmap_without_intervals_for_interview_themes():
         (lambda d: pd.concat([d, d.iloc[[0]]]), "more than once"),
         (lambda d: d.assign(estimate=d["estimate"] * 100), "proportions"),
         (
-            lambda d: d.assign(
-                suppressed=d["suppressed"].astype(object).where(d.index > 0)
-            ),
+            lambda d: d.assign(suppressed=d["suppressed"].astype(object).where(d.index > 0)),
             "missing",
         ),
     ],
@@ -377,9 +361,7 @@ def test_forest_plot_methods_intervals_and_bounds():
     assert "Non-response bounds" in leg
     bands = [p for p in ax.patches if isinstance(p, Rectangle)]
     assert len(bands) == 3  # one band per activity (bounds shared by the methods)
-    assert bands[0].get_x() == pytest.approx(0.2) and bands[
-        0
-    ].get_width() == pytest.approx(0.5)
+    assert bands[0].get_x() == pytest.approx(0.2) and bands[0].get_width() == pytest.approx(0.5)
     assert "bands" in caption_of(ax)
 
 
@@ -401,9 +383,7 @@ def test_forest_plot_rejects_interval_without_estimate():
 
 
 def test_tile_map_categorical_with_no_data(grid):
-    values = pd.DataFrame(
-        {"iso3": grid.iso3[:10], "status": ["responded", "not responded"] * 5}
-    )
+    values = pd.DataFrame({"iso3": grid.iso3[:10], "status": ["responded", "not responded"] * 5})
     ax = figures.tile_map(values, column="status", grid=grid, **CAP)
     tiles = [p for p in ax.patches if isinstance(p, Rectangle)]
     assert len(tiles) == len(grid)
@@ -427,9 +407,7 @@ def test_tile_map_numeric_has_colourbar_and_no_data(grid):
 
 
 def test_tile_map_refuses_codes_without_tile(grid):
-    values = pd.DataFrame(
-        {"iso3": ["NGA", "XXX"], "status": ["responded", "responded"]}
-    )
+    values = pd.DataFrame({"iso3": ["NGA", "XXX"], "status": ["responded", "responded"]})
     with pytest.raises(InputError, match="XXX"):
         figures.tile_map(values, column="status", grid=grid)
 
@@ -460,9 +438,7 @@ def test_route_diagram_marks_gaps(coverage):
     gaps = [p for p in cells if p.get_hatch()]
     assert len(gaps) == 3
     assert all(
-        np.allclose(
-            p.get_facecolor()[:3], mpl.colors.to_rgb(figures.COVERAGE_COLOURS["gap"])
-        )
+        np.allclose(p.get_facecolor()[:3], mpl.colors.to_rgb(figures.COVERAGE_COLOURS["gap"]))
         for p in gaps
     )
     t = texts(ax)
@@ -533,9 +509,7 @@ def test_love_plot_sorted_with_reference_line(smd):
     labels = [t.get_text() for t in ax.get_yticklabels()]
     first = smd[smd.adjustment == "unweighted"].copy()
     top = first.loc[first.smd.abs().idxmax()]
-    assert labels[0].endswith(
-        figures.ZONE_LABELS.get(top.level, top.level.capitalize())
-    )
+    assert labels[0].endswith(figures.ZONE_LABELS.get(top.level, top.level.capitalize()))
     vlines = [ln for ln in ax.lines if np.allclose(ln.get_xdata(), 0.1)]
     assert len(vlines) == 1 and vlines[0].get_linestyle() == "--"
     xs = np.concatenate([c.get_offsets()[:, 0] for c in ax.collections])
@@ -551,9 +525,7 @@ def test_love_plot_accepts_indexed_differences(smd):
 
 def test_balance_plot_caption_without_response_rate(smd):
     df = smd.rename(columns={"adjustment": "sample"})
-    ax = figures.balance_plot(
-        df, n=10, population=49, response_rate=None, source="Sample"
-    )
+    ax = figures.balance_plot(df, n=10, population=49, response_rate=None, source="Sample")
     cap = caption_of(ax)
     assert cap.startswith("n = 10 sampled Societies of 49.")
     assert "sample vs zone" in ax.get_xlabel()
@@ -580,9 +552,7 @@ def test_response_bars_counts_and_default_caption():
     ax = figures.response_bars(rates, source="Survey")
     assert "51%  (25 of 49)" in texts(ax)
     assert "50%  (97 of 193)" in texts(ax)  # the "All zones" bar
-    assert caption_of(ax).startswith(
-        "n = 97 responding Societies of 193 (response rate 50%)"
-    )
+    assert caption_of(ax).startswith("n = 97 responding Societies of 193 (response rate 50%)")
     with pytest.raises(InputError, match="whole numbers"):
         figures.response_bars(rates.assign(responded=[60, 1, 1, 1, 1]))
 
@@ -637,9 +607,7 @@ def test_save_refuses_uncaptioned_or_badly_named(tmp_path):
     assert set(paths) == {"png", "alt"}
     for name in ["../x", "a/b", ".hidden", ""]:
         with pytest.raises(InputError, match="name"):
-            figures.save(
-                ax, name, directory=tmp_path, alt_text="x", require_caption=False
-            )
+            figures.save(ax, name, directory=tmp_path, alt_text="x", require_caption=False)
     with pytest.raises(InputError, match="alt text"):
         figures.save(ax, "y", directory=tmp_path, alt_text=" ", require_caption=False)
     with pytest.raises(InputError, match="format"):
@@ -681,9 +649,7 @@ def test_every_public_plot_returns_axes_and_never_shows(
     for ax in axes:
         assert isinstance(ax, Axes)
         cap = figures.get_caption(ax)
-        assert (
-            re.search(r"n = \d+ ", cap) and "response rate" in cap and "Source:" in cap
-        )
+        assert re.search(r"n = \d+ ", cap) and "response rate" in cap and "Source:" in cap
         fig = ax.get_figure()
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=30)  # renders without error

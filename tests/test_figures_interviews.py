@@ -27,8 +27,9 @@ def themes() -> pd.DataFrame:
     for zone, n in (("europe", 7), ("africa", 4), ("all", 11)):
         for theme, k in (("capacity", 3), ("access", 1), ("cooperation", 0)):
             k = min(k + (zone == "all") * 2, n)
-            rows.append({"zone": zone, "theme": theme, "n_societies": k,
-                         "n_interviewed": n, "share": k / n})
+            rows.append(
+                {"zone": zone, "theme": theme, "n_societies": k, "n_interviewed": n, "share": k / n}
+            )
     return pd.DataFrame(rows)
 
 
@@ -37,14 +38,14 @@ def _texts(ax):
 
 
 def test_theme_heatmap_cells_headers_and_caption(themes, tmp_path):
-    ax = figures.theme_heatmap(themes, title="Themes", n=11, population=193,
-                               source="Synthetic test interviews")
+    ax = figures.theme_heatmap(
+        themes, title="Themes", n=11, population=193, source="Synthetic test interviews"
+    )
     t = _texts(ax)
     assert "43%\n3 of 7" in t and "0%\n0 of 4" in t
     heads = [x.get_text() for x in ax.get_xticklabels()]
     assert heads == ["Africa\nn = 4", "Europe\nn = 7", "All zones\nn = 11"]  # IFRC order
-    assert [y.get_text() for y in ax.get_yticklabels()] == ["Capacity", "Access",
-                                                          "Cooperation"]
+    assert [y.get_text() for y in ax.get_yticklabels()] == ["Capacity", "Access", "Cooperation"]
     cap = figures.get_caption(ax)
     assert cap.startswith("n = 11 interviewed Societies of 193.")
     assert "response rate" not in cap
@@ -66,11 +67,14 @@ def test_theme_heatmap_labels_missing_cells_and_wide_input(themes):
     assert ax.get_xticklabels()[0].get_text().startswith("All zones")
 
 
-@pytest.mark.parametrize("change, match", [
-    (lambda d: d.drop(columns="share"), "share"),
-    (lambda d: d.assign(share=d["share"] * 100), "between 0 and 1"),
-    (lambda d: pd.concat([d, d.iloc[[0]]]), "more than once"),
-])
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        (lambda d: d.drop(columns="share"), "share"),
+        (lambda d: d.assign(share=d["share"] * 100), "between 0 and 1"),
+        (lambda d: pd.concat([d, d.iloc[[0]]]), "more than once"),
+    ],
+)
 def test_theme_heatmap_rejects_bad_tables(themes, change, match):
     with pytest.raises(InputError, match=match):
         figures.theme_heatmap(change(themes))
@@ -78,18 +82,25 @@ def test_theme_heatmap_rejects_bad_tables(themes, change, match):
 
 @pytest.fixture
 def reliability() -> pd.DataFrame:
-    return pd.DataFrame({
-        "code": ["funding", "access", "rare", "(all codes)"],
-        "alpha": [0.81, 0.55, np.nan, 0.74],
-        "ci_low": [0.4, -0.2, np.nan, 0.6],
-        "ci_high": [1.0, 0.9, np.nan, 0.88],
-        "kappa": [0.8, 0.52, np.nan, 0.73],
-    })
+    return pd.DataFrame(
+        {
+            "code": ["funding", "access", "rare", "(all codes)"],
+            "alpha": [0.81, 0.55, np.nan, 0.74],
+            "ci_low": [0.4, -0.2, np.nan, 0.6],
+            "ci_high": [1.0, 0.9, np.nan, 0.88],
+            "kappa": [0.8, 0.52, np.nan, 0.73],
+        }
+    )
 
 
 def test_reliability_plot_rows_thresholds_and_caption(reliability):
-    ax = figures.reliability_plot(reliability.iloc[[3, 0, 1, 2]], labels={"funding": "Funding"},
-                                  title="Agreement", n=12, source="Synthetic test interviews")
+    ax = figures.reliability_plot(
+        reliability.iloc[[3, 0, 1, 2]],
+        labels={"funding": "Funding"},
+        title="Agreement",
+        n=12,
+        source="Synthetic test interviews",
+    )
     rows = [y.get_text() for y in ax.get_yticklabels()]
     assert rows == ["Funding", "Access", "Rare (n/a)", "All codes"]  # overall last
     assert ax.get_yticklabels()[-1].get_fontweight() == "bold"

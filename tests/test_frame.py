@@ -58,9 +58,21 @@ def test_bundled_frame_shape_and_zones(bundled: pd.DataFrame) -> None:
 
 
 def test_bundled_frame_columns_and_covariates(bundled: pd.DataFrame) -> None:
-    expected = ["iso3", "country", "society_name", "zone", "fdrs", "go_region_id",
-                "subregion", "income_group", "population_band", "migration_context",
-                "languages", "lat", "lon"]
+    expected = [
+        "iso3",
+        "country",
+        "society_name",
+        "zone",
+        "fdrs",
+        "go_region_id",
+        "subregion",
+        "income_group",
+        "population_band",
+        "migration_context",
+        "languages",
+        "lat",
+        "lon",
+    ]
     assert list(bundled.columns) == expected
     # Covariates (and everything but fdrs) are known for every Society, respondent or not.
     for col in [c for c in expected if c != "fdrs"]:
@@ -130,8 +142,11 @@ def test_own_frame_from_xlsx(tmp_path: Path, bundled: pd.DataFrame) -> None:
 
 def test_own_frame_with_only_required_columns(tmp_path: Path) -> None:
     path = tmp_path / "frame.csv"
-    path.write_text("iso3;country;society_name;zone\nfra ; France ; French Red Cross ;EUROPE\n"
-                    "KEN;Kenya;Kenya Red Cross Society;africa\n", encoding="utf-8")
+    path.write_text(
+        "iso3;country;society_name;zone\nfra ; France ; French Red Cross ;EUROPE\n"
+        "KEN;Kenya;Kenya Red Cross Society;africa\n",
+        encoding="utf-8",
+    )
     loaded = load_frame(path)
     assert list(loaded.columns) == list(REQUIRED_COLUMNS)
     assert loaded["iso3"].tolist() == ["FRA", "KEN"]  # trimmed and upper-cased
@@ -141,10 +156,13 @@ def test_own_frame_with_only_required_columns(tmp_path: Path) -> None:
 
 def test_own_frame_quoted_fields_blank_lines_and_trailing_separators(tmp_path: Path) -> None:
     path = tmp_path / "frame.csv"
-    path.write_text('iso3,country,society_name,zone,,\n'
-                    '"COD","Congo, Democratic Republic of the","Red Cross of the DRC",africa,,\n'
-                    '\n'
-                    'FRA,France,French Red Cross,europe\n', encoding="utf-8")
+    path.write_text(
+        "iso3,country,society_name,zone,,\n"
+        '"COD","Congo, Democratic Republic of the","Red Cross of the DRC",africa,,\n'
+        "\n"
+        "FRA,France,French Red Cross,europe\n",
+        encoding="utf-8",
+    )
     loaded = load_frame(path)
     assert loaded["country"].tolist() == ["Congo, Democratic Republic of the", "France"]
     assert list(loaded.columns) == list(REQUIRED_COLUMNS)
@@ -157,9 +175,16 @@ def test_covariate_levels_are_case_insensitive(tmp_path: Path) -> None:
 
 
 def test_validate_frame_accepts_a_dataframe() -> None:
-    df = pd.DataFrame({"iso3": ["ken", "FRA"], "country": ["Kenya", "France"],
-                       "society_name": ["KRCS", "FRC"], "zone": ["Africa", "europe"],
-                       "lat": ["0.5", "46.2"]}, index=["a", "b"])
+    df = pd.DataFrame(
+        {
+            "iso3": ["ken", "FRA"],
+            "country": ["Kenya", "France"],
+            "society_name": ["KRCS", "FRC"],
+            "zone": ["Africa", "europe"],
+            "lat": ["0.5", "46.2"],
+        },
+        index=["a", "b"],
+    )
     out = validate_frame(df)
     assert out["iso3"].tolist() == ["KEN", "FRA"]
     assert out["lat"].tolist() == [0.5, 46.2]
@@ -178,16 +203,18 @@ def test_missing_required_column(tmp_path: Path) -> None:
 
 def test_wrong_separator_is_reported_as_missing_columns(tmp_path: Path) -> None:
     path = tmp_path / "frame.csv"
-    path.write_text("iso3 country society_name zone\nFRA France FRC europe\n",
-                    encoding="utf-8")
+    path.write_text("iso3 country society_name zone\nFRA France FRC europe\n", encoding="utf-8")
     err = _error(path)
     assert "comma- or semicolon-separated" in str(err)
 
 
 def test_duplicated_iso3(tmp_path: Path) -> None:
     path = tmp_path / "frame.csv"
-    path.write_text(HEADER + "FRA,France,FRC,europe,high\nKEN,Kenya,KRCS,africa,lower_middle\n"
-                    "fra,France again,FRC,europe,high\n", encoding="utf-8")
+    path.write_text(
+        HEADER + "FRA,France,FRC,europe,high\nKEN,Kenya,KRCS,africa,lower_middle\n"
+        "fra,France again,FRC,europe,high\n",
+        encoding="utf-8",
+    )
     err = _error(path)
     assert (err.row, err.column, err.value) == (2, "iso3", "FRA")
     message = str(err)
@@ -197,8 +224,9 @@ def test_duplicated_iso3(tmp_path: Path) -> None:
 
 def test_unknown_zone(tmp_path: Path) -> None:
     path = tmp_path / "frame.csv"
-    path.write_text(HEADER + "FRA,France,FRC,europe,high\nKEN,Kenya,KRCS,East Africa,low\n",
-                    encoding="utf-8")
+    path.write_text(
+        HEADER + "FRA,France,FRC,europe,high\nKEN,Kenya,KRCS,East Africa,low\n", encoding="utf-8"
+    )
     err = _error(path)
     assert (err.row, err.column, err.value) == (3, "zone", "east africa")
     assert "unknown zone" in str(err) and "asia_pacific" in str(err)
@@ -206,8 +234,9 @@ def test_unknown_zone(tmp_path: Path) -> None:
 
 def test_missing_code(tmp_path: Path) -> None:
     path = tmp_path / "frame.csv"
-    path.write_text(HEADER + "FRA,France,FRC,europe,high\n  ,Kenya,KRCS,africa,low\n",
-                    encoding="utf-8")
+    path.write_text(
+        HEADER + "FRA,France,FRC,europe,high\n  ,Kenya,KRCS,africa,low\n", encoding="utf-8"
+    )
     err = _error(path)
     assert (err.row, err.column, err.value) == (3, "iso3", None)
     assert "missing Society code" in str(err)
@@ -215,21 +244,26 @@ def test_missing_code(tmp_path: Path) -> None:
 
 def test_all_problems_are_listed_at_once(tmp_path: Path) -> None:
     path = tmp_path / "frame.csv"
-    path.write_text(HEADER + ",France,FRC,europe,high\nKEN,,KRCS,,low\n"
-                    "DEU,Germany,GRC,west,high\n", encoding="utf-8")
+    path.write_text(
+        HEADER + ",France,FRC,europe,high\nKEN,,KRCS,,low\nDEU,Germany,GRC,west,high\n",
+        encoding="utf-8",
+    )
     message = str(_error(path))
     assert "4 problem(s)" in message
-    for text in ("row 2, column 'iso3', value None: missing Society code",
-                 "row 3, column 'zone', value None: missing zone",
-                 "row 3, column 'country', value None: missing value",
-                 "row 4, column 'zone', value 'west': unknown zone"):
+    for text in (
+        "row 2, column 'iso3', value None: missing Society code",
+        "row 3, column 'zone', value None: missing zone",
+        "row 3, column 'country', value None: missing value",
+        "row 4, column 'zone', value 'west': unknown zone",
+    ):
         assert text in message
 
 
 def test_unknown_covariate_level(tmp_path: Path) -> None:
     path = tmp_path / "frame.csv"
-    path.write_text(HEADER + "FRA,France,FRC,europe,high\nKEN,Kenya,KRCS,africa,middle\n",
-                    encoding="utf-8")
+    path.write_text(
+        HEADER + "FRA,France,FRC,europe,high\nKEN,Kenya,KRCS,africa,middle\n", encoding="utf-8"
+    )
     err = _error(path)
     assert (err.row, err.column, err.value) == (3, "income_group", "middle")
     assert "lower_middle" in str(err)
@@ -237,18 +271,22 @@ def test_unknown_covariate_level(tmp_path: Path) -> None:
 
 def test_row_numbers_count_blank_lines(tmp_path: Path) -> None:
     path = tmp_path / "frame.csv"
-    path.write_text(HEADER + "FRA,France,FRC,europe,high\n\n\nKEN,Kenya,KRCS,afrika,low\n",
-                    encoding="utf-8")
+    path.write_text(
+        HEADER + "FRA,France,FRC,europe,high\n\n\nKEN,Kenya,KRCS,afrika,low\n", encoding="utf-8"
+    )
     assert _error(path).row == 5
 
 
 def test_xlsx_errors_use_sheet_rows(tmp_path: Path) -> None:
-    path = _xlsx(tmp_path / "frame.xlsx", [
-        ["iso3", "country", "society_name", "zone"],
-        ["FRA", "France", "FRC", "europe"],
-        [None, None, None, None],
-        ["FRA", "France", "FRC", "europe"],
-    ])
+    path = _xlsx(
+        tmp_path / "frame.xlsx",
+        [
+            ["iso3", "country", "society_name", "zone"],
+            ["FRA", "France", "FRC", "europe"],
+            [None, None, None, None],
+            ["FRA", "France", "FRC", "europe"],
+        ],
+    )
     err = _error(path)
     assert (err.row, err.column, err.value) == (2, "iso3", "FRA")
     assert "row 4, column 'iso3'" in str(err)
@@ -256,25 +294,32 @@ def test_xlsx_errors_use_sheet_rows(tmp_path: Path) -> None:
 
 def test_ragged_row(tmp_path: Path) -> None:
     path = tmp_path / "frame.csv"
-    path.write_text("iso3,country,society_name,zone\nFRA,France,FRC,europe,extra\n",
-                    encoding="utf-8")
+    path.write_text(
+        "iso3,country,society_name,zone\nFRA,France,FRC,europe,extra\n", encoding="utf-8"
+    )
     err = _error(path)
     assert err.row == 2 and "5 cells but the header has 4" in str(err)
 
 
 def test_duplicated_header(tmp_path: Path) -> None:
     path = tmp_path / "frame.csv"
-    path.write_text("iso3,country,society_name,zone,zone\nFRA,France,FRC,europe,europe\n",
-                    encoding="utf-8")
+    path.write_text(
+        "iso3,country,society_name,zone,zone\nFRA,France,FRC,europe,europe\n", encoding="utf-8"
+    )
     err = _error(path)
     assert (err.row, err.column) == (1, "zone")
 
 
-@pytest.mark.parametrize("content,expected", [
-    (b"", "is empty"),
-    ("iso3,country,society_name,zone\nCIV,Côte d'Ivoire,X,africa\n".encode("cp1252"),
-     "not UTF-8"),
-])
+@pytest.mark.parametrize(
+    "content,expected",
+    [
+        (b"", "is empty"),
+        (
+            "iso3,country,society_name,zone\nCIV,Côte d'Ivoire,X,africa\n".encode("cp1252"),
+            "not UTF-8",
+        ),
+    ],
+)
 def test_unreadable_csv(tmp_path: Path, content: bytes, expected: str) -> None:
     path = tmp_path / "frame.csv"
     path.write_bytes(content)
@@ -293,8 +338,15 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_validate_frame_row_numbers_without_integer_index() -> None:
-    df = pd.DataFrame({"iso3": ["A", "A"], "country": ["x", "y"], "society_name": ["s", "t"],
-                       "zone": ["africa", "mena"]}, index=["p", "q"])
+    df = pd.DataFrame(
+        {
+            "iso3": ["A", "A"],
+            "country": ["x", "y"],
+            "society_name": ["s", "t"],
+            "zone": ["africa", "mena"],
+        },
+        index=["p", "q"],
+    )
     with pytest.raises(FrameError) as err:
         validate_frame(df, source="own.csv")
     assert err.value.row == 2 and err.value.file == "own.csv"

@@ -23,8 +23,9 @@ def _records(path: Path) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
 
 
-def _write(path: Path, records: list[list[str]], *, sep: str = ";",
-           encoding: str = "utf-8") -> Path:
+def _write(
+    path: Path, records: list[list[str]], *, sep: str = ";", encoding: str = "utf-8"
+) -> Path:
     buf = io.StringIO(newline="")
     csv.writer(buf, delimiter=sep, lineterminator="\r\n").writerows(records)
     path.write_bytes(buf.getvalue().encode(encoding))
@@ -82,12 +83,17 @@ def test_study_ingestion_matches_ground_truth(demo_dir):
     assert counts["duplicate"] == (defects["defect"].str.startswith("duplicate")).sum()
     assert counts["unknown_society"] == 1 and counts["missing_unit"] == 1
     # the kept submission of a duplicated Society is the latest (not the earlier draft)
-    kept = r.data.set_index("ns_iso3").loc[defects.loc[defects["defect"].str.startswith(
-        "duplicate"), "iso3"], "_uuid"]
+    kept = r.data.set_index("ns_iso3").loc[
+        defects.loc[defects["defect"].str.startswith("duplicate"), "iso3"], "_uuid"
+    ]
     assert not kept.str.contains("draft").any()
     # cell defects became item non-response with an issue each
-    for iso, column in [("LSO", "branches_total"), ("FJI", "has_migration_programme"),
-                        ("UKR", "report_date"), ("MKD", "staff_migration")]:
+    for iso, column in [
+        ("LSO", "branches_total"),
+        ("FJI", "has_migration_programme"),
+        ("UKR", "report_date"),
+        ("MKD", "staff_migration"),
+    ]:
         row = r.data.set_index("ns_iso3").loc[iso]
         assert pd.isna(row[column]), (iso, column)
         hits = r.issues[r.issues["column"].str.endswith(column)]
@@ -99,14 +105,31 @@ def test_study_ingestion_matches_ground_truth(demo_dir):
     for a in ("rfl", "health", "legal", "detention"):
         assert int(d.at[iso, f"activities__{a}"]) == int(t.at[iso, f"activities__{a}"])
     acts = r.activities[r.activities["ns_iso3"] == iso]
-    assert set(acts["activity"].astype(str)) == {a for a in ("rfl", "health", "pss", "shelter",
-                                                              "relief", "cash", "wash", "info",
-                                                              "legal", "protection", "hsp",
-                                                              "inclusion", "education",
-                                                              "livelihoods", "detention",
-                                                              "return", "advocacy", "awareness",
-                                                              "rescue")
-                                                  if t.at[iso, f"activities__{a}"]}
+    assert set(acts["activity"].astype(str)) == {
+        a
+        for a in (
+            "rfl",
+            "health",
+            "pss",
+            "shelter",
+            "relief",
+            "cash",
+            "wash",
+            "info",
+            "legal",
+            "protection",
+            "hsp",
+            "inclusion",
+            "education",
+            "livelihoods",
+            "detention",
+            "return",
+            "advocacy",
+            "awareness",
+            "rescue",
+        )
+        if t.at[iso, f"activities__{a}"]
+    }
 
 
 def test_raw_files_are_never_written(demo_dir, tmp_path):
@@ -123,8 +146,11 @@ def test_raw_files_are_never_written(demo_dir, tmp_path):
 
 def test_personal_data_never_passes_ingestion(demo_result, demo_records):
     header = demo_records[0]
-    personal = [header.index(c) for c in header if c.split("/")[-1] in
-                ("resp_name", "resp_email", "resp_phone")]
+    personal = [
+        header.index(c)
+        for c in header
+        if c.split("/")[-1] in ("resp_name", "resp_email", "resp_phone")
+    ]
     values = {rec[i] for rec in demo_records[1:] for i in personal if rec[i]}
     parts = {p for v in values for p in v.replace("@", " ").split() if len(p) > 3}
     r = demo_result
@@ -133,8 +159,10 @@ def test_personal_data_never_passes_ingestion(demo_result, demo_records):
         blob = "\n".join(text)
         leaked = [v for v in values if v in blob]
         assert not leaked, leaked[:3]
-        assert not [p for p in parts if p in blob and "@" not in p and p[0].isupper()][:1] \
+        assert (
+            not [p for p in parts if p in blob and "@" not in p and p[0].isupper()][:1]
             or table is r.issues
+        )
     assert r.data["resp_id"].str.match(r"^R[0-9a-f]{10}$").all()
     assert not {"resp_name", "resp_email", "resp_phone", "_submitted_by"} & set(r.data.columns)
 
@@ -161,8 +189,9 @@ def test_bom_is_accepted(tmp_path, demo_records, instrument, frame):
     path = _write(tmp_path / "bom.csv", demo_records, encoding="utf-8-sig")
     r = read_export(path, instrument, frame)
     assert r.summary["encoding"] == "utf-8"
-    assert len(r.data) == len(read_export(_write(tmp_path / "plain.csv", demo_records),
-                                          instrument, frame).data)
+    assert len(r.data) == len(
+        read_export(_write(tmp_path / "plain.csv", demo_records), instrument, frame).data
+    )
 
 
 def test_cp1252_fallback_warns_and_decodes(tmp_path, demo_records, instrument, frame):
@@ -243,8 +272,11 @@ def test_missing_unit_column(tmp_path, demo_records, instrument, frame):
 # -- row rules ------------------------------------------------------------------------
 def test_duplicates_keep_latest_submission(tmp_path, demo_records, instrument, frame):
     recs = [list(r) for r in demo_records]
-    c_iso, c_time, c_br = (_col(recs, "society/ns_iso3"), _col(recs, "_submission_time"),
-                           _col(recs, "scale/branches_total"))
+    c_iso, c_time, c_br = (
+        _col(recs, "society/ns_iso3"),
+        _col(recs, "_submission_time"),
+        _col(recs, "scale/branches_total"),
+    )
     first = next(r for r in recs[1:] if r[c_iso] and r[c_iso] != "XKX")
     iso = first[c_iso]
     newer = list(first)
@@ -258,14 +290,16 @@ def test_duplicates_keep_latest_submission(tmp_path, demo_records, instrument, f
     _reconciled(r)
     kept = r.data[r.data["ns_iso3"] == iso]
     assert len(kept) == 1 and int(kept["branches_total"].iloc[0]) == 17
-    dq = r.quarantine[(r.quarantine["rule"] == "duplicate")
-                      & (r.quarantine["society/ns_iso3"] == iso)]
+    dq = r.quarantine[
+        (r.quarantine["rule"] == "duplicate") & (r.quarantine["society/ns_iso3"] == iso)
+    ]
     assert len(dq) == 2
     assert dq["reason"].str.contains("latest one \\(row 2\\)").all()
 
 
-def test_codes_are_normalised_and_unknown_codes_quarantined(tmp_path, demo_records, instrument,
-                                                            frame):
+def test_codes_are_normalised_and_unknown_codes_quarantined(
+    tmp_path, demo_records, instrument, frame
+):
     recs = [list(r) for r in demo_records]
     c_iso = _col(recs, "society/ns_iso3")
     codes = [r[c_iso] for r in recs[1:]]
@@ -330,17 +364,27 @@ def test_empty_option_cell_means_not_asked(demo_result):
 def test_xml_names_without_group_paths(tmp_path, demo_records, demo_result, instrument, frame):
     multi = set(instrument.select_multiple_questions()["name"])
     recs = [list(r) for r in demo_records]
-    recs[0] = ["/".join(h.split("/")[-2:]) if h.count("/") and h.split("/")[-2] in multi
-               else h.split("/")[-1] for h in recs[0]]
+    recs[0] = [
+        "/".join(h.split("/")[-2:])
+        if h.count("/") and h.split("/")[-2] in multi
+        else h.split("/")[-1]
+        for h in recs[0]
+    ]
     r = read_export(_write(tmp_path / "flat.csv", recs), instrument, frame)
     assert r.summary["columns_unknown"] == 0
     pd.testing.assert_series_equal(r.data["activities"], demo_result.data["activities"])
 
 
 def test_summary_column_only(tmp_path, demo_records, demo_result, instrument, frame):
-    keep = [j for j, h in enumerate(demo_records[0])
-            if not (h.count("/") >= 1 and h.split("/")[-2] in {"activities", "coop_activities"}
-                    and not h.endswith("activities"))]
+    keep = [
+        j
+        for j, h in enumerate(demo_records[0])
+        if not (
+            h.count("/") >= 1
+            and h.split("/")[-2] in {"activities", "coop_activities"}
+            and not h.endswith("activities")
+        )
+    ]
     recs = [[r[j] for j in keep] for r in demo_records]
     r = read_export(_write(tmp_path / "summary.csv", recs), instrument, frame)
     a, b = r.data["activities__legal"], demo_result.data["activities__legal"]
@@ -363,14 +407,24 @@ def test_label_headers_and_label_values(tmp_path, demo_result, instrument, frame
     yes_no = instrument.choice_labels("yes_no")
     acts = instrument.choice_labels("activity")
     ns = instrument.choice_labels("ns")
-    header = [label("ns_iso3"), label("has_migration_programme"), label("activities"),
-              label("branches_total")]
+    header = [
+        label("ns_iso3"),
+        label("has_migration_programme"),
+        label("activities"),
+        label("branches_total"),
+    ]
     rows = [header]
     for rec in d.itertuples():
-        rows.append([ns[rec.ns_iso3], yes_no.get(rec.has_migration_programme, ""),
-                     " ".join(acts[a] for a in str(rec.activities).split())
-                     if isinstance(rec.activities, str) else "",
-                     "" if pd.isna(rec.branches_total) else str(rec.branches_total)])
+        rows.append(
+            [
+                ns[rec.ns_iso3],
+                yes_no.get(rec.has_migration_programme, ""),
+                " ".join(acts[a] for a in str(rec.activities).split())
+                if isinstance(rec.activities, str)
+                else "",
+                "" if pd.isna(rec.branches_total) else str(rec.branches_total),
+            ]
+        )
     r = read_export(_write(tmp_path / "labels.csv", rows, sep=","), instrument, frame)
     assert r.summary["header_style"] == "labels"
     assert r.data["ns_iso3"].tolist() == d["ns_iso3"].tolist()
@@ -380,11 +434,19 @@ def test_label_headers_and_label_values(tmp_path, demo_result, instrument, frame
 
 def test_odk_briefcase_style(tmp_path, demo_records, demo_result, instrument, frame):
     header = demo_records[0]
-    keep = [j for j, h in enumerate(header) if not (h.count("/") >= 1 and h.split("/")[-2] in
-                                                     {"activities", "coop_activities",
-                                                      "work_languages"}
-                                                     or "_stage/" in h or "_groups/" in h
-                                                     or "_service/" in h)]
+    keep = [
+        j
+        for j, h in enumerate(header)
+        if not (
+            (
+                h.count("/") >= 1
+                and h.split("/")[-2] in {"activities", "coop_activities", "work_languages"}
+            )
+            or "_stage/" in h
+            or "_groups/" in h
+            or "_service/" in h
+        )
+    ]
     rename = {"_uuid": "KEY", "_submission_time": "SubmissionDate"}
     new_header = [rename.get(header[j], header[j].replace("/", "-")) for j in keep]
     recs = [new_header] + [[r[j] for j in keep] for r in demo_records[1:]]
@@ -396,7 +458,7 @@ def test_odk_briefcase_style(tmp_path, demo_records, demo_result, instrument, fr
 
 
 def test_unknown_columns_are_reported_not_kept(tmp_path, demo_records, instrument, frame):
-    recs = [r + ["x"] for r in demo_records]
+    recs = [[*r, "x"] for r in demo_records]
     recs[0][-1] = "my_extra_question"
     r = read_export(_write(tmp_path / "extra.csv", recs), instrument, frame)
     assert "my_extra_question" not in r.data.columns
@@ -420,7 +482,8 @@ def test_combine_resolves_duplicates_across_files(tmp_path, demo_records, instru
     valid_late = {r_[c_iso] for r_ in late[1:] if r_[c_iso] in set(a.data["ns_iso3"])}
     assert len(moved) == len(valid_late)
     assert set(both.data.loc[both.data["ns_iso3"].isin(valid_late), "_file"]) == {
-        str(tmp_path / "b.csv")}
+        str(tmp_path / "b.csv")
+    }
 
 
 def test_branch_level_unit(tmp_path, frame):

@@ -92,8 +92,9 @@ def test_empty_environment_key_is_unset(monkeypatch: pytest.MonkeyPatch, env: st
 
 
 @pytest.mark.parametrize("empty", ["", "  ", b""])
-def test_empty_explicit_key_is_not_used(monkeypatch: pytest.MonkeyPatch,
-                                        empty: str | bytes) -> None:
+def test_empty_explicit_key_is_not_used(
+    monkeypatch: pytest.MonkeyPatch, empty: str | bytes
+) -> None:
     # An empty key would make pseudonyms an unkeyed hash that anyone can recompute.
     monkeypatch.delenv(KEY_ENV, raising=False)
     key, stable = resolve_key(empty)
@@ -103,45 +104,52 @@ def test_empty_explicit_key_is_not_used(monkeypatch: pytest.MonkeyPatch,
 
 
 # ============================================================ masking free text
-@pytest.mark.parametrize("text,expected", [
-    ("Write to jane.doe@redcross.org today", "Write to [email] today"),
-    ("a.b-c+tag@sub.example.co.uk, x@y.io", "[email], [email]"),
-    ("Call +41 22 730 42 22.", "Call [phone]."),
-    ("Call 0044 20 7946 0958 now", "Call [phone] now"),
-    ("Call (555) 123-4567", "Call [phone]"),
-    ("Call +1 (555) 123-4567", "Call [phone]"),
-    ("+41 (0)22 730 42 22", "[phone]"),
-    ("+41-22-730-4222", "[phone]"),
-    ("Contact Amina (+46 199 1066) for details", "Contact Amina ([phone]) for details"),
-    ("mobile 079 123 45 67 or 06.12.34.56.78", "mobile [phone] or [phone]"),
-    ("landline 0227304222", "landline [phone]"),
-    ("tel: 123-4567", "tel: [phone]"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("Write to jane.doe@redcross.org today", "Write to [email] today"),
+        ("a.b-c+tag@sub.example.co.uk, x@y.io", "[email], [email]"),
+        ("Call +41 22 730 42 22.", "Call [phone]."),
+        ("Call 0044 20 7946 0958 now", "Call [phone] now"),
+        ("Call (555) 123-4567", "Call [phone]"),
+        ("Call +1 (555) 123-4567", "Call [phone]"),
+        ("+41 (0)22 730 42 22", "[phone]"),
+        ("+41-22-730-4222", "[phone]"),
+        ("Contact Amina (+46 199 1066) for details", "Contact Amina ([phone]) for details"),
+        ("mobile 079 123 45 67 or 06.12.34.56.78", "mobile [phone] or [phone]"),
+        ("landline 0227304222", "landline [phone]"),
+        ("tel: 123-4567", "tel: [phone]"),
+    ],
+)
 def test_mask_text_masks_emails_and_phone_numbers(text: str, expected: str) -> None:
     assert mask_text(pd.Series([text])).tolist() == [expected]
 
 
-@pytest.mark.parametrize("text", [
-    "In 2024 we reached 1,200 people.",
-    "1 200 000 people were reached in 2023",
-    "12.345.678 personas",
-    "about 12000000 people",
-    "1,234,567.50 CHF",
-    "from 2019-2024 and 2019 2020",
-    "on 2024-03-01, 15/01/2024 and 2024-01-15 10:30",
-    "version 1.2.3, ratio 3/4, 10-20 volunteers, 45 branches",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "In 2024 we reached 1,200 people.",
+        "1 200 000 people were reached in 2023",
+        "12.345.678 personas",
+        "about 12000000 people",
+        "1,234,567.50 CHF",
+        "from 2019-2024 and 2019 2020",
+        "on 2024-03-01, 15/01/2024 and 2024-01-15 10:30",
+        "version 1.2.3, ratio 3/4, 10-20 volunteers, 45 branches",
+    ],
+)
 def test_mask_text_keeps_years_dates_and_counts(text: str) -> None:
     assert mask_text(pd.Series([text])).tolist() == [text]
 
 
 def test_mask_text_listed_names_and_places() -> None:
-    text = pd.Series(["Ann met ANN SMITH in Lampedusa; Annual report by J. Doe in St. Gallen",
-                      None])
-    out = mask_text(text, names=["Ann Smith", "Ann", "J. Doe", " ", ""],
-                    places=["lampedusa", "St. Gallen"])
-    assert out.tolist()[0] == ("[name] met [name] in [place]; Annual report by [name] in "
-                               "[place]")
+    text = pd.Series(
+        ["Ann met ANN SMITH in Lampedusa; Annual report by J. Doe in St. Gallen", None]
+    )
+    out = mask_text(
+        text, names=["Ann Smith", "Ann", "J. Doe", " ", ""], places=["lampedusa", "St. Gallen"]
+    )
+    assert out.tolist()[0] == ("[name] met [name] in [place]; Annual report by [name] in [place]")
     assert out.isna().tolist() == [False, True]
 
 
@@ -154,40 +162,85 @@ def test_mask_text_keeps_index_and_missing() -> None:
 
 # ============================================================ personal columns
 def test_personal_columns_finds_personal_fields() -> None:
-    cols = ["ns_iso3", "society_name", "resp_name", "resp_email", "resp_phone",
-            "resp_position", "resp_id", "activities", "people_reached"]
-    assert personal_columns(cols) == ["resp_name", "resp_email", "resp_phone",
-                                      "resp_position"]
+    cols = [
+        "ns_iso3",
+        "society_name",
+        "resp_name",
+        "resp_email",
+        "resp_phone",
+        "resp_position",
+        "resp_id",
+        "activities",
+        "people_reached",
+    ]
+    assert personal_columns(cols) == ["resp_name", "resp_email", "resp_phone", "resp_position"]
     assert set(PERSONAL_FIELDS) <= set(personal_columns(cols))
 
 
 def test_personal_columns_kobo_and_odk_metadata() -> None:
-    cols = ["_id", "_uuid", "_submission_time", "_submitted_by", "_index", "SubmitterName",
-            "DeviceID", "KEY", "meta-instanceID"]
+    cols = [
+        "_id",
+        "_uuid",
+        "_submission_time",
+        "_submitted_by",
+        "_index",
+        "SubmitterName",
+        "DeviceID",
+        "KEY",
+        "meta-instanceID",
+    ]
     assert personal_columns(cols) == ["_submitted_by", "SubmitterName", "DeviceID"]
 
 
 def test_personal_columns_by_metadata_type() -> None:
-    types = {"user": "username", "tel": "phonenumber", "dev": "deviceid",
-             "sim": "simserial", "ns_iso3": "select_one", "n": "integer"}
+    types = {
+        "user": "username",
+        "tel": "phonenumber",
+        "dev": "deviceid",
+        "sim": "simserial",
+        "ns_iso3": "select_one",
+        "n": "integer",
+    }
     assert personal_columns(list(types), types) == ["user", "tel", "dev", "sim"]
 
 
 def test_personal_columns_by_name() -> None:
-    cols = ["contact_email", "contact_phone_number", "focal_point_name", "respondent_name",
-            "email_address", "whatsapp2", "enumerator_name", "phone", "email"]
+    cols = [
+        "contact_email",
+        "contact_phone_number",
+        "focal_point_name",
+        "respondent_name",
+        "email_address",
+        "whatsapp2",
+        "enumerator_name",
+        "phone",
+        "email",
+    ]
     assert personal_columns(cols) == cols
 
 
 def test_personal_columns_with_group_paths() -> None:
-    cols = ["society/respondent/resp_name", "respondent-resp_email", "group/contact_email",
-            "society/ns_iso3"]
+    cols = [
+        "society/respondent/resp_name",
+        "respondent-resp_email",
+        "group/contact_email",
+        "society/ns_iso3",
+    ]
     assert personal_columns(cols) == cols[:3]
 
 
 def test_personal_columns_leaves_non_personal_names() -> None:
-    cols = ["society_name", "ns_iso3", "country_name", "mobile_clinics", "phone_calls",
-            "rfl_phone_services", "activity_name", "people_reached", "_email_sent"]
+    cols = [
+        "society_name",
+        "ns_iso3",
+        "country_name",
+        "mobile_clinics",
+        "phone_calls",
+        "rfl_phone_services",
+        "activity_name",
+        "people_reached",
+        "_email_sent",
+    ]
     assert personal_columns(cols) == []
 
 

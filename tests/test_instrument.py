@@ -20,27 +20,55 @@ from openpyxl import Workbook
 from pyxform.errors import PyXFormError
 from pyxform.xls2xform import convert, xls2xform_convert
 
-from toolkit.instrument._excel import read_workbook
 from toolkit.errors import InstrumentError
 from toolkit.frame import load_frame
+from toolkit.ingest import PERSONAL_FIELDS
 from toolkit.instrument import (
     Instrument,
     bundled_instrument_path,
     load_instrument,
     read_xlsform,
 )
-from toolkit.ingest import PERSONAL_FIELDS
+from toolkit.instrument._excel import read_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "data" / "xlsform"
 
 # The codebook as CONTRACTS.md states it.
-ACTIVITIES = ["rfl", "health", "pss", "shelter", "relief", "cash", "wash", "info", "legal",
-              "protection", "hsp", "inclusion", "education", "livelihoods", "detention",
-              "return", "advocacy", "awareness", "rescue"]
+ACTIVITIES = [
+    "rfl",
+    "health",
+    "pss",
+    "shelter",
+    "relief",
+    "cash",
+    "wash",
+    "info",
+    "legal",
+    "protection",
+    "hsp",
+    "inclusion",
+    "education",
+    "livelihoods",
+    "detention",
+    "return",
+    "advocacy",
+    "awareness",
+    "rescue",
+]
 STAGES = ["origin", "transit", "destination", "return"]
-TARGET_GROUPS = ["uasc", "children", "women", "irregular", "asylum", "returnees",
-                 "trafficked", "labour", "stranded", "host"]
+TARGET_GROUPS = [
+    "uasc",
+    "children",
+    "women",
+    "irregular",
+    "asylum",
+    "returnees",
+    "trafficked",
+    "labour",
+    "stranded",
+    "host",
+]
 SERVICE_TYPES = ["assistance", "protection", "awareness", "advocacy"]
 WORK_LANGUAGES = ["en", "fr", "es", "ar", "ru", "pt", "other"]
 LANGS = ("English (en)", "Français (fr)", "Español (es)")
@@ -156,19 +184,24 @@ def test_choice_lists(bundled: Instrument) -> None:
     for list_name in ("stage", "service_type"):
         table = bundled.choices[list_name]
         assert table["definition"].str.strip().ne("").all(), list_name
-    assert bundled.choice_labels("target_group")["uasc"] == \
-        "Unaccompanied and separated children"
+    assert bundled.choice_labels("target_group")["uasc"] == "Unaccompanied and separated children"
     for lang in LANGS:
         for list_name, table in bundled.choices.items():
             assert table[f"label::{lang}"].notna().all(), (list_name, lang)
 
 
 def test_scale_cooperation_and_contact_fields(bundled: Instrument) -> None:
-    for name in ("people_reached", "branches_total", "branches_migration",
-                 "staff_migration", "volunteers_migration"):
+    for name in (
+        "people_reached",
+        "branches_total",
+        "branches_migration",
+        "staff_migration",
+        "volunteers_migration",
+    ):
         assert bundled.question(name)["type"] == "integer", name
-    assert bundled.question("branches_migration")["constraint"] == \
-        ". >= 0 and . <= ${branches_total}"
+    assert (
+        bundled.question("branches_migration")["constraint"] == ". >= 0 and . <= ${branches_total}"
+    )
     typed = {
         "coop_any": ("select_one", "yes_no"),
         "coop_partners": ("select_multiple", "ns"),
@@ -206,8 +239,10 @@ def test_bundled_form_converts_with_pyxform(tmp_path: Path) -> None:
     ns = {"x": "http://www.w3.org/2002/xforms"}
     langs = {t.get("lang") for t in root.iter("{http://www.w3.org/2002/xforms}translation")}
     assert langs == set(LANGS)
-    binds = {b.get("nodeset").rsplit("/", 1)[-1]: b
-             for b in root.iter("{http://www.w3.org/2002/xforms}bind")}
+    binds = {
+        b.get("nodeset").rsplit("/", 1)[-1]: b
+        for b in root.iter("{http://www.w3.org/2002/xforms}bind")
+    }
     assert binds["ns_iso3"].get("required") == "true()"
     assert binds["rfl_reached"].get("type") == "int"
     assert "selected(" in binds["act_rfl"].get("relevant")
@@ -216,7 +251,8 @@ def test_bundled_form_converts_with_pyxform(tmp_path: Path) -> None:
 
 def _load_build_script() -> ModuleType:
     spec = importlib.util.spec_from_file_location(
-        "build_instrument", ROOT / "scripts" / "build_instrument.py")
+        "build_instrument", ROOT / "scripts" / "build_instrument.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -299,31 +335,45 @@ def test_workbook_format_is_recognised_by_content(tmp_path: Path) -> None:
 
 
 def test_cells_are_read_as_excel_shows_them(tmp_path: Path) -> None:
-    path = _write(tmp_path / "cells.xlsx", {"survey": [
-        ["type", "name", "label", "required", "default"],
-        ["integer", "a", 12, True, 1.0],
-        ["decimal", "b", "B", False, 2.5],
-        ["date", "c", "C", None, dt.datetime(2026, 5, 4)],
-        ["datetime", "d", "D", "yes", dt.datetime(2026, 5, 4, 13, 30)],
-    ]})
+    path = _write(
+        tmp_path / "cells.xlsx",
+        {
+            "survey": [
+                ["type", "name", "label", "required", "default"],
+                ["integer", "a", 12, True, 1.0],
+                ["decimal", "b", "B", False, 2.5],
+                ["date", "c", "C", None, dt.datetime(2026, 5, 4)],
+                ["datetime", "d", "D", "yes", dt.datetime(2026, 5, 4, 13, 30)],
+            ]
+        },
+    )
     q = read_xlsform(path).questions.set_index("name")
     assert q.loc["a", "label::default"] == "12"
     assert q["required"].tolist() == [True, False, False, True]
     assert q["default"].tolist() == ["1", "2.5", "2026-05-04", "2026-05-04 13:30:00"]
 
 
-@pytest.mark.parametrize("headers,list_header", [
-    (["Type", "NAME", "Label"], "list_name"),
-    (["TYPE", "Name", "LABEL"], "list name"),
-    ([" type ", "name", "label"], "List Name"),
-    (["type", "name", "label"], "LIST_NAME"),
-])
+@pytest.mark.parametrize(
+    "headers,list_header",
+    [
+        (["Type", "NAME", "Label"], "list_name"),
+        (["TYPE", "Name", "LABEL"], "list name"),
+        ([" type ", "name", "label"], "List Name"),
+        (["type", "name", "label"], "LIST_NAME"),
+    ],
+)
 def test_header_spellings(tmp_path: Path, headers: list[str], list_header: str) -> None:
-    path = _write(tmp_path / "form.xlsx", {
-        "survey": [headers + ["Required"], ["select_one yn", "q", "Q?", "yes"],
-                   ["Integer", "n", "N", "TRUE"]],
-        "choices": [[list_header, "Name", "Label"], ["yn", "yes", "Yes"], ["yn", "no", "No"]],
-    })
+    path = _write(
+        tmp_path / "form.xlsx",
+        {
+            "survey": [
+                [*headers, "Required"],
+                ["select_one yn", "q", "Q?", "yes"],
+                ["Integer", "n", "N", "TRUE"],
+            ],
+            "choices": [[list_header, "Name", "Label"], ["yn", "yes", "Yes"], ["yn", "no", "No"]],
+        },
+    )
     form = read_xlsform(path)
     assert form.questions["name"].tolist() == ["q", "n"]
     assert form.questions["type"].tolist() == ["select_one", "integer"]
@@ -335,14 +385,28 @@ def test_header_spellings(tmp_path: Path, headers: list[str], list_header: str) 
 
 
 def test_translations_and_default_language(tmp_path: Path) -> None:
-    path = _write(tmp_path / "form.xlsx", {
-        "survey": [["type", "name", "label::English (en)", "label::Français (fr)",
-                    "hint::English (en)", "hint::Français (fr)"],
-                   ["select_one yn", "q", "Agree?", "D'accord ?", "Pick one", "Choisir"]],
-        "choices": [["list_name", "name", "label::English (en)", "label::Français (fr)"],
-                    ["yn", "yes", "Yes", "Oui"], ["yn", "no", "No", "Non"]],
-        "settings": [["form_title", "default_language"], ["Test", "Français (fr)"]],
-    })
+    path = _write(
+        tmp_path / "form.xlsx",
+        {
+            "survey": [
+                [
+                    "type",
+                    "name",
+                    "label::English (en)",
+                    "label::Français (fr)",
+                    "hint::English (en)",
+                    "hint::Français (fr)",
+                ],
+                ["select_one yn", "q", "Agree?", "D'accord ?", "Pick one", "Choisir"],
+            ],
+            "choices": [
+                ["list_name", "name", "label::English (en)", "label::Français (fr)"],
+                ["yn", "yes", "Yes", "Oui"],
+                ["yn", "no", "No", "Non"],
+            ],
+            "settings": [["form_title", "default_language"], ["Test", "Français (fr)"]],
+        },
+    )
     form = read_xlsform(path)
     assert form.languages == ("Français (fr)", "English (en)")
     assert form.label("q") == "D'accord ?"
@@ -352,15 +416,24 @@ def test_translations_and_default_language(tmp_path: Path) -> None:
     assert form.choice_labels("yn", "English (en)") == {"yes": "Yes", "no": "No"}
     assert form.settings["default_language"] == "Français (fr)"
     root = _pyxform_xml(path)
-    default = [t.get("lang") for t in root.iter("{http://www.w3.org/2002/xforms}translation")
-               if t.get("default") == "true()"]
+    default = [
+        t.get("lang")
+        for t in root.iter("{http://www.w3.org/2002/xforms}translation")
+        if t.get("default") == "true()"
+    ]
     assert default == [form.languages[0]]  # pyxform agrees on the default language
 
 
 def test_single_colon_translation_header(tmp_path: Path) -> None:
-    path = _write(tmp_path / "form.xlsx", {
-        "survey": [["type", "name", "label:English", "label:Español"],
-                   ["text", "q", "Name", "Nombre"]]})
+    path = _write(
+        tmp_path / "form.xlsx",
+        {
+            "survey": [
+                ["type", "name", "label:English", "label:Español"],
+                ["text", "q", "Name", "Nombre"],
+            ]
+        },
+    )
     form = read_xlsform(path)
     assert form.languages == ("English", "Español")
     assert form.label("q", "Español") == "Nombre"
@@ -368,13 +441,21 @@ def test_single_colon_translation_header(tmp_path: Path) -> None:
 
 def test_untranslated_label_belongs_to_default_language(tmp_path: Path) -> None:
     # As in pyxform, an untranslated 'label' column is in the settings' default_language.
-    path = _write(tmp_path / "form.xlsx", {
-        "survey": [["type", "name", "label", "label::French (fr)"],
-                   ["select_one yn", "q", "Agree?", "D'accord ?"]],
-        "choices": [["list_name", "name", "label", "label::French (fr)"],
-                    ["yn", "yes", "Yes", "Oui"], ["yn", "no", "No", "Non"]],
-        "settings": [["default_language"], ["English (en)"]],
-    })
+    path = _write(
+        tmp_path / "form.xlsx",
+        {
+            "survey": [
+                ["type", "name", "label", "label::French (fr)"],
+                ["select_one yn", "q", "Agree?", "D'accord ?"],
+            ],
+            "choices": [
+                ["list_name", "name", "label", "label::French (fr)"],
+                ["yn", "yes", "Yes", "Oui"],
+                ["yn", "no", "No", "Non"],
+            ],
+            "settings": [["default_language"], ["English (en)"]],
+        },
+    )
     form = read_xlsform(path)
     assert form.languages == ("English (en)", "French (fr)")
     assert form.label("q") == "Agree?"
@@ -383,22 +464,27 @@ def test_untranslated_label_belongs_to_default_language(tmp_path: Path) -> None:
 
 
 def test_nested_groups_and_repeats(tmp_path: Path) -> None:
-    path = _write(tmp_path / "form.xlsx", {"survey": [
-        H,
-        ["text", "top", "Top"],
-        ["begin_group", "a", "A"],
-        ["begin group", "b", "B"],
-        ["integer", "in_b", "In b"],
-        ["end group", None, None],
-        ["begin repeat", "branch", "Branch"],
-        ["text", "branch_name", "Branch name"],
-        ["begin group", "detail", "Detail"],
-        ["integer", "staff", "Staff"],
-        ["end_group"],
-        ["end repeat"],
-        ["text", "after", "After the repeat"],
-        ["end_group"],
-    ]})
+    path = _write(
+        tmp_path / "form.xlsx",
+        {
+            "survey": [
+                H,
+                ["text", "top", "Top"],
+                ["begin_group", "a", "A"],
+                ["begin group", "b", "B"],
+                ["integer", "in_b", "In b"],
+                ["end group", None, None],
+                ["begin repeat", "branch", "Branch"],
+                ["text", "branch_name", "Branch name"],
+                ["begin group", "detail", "Detail"],
+                ["integer", "staff", "Staff"],
+                ["end_group"],
+                ["end repeat"],
+                ["text", "after", "After the repeat"],
+                ["end_group"],
+            ]
+        },
+    )
     form = read_xlsform(path)
     q = form.questions.set_index("name")
     assert q.loc["top", "group"] == "" and q.loc["top", "repeat"] == ""
@@ -420,14 +506,30 @@ def test_nested_groups_and_repeats(tmp_path: Path) -> None:
     assert any(r.endswith("/a/branch/detail/staff") for r in refs)
 
 
-@pytest.mark.parametrize("opener,closer", [
-    ("begin_group", "end_group"), ("begin group", "end group"),
-    ("Begin Group", "End Group"), ("begin  group", "end group"),
-    ("begin_repeat", "end_repeat"), ("begin repeat", "end repeat"),
-])
+@pytest.mark.parametrize(
+    "opener,closer",
+    [
+        ("begin_group", "end_group"),
+        ("begin group", "end group"),
+        ("Begin Group", "End Group"),
+        ("begin  group", "end group"),
+        ("begin_repeat", "end_repeat"),
+        ("begin repeat", "end repeat"),
+    ],
+)
 def test_group_spellings(tmp_path: Path, opener: str, closer: str) -> None:
-    path = _write(tmp_path / "form.xlsx", {"survey": [
-        H, [opener, "g", "G"], ["text", "inside", "In"], [closer], ["text", "out", "Out"]]})
+    path = _write(
+        tmp_path / "form.xlsx",
+        {
+            "survey": [
+                H,
+                [opener, "g", "G"],
+                ["text", "inside", "In"],
+                [closer],
+                ["text", "out", "Out"],
+            ]
+        },
+    )
     q = read_xlsform(path).questions.set_index("name")
     kind = "repeat" if "repeat" in opener else "group"
     assert q.loc["g", "type"] == f"begin_{kind}"
@@ -436,10 +538,19 @@ def test_group_spellings(tmp_path: Path, opener: str, closer: str) -> None:
 
 
 def test_or_other(tmp_path: Path) -> None:
-    path = _write(tmp_path / "form.xlsx", {
-        "survey": [H, ["begin group", "g", "G"], ["select_one yn or_other", "q", "Q"],
-                   ["select_multiple yn or_other", "m", "M"], ["end group"]],
-        "choices": YES_NO})
+    path = _write(
+        tmp_path / "form.xlsx",
+        {
+            "survey": [
+                H,
+                ["begin group", "g", "G"],
+                ["select_one yn or_other", "q", "Q"],
+                ["select_multiple yn or_other", "m", "M"],
+                ["end group"],
+            ],
+            "choices": YES_NO,
+        },
+    )
     form = read_xlsform(path)
     q = form.questions.set_index("name")
     assert bool(q.loc["q", "or_other"]) and q.loc["q", "list_name"] == "yn"
@@ -455,9 +566,13 @@ def test_or_other(tmp_path: Path) -> None:
 
 
 def test_or_other_name_collision(tmp_path: Path) -> None:
-    path = _write(tmp_path / "form.xlsx", {
-        "survey": [H, ["text", "q_other", "Earlier"], ["select_one yn or_other", "q", "Q"]],
-        "choices": YES_NO})
+    path = _write(
+        tmp_path / "form.xlsx",
+        {
+            "survey": [H, ["text", "q_other", "Earlier"], ["select_one yn or_other", "q", "Q"]],
+            "choices": YES_NO,
+        },
+    )
     with pytest.raises(InstrumentError, match="q_other") as err:
         read_xlsform(path)
     assert (err.value.sheet, err.value.row) == ("survey", 3)
@@ -466,9 +581,16 @@ def test_or_other_name_collision(tmp_path: Path) -> None:
 
 
 def test_select_one_from_file(tmp_path: Path) -> None:
-    path = _write(tmp_path / "form.xlsx", {"survey": [
-        H, ["select_one_from_file places.csv", "place", "Place"],
-        ["select_multiple_from_file sites.csv", "sites", "Sites"]]})
+    path = _write(
+        tmp_path / "form.xlsx",
+        {
+            "survey": [
+                H,
+                ["select_one_from_file places.csv", "place", "Place"],
+                ["select_multiple_from_file sites.csv", "sites", "Sites"],
+            ]
+        },
+    )
     form = read_xlsform(path)
     q = form.questions.set_index("name")
     assert q.loc["place", "type"] == "select_one"
@@ -480,26 +602,33 @@ def test_select_one_from_file(tmp_path: Path) -> None:
 
 
 def test_select_type_with_space(tmp_path: Path) -> None:
-    path = _write(tmp_path / "form.xlsx", {
-        "survey": [H, ["select one yn", "q", "Q"], ["select multiple yn", "m", "M"]],
-        "choices": YES_NO})
+    path = _write(
+        tmp_path / "form.xlsx",
+        {
+            "survey": [H, ["select one yn", "q", "Q"], ["select multiple yn", "m", "M"]],
+            "choices": YES_NO,
+        },
+    )
     q = read_xlsform(path).questions.set_index("name")
     assert (q.loc["q", "type"], q.loc["q", "list_name"]) == ("select_one", "yn")
     assert (q.loc["m", "type"], q.loc["m", "list_name"]) == ("select_multiple", "yn")
 
 
 def test_blank_rows_comment_columns_and_comment_rows(tmp_path: Path) -> None:
-    path = _write(tmp_path / "form.xlsx", {
-        "survey": [
-            ["type", "name", "label", "# author notes", "#"],
-            ["text", "a", "A", "first question", "x"],
-            [None, None, None, None, None],
-            [None, None, None, "a comment row: no type, name or label", None],
-            ["   ", None, None, None, None],
-            ["integer", "b", "B", None, None],
-        ],
-        "choices": [[None], ["list_name", "name", "label"], ["yn", "yes", "Yes"]],
-    })
+    path = _write(
+        tmp_path / "form.xlsx",
+        {
+            "survey": [
+                ["type", "name", "label", "# author notes", "#"],
+                ["text", "a", "A", "first question", "x"],
+                [None, None, None, None, None],
+                [None, None, None, "a comment row: no type, name or label", None],
+                ["   ", None, None, None, None],
+                ["integer", "b", "B", None, None],
+            ],
+            "choices": [[None], ["list_name", "name", "label"], ["yn", "yes", "Yes"]],
+        },
+    )
     form = read_xlsform(path)
     assert form.questions["name"].tolist() == ["a", "b"]
     assert form.questions["row"].tolist() == [2, 6]  # spreadsheet rows survive blanks
@@ -511,8 +640,10 @@ def test_blank_rows_comment_columns_and_comment_rows(tmp_path: Path) -> None:
 
 def test_unicode_names_are_valid(tmp_path: Path) -> None:
     # pyxform accepts non-ASCII letters in names; read_xlsform must too.
-    path = _write(tmp_path / "form.xlsx", {
-        "survey": [H, ["integer", "número_de_filiales", "N"], ["text", "région", "R"]]})
+    path = _write(
+        tmp_path / "form.xlsx",
+        {"survey": [H, ["integer", "número_de_filiales", "N"], ["text", "région", "R"]]},
+    )
     assert read_xlsform(path).questions["name"].tolist() == ["número_de_filiales", "région"]
     _pyxform_xml(path)
 
@@ -525,9 +656,13 @@ def test_workbook_without_choices_or_settings(tmp_path: Path) -> None:
 
 
 def test_instrument_lookups(tmp_path: Path) -> None:
-    path = _write(tmp_path / "form.xlsx", {
-        "survey": [H, ["note", "intro", "Hello"], ["select_multiple yn", "m", "M"]],
-        "choices": YES_NO})
+    path = _write(
+        tmp_path / "form.xlsx",
+        {
+            "survey": [H, ["note", "intro", "Hello"], ["select_multiple yn", "m", "M"]],
+            "choices": YES_NO,
+        },
+    )
     form = read_xlsform(path)
     with pytest.raises(KeyError, match="nope"):
         form.question("nope")
@@ -541,57 +676,127 @@ MALFORMED = {
     # case: (sheets, sheet, row, fragment of the problem, pyxform rejects it too)
     "select list not in choices": (
         {"survey": [H, ["text", "a", "A"], ["select_one zz", "b", "B"]], "choices": YES_NO},
-        "survey", 3, "choice list 'zz' is not defined", True),
+        "survey",
+        3,
+        "choice list 'zz' is not defined",
+        True,
+    ),
     "select without list": (
         {"survey": [H, ["select_one", "b", "B"]], "choices": YES_NO},
-        "survey", 2, "names no choice list", True),
+        "survey",
+        2,
+        "names no choice list",
+        True,
+    ),
     "duplicate question names": (
         {"survey": [H, ["text", "a", "A"], ["integer", "b", "B"], ["integer", "a", "A2"]]},
-        "survey", 4, "'a' is used twice (rows 2 and 4)", True),
+        "survey",
+        4,
+        "'a' is used twice (rows 2 and 4)",
+        True,
+    ),
     "duplicate column headers": (
         {"survey": [["type", "name", "label", "Label"], ["text", "a", "A", "B"]]},
-        "survey", 1, "column header 'label' appears twice", True),
+        "survey",
+        1,
+        "column header 'label' appears twice",
+        True,
+    ),
     "duplicate headers via alias": (
-        {"survey": [H, ["select_one yn", "a", "A"]],
-         "choices": [["list_name", "list name", "name"], ["yn", "yn", "yes"]]},
+        {
+            "survey": [H, ["select_one yn", "a", "A"]],
+            "choices": [["list_name", "list name", "name"], ["yn", "yn", "yes"]],
+        },
         # pyxform silently keeps one of the two columns here.
-        "choices", 1, "column header 'list_name' appears twice", False),
+        "choices",
+        1,
+        "column header 'list_name' appears twice",
+        False,
+    ),
     "unclosed group": (
         {"survey": [H, ["text", "a", "A"], ["begin group", "g", "G"], ["text", "b", "B"]]},
-        "survey", 3, "'begin group' 'g' is never closed", True),
+        "survey",
+        3,
+        "'begin group' 'g' is never closed",
+        True,
+    ),
     "unclosed repeat": (
         {"survey": [H, ["begin repeat", "r", "R"], ["text", "b", "B"], ["end group"]]},
-        "survey", 4, "'end group' does not close the open 'begin repeat' 'r' (row 2)", True),
+        "survey",
+        4,
+        "'end group' does not close the open 'begin repeat' 'r' (row 2)",
+        True,
+    ),
     "end without begin": (
         {"survey": [H, ["text", "a", "A"], ["end group"]]},
-        "survey", 3, "has no matching 'begin group'", True),
+        "survey",
+        3,
+        "has no matching 'begin group'",
+        True,
+    ),
     "name with spaces": (
         {"survey": [H, ["text", "my question", "A"]]},
-        "survey", 2, "not a valid XML name", True),
+        "survey",
+        2,
+        "not a valid XML name",
+        True,
+    ),
     "name starting with a digit": (
         {"survey": [H, ["text", "1st", "A"]]},
-        "survey", 2, "not a valid XML name", True),
+        "survey",
+        2,
+        "not a valid XML name",
+        True,
+    ),
     "question without a name": (
         {"survey": [H, ["text", None, "A"]]},
-        "survey", 2, "row has no name", True),
+        "survey",
+        2,
+        "row has no name",
+        True,
+    ),
     "name without a type": (
         {"survey": [H, [None, "a", "A"]]},
-        "survey", 2, "a name ('a') but no type", True),
+        "survey",
+        2,
+        "a name ('a') but no type",
+        True,
+    ),
     "label without a type": (
         {"survey": [H, ["text", "a", "A"], [None, None, "Section 2"]]},
-        "survey", 3, "a label ('Section 2') but no type", True),
+        "survey",
+        3,
+        "a label ('Section 2') but no type",
+        True,
+    ),
     "duplicate choice names": (
-        {"survey": [H, ["select_one yn", "a", "A"]], "choices": YES_NO + [["yn", "yes", "Y"]]},
-        "choices", 4, "choice name 'yes' appears twice in list 'yn'", True),
+        {"survey": [H, ["select_one yn", "a", "A"]], "choices": [*YES_NO, ["yn", "yes", "Y"]]},
+        "choices",
+        4,
+        "choice name 'yes' appears twice in list 'yn'",
+        True,
+    ),
     "choice without a name": (
-        {"survey": [H, ["select_one yn", "a", "A"]], "choices": YES_NO + [["yn", None, "Y"]]},
-        "choices", 4, "a choice has no name", True),
+        {"survey": [H, ["select_one yn", "a", "A"]], "choices": [*YES_NO, ["yn", None, "Y"]]},
+        "choices",
+        4,
+        "a choice has no name",
+        True,
+    ),
     "choices sheet without list_name": (
         {"survey": [H, ["select_one yn", "a", "A"]], "choices": [["name", "label"], ["y", "Y"]]},
-        "choices", 1, "no 'list_name' column", True),
+        "choices",
+        1,
+        "no 'list_name' column",
+        True,
+    ),
     "survey sheet without type column": (
         {"survey": [["kind", "name", "label"], ["text", "a", "A"]]},
-        "survey", 1, "no 'type' column", True),
+        "survey",
+        1,
+        "no 'type' column",
+        True,
+    ),
 }
 
 
@@ -616,9 +821,20 @@ def test_malformed_forms_name_sheet_row_and_problem(tmp_path: Path, case: str) -
 def test_duplicate_names_in_different_groups_are_rejected(tmp_path: Path) -> None:
     # pyxform allows the same name in different groups; the toolkit does not, because
     # exports are matched to questions by name (the codebook has no group paths).
-    path = _write(tmp_path / "form.xlsx", {"survey": [
-        H, ["begin group", "g1", "G1"], ["integer", "count", "C"], ["end group"],
-        ["begin group", "g2", "G2"], ["integer", "count", "C"], ["end group"]]})
+    path = _write(
+        tmp_path / "form.xlsx",
+        {
+            "survey": [
+                H,
+                ["begin group", "g1", "G1"],
+                ["integer", "count", "C"],
+                ["end group"],
+                ["begin group", "g2", "G2"],
+                ["integer", "count", "C"],
+                ["end group"],
+            ]
+        },
+    )
     convert(xlsform=str(path))
     with pytest.raises(InstrumentError, match="even in different groups") as err:
         read_xlsform(path)
@@ -626,21 +842,23 @@ def test_duplicate_names_in_different_groups_are_rejected(tmp_path: Path) -> Non
 
 
 def test_no_survey_sheet(tmp_path: Path) -> None:
-    path = _write(tmp_path / "form.xlsx", {"questions": [H, ["text", "a", "A"]],
-                                           "choices": YES_NO})
+    path = _write(tmp_path / "form.xlsx", {"questions": [H, ["text", "a", "A"]], "choices": YES_NO})
     with pytest.raises(InstrumentError, match="no 'survey' sheet") as err:
         read_xlsform(path)
     assert "questions, choices" in str(err.value)
     assert err.value.file == str(path)
 
 
-@pytest.mark.parametrize("content,expected", [
-    (b"type,name,label\ntext,a,A\n", "looks like a text file"),
-    (b"<html><body><table></table></body></html>", "looks like an HTML page"),
-    (b"", "the file is empty"),
-    (b"PK\x03\x04 this is not really a zip archive", "cannot be parsed"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "cannot be parsed"),
-])
+@pytest.mark.parametrize(
+    "content,expected",
+    [
+        (b"type,name,label\ntext,a,A\n", "looks like a text file"),
+        (b"<html><body><table></table></body></html>", "looks like an HTML page"),
+        (b"", "the file is empty"),
+        (b"PK\x03\x04 this is not really a zip archive", "cannot be parsed"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "cannot be parsed"),
+    ],
+)
 def test_not_an_excel_file(tmp_path: Path, content: bytes, expected: str) -> None:
     path = tmp_path / "form.xlsx"
     path.write_bytes(content)

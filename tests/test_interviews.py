@@ -41,10 +41,12 @@ NAN = np.nan
 
 #: Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: four
 #: observers, twelve units, values 1-5, missing data.
-K2011 = [[1, 2, 3, 3, 2, 1, 4, 1, 2, NAN, NAN, NAN],
-         [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, NAN, 3],
-         [NAN, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, NAN],
-         [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, NAN]]
+K2011 = [
+    [1, 2, 3, 3, 2, 1, 4, 1, 2, NAN, NAN, NAN],
+    [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, NAN, 3],
+    [NAN, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, NAN],
+    [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, NAN],
+]
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +61,7 @@ def codebook():
 
 # --------------------------------------------------------------------------- codebooks
 
+
 def test_csv_codebook(codebook):
     c = codebook.codes.set_index("code")
     assert len(codebook) == 9 and codebook.themes == ["needs", "cooperation", "access"]
@@ -71,8 +74,16 @@ def test_csv_codebook(codebook):
 def test_refi_qda_codebook():
     cb = read_codebook(DATA / "codebook.qdc")
     c = cb.codes.set_index("code")
-    assert list(c.index) == ["needs", "funding", "staff_capacity", "cooperation",
-                             "cross_border", "joint_assessment", "peer_support", "rfl_demand"]
+    assert list(c.index) == [
+        "needs",
+        "funding",
+        "staff_capacity",
+        "cooperation",
+        "cross_border",
+        "joint_assessment",
+        "peer_support",
+        "rfl_demand",
+    ]
     assert c.loc["joint_assessment", "parent"] == "cross_border"
     assert c.loc["joint_assessment", "theme"] == "cooperation"
     assert c.loc["rfl_demand", "theme"] == "rfl_demand"  # a top-level code is its own theme
@@ -85,8 +96,11 @@ def test_refi_qda_codebook():
 
 def test_taguette_codebook_export(tmp_path):
     p = tmp_path / "codebook.csv"
-    p.write_text("tag,parent,description,number of highlights\r\n"
-                 "needs,,Needs,0\r\nfunding,needs,Funding gaps,4\r\n", encoding="utf-8")
+    p.write_text(
+        "tag,parent,description,number of highlights\r\n"
+        "needs,,Needs,0\r\nfunding,needs,Funding gaps,4\r\n",
+        encoding="utf-8",
+    )
     cb = read_codebook(p)
     assert cb.codes["code"].tolist() == ["needs", "funding"]
     assert cb.theme_of() == {"needs": "needs", "funding": "needs"}
@@ -104,13 +118,16 @@ def test_invalid_codebook_lists_every_problem():
     assert "codebook_bad.csv" in str(e.value) and "4 problem(s)" in str(e.value)
 
 
-@pytest.mark.parametrize("name, match", [
-    ("codebook_truncated.qdc", "not well-formed XML"),
-    ("codebook_duplicate.qdc", "duplicated code name"),
-    ("no_such_codebook.csv", "does not exist"),
-    ("answers.csv", "no 'code' column"),
-    ("empty.csv", "is empty"),
-])
+@pytest.mark.parametrize(
+    "name, match",
+    [
+        ("codebook_truncated.qdc", "not well-formed XML"),
+        ("codebook_duplicate.qdc", "duplicated code name"),
+        ("no_such_codebook.csv", "does not exist"),
+        ("answers.csv", "no 'code' column"),
+        ("empty.csv", "is empty"),
+    ],
+)
 def test_unreadable_codebooks(name, match):
     with pytest.raises(InterviewDataError, match=match) as e:
         read_codebook(DATA / name)
@@ -118,6 +135,7 @@ def test_unreadable_codebooks(name, match):
 
 
 # --------------------------------------------------------------------------- segments
+
 
 def _check_accounting(res) -> None:
     assert res.n_rows == len(res.data) + len(res.quarantine)
@@ -131,8 +149,9 @@ def _check_accounting(res) -> None:
 
 @pytest.mark.parametrize("name", ["taguette_highlights.csv", "taguette_highlights.xlsx"])
 def test_taguette_export(name, frame, codebook):
-    res = read_segments(DATA / name, codebook=codebook, frame=frame,
-                        documents=DATA / "documents.csv", coder="amina")
+    res = read_segments(
+        DATA / name, codebook=codebook, frame=frame, documents=DATA / "documents.csv", coder="amina"
+    )
     _check_accounting(res)
     assert res.format == "taguette" and res.n_rows == 10 and len(res.data) == 6
     d = res.data
@@ -155,8 +174,12 @@ def test_taguette_export(name, frame, codebook):
 
 
 def test_taguette_csv_and_xlsx_agree(frame, codebook):
-    kw = {"codebook": codebook, "frame": frame, "documents": DATA / "documents.csv",
-          "coder": "amina"}
+    kw = {
+        "codebook": codebook,
+        "frame": frame,
+        "documents": DATA / "documents.csv",
+        "coder": "amina",
+    }
     a = read_segments(DATA / "taguette_highlights.csv", **kw).data.drop(columns="file")
     b = read_segments(DATA / "taguette_highlights.xlsx", **kw).data.drop(columns="file")
     pd.testing.assert_frame_equal(a, b)
@@ -168,8 +191,9 @@ def test_taguette_needs_a_coder(frame, codebook):
 
 
 def test_qualcoder_coding_report(frame, codebook):
-    res = read_segments(DATA / "qualcoder_codings.csv", codebook=codebook, frame=frame,
-                        coders=["amina", "boris"])
+    res = read_segments(
+        DATA / "qualcoder_codings.csv", codebook=codebook, frame=frame, coders=["amina", "boris"]
+    )
     _check_accounting(res)
     assert res.format == "qualcoder" and len(res.data) == 4 and len(res.quarantine) == 3
     d = res.data
@@ -178,8 +202,11 @@ def test_qualcoder_coding_report(frame, codebook):
     image = d[d["segment_id"] == "imid:3"]
     assert image["segment"].isna().all()  # image coding kept without text
     assert "accepted without text" in res.issues["action"].tolist()
-    assert sorted(res.quarantine["reason"]) == ["code not in the codebook",
-                                                "document name is empty", "unknown coder"]
+    assert sorted(res.quarantine["reason"]) == [
+        "code not in the codebook",
+        "document name is empty",
+        "unknown coder",
+    ]
 
 
 def test_qualcoder_case_report_xlsx(frame, codebook):
@@ -209,14 +236,17 @@ def test_template_helper():
     assert list(t.columns[:5]) == TEMPLATE_COLUMNS and t.empty
 
 
-@pytest.mark.parametrize("name, match", [
-    ("empty.csv", "is empty"),
-    ("binary.csv", "not a text"),
-    ("not_a_workbook.xlsx", "cannot be read as an Excel workbook"),
-    ("unknown_columns.csv", "not a known export"),
-    ("bad_quotes.csv", "cannot be parsed as CSV"),
-    ("missing_file.csv", "does not exist"),
-])
+@pytest.mark.parametrize(
+    "name, match",
+    [
+        ("empty.csv", "is empty"),
+        ("binary.csv", "not a text"),
+        ("not_a_workbook.xlsx", "cannot be read as an Excel workbook"),
+        ("unknown_columns.csv", "not a known export"),
+        ("bad_quotes.csv", "cannot be parsed as CSV"),
+        ("missing_file.csv", "does not exist"),
+    ],
+)
 def test_malformed_segment_files(name, match, frame, codebook):
     with pytest.raises(InterviewDataError, match=match) as e:
         read_segments(DATA / name, codebook=codebook, frame=frame, coder="amina")
@@ -224,8 +254,12 @@ def test_malformed_segment_files(name, match, frame, codebook):
 
 
 def test_structured_answers(frame):
-    allowed = {"activities": ["rfl", "health", "shelter"], "activities__rfl": ["0", "1"],
-               "people_reached": "integer", "coop_any": ["yes", "no"]}
+    allowed = {
+        "activities": ["rfl", "health", "shelter"],
+        "activities__rfl": ["0", "1"],
+        "people_reached": "integer",
+        "coop_any": ["yes", "no"],
+    }
     res = read_answers(DATA / "answers.csv", allowed=allowed, frame=frame)
     assert res.n_rows == 7 == len(res.data) + len(res.quarantine)
     d = res.data.set_index("ns_iso3")
@@ -239,13 +273,17 @@ def test_structured_answers(frame):
     assert iss.loc[iss["column"] == "interviewer_notes", "action"].item() == "column not imported"
     assert iss["problem"].str.contains("Windows-1252").any()
     assert sorted(res.quarantine["reason"].str[:24]) == [
-        "Society (ns_iso3) is emp", "Society answered on seve", "Society answered on seve",
-        "Society not in the frame"]
+        "Society (ns_iso3) is emp",
+        "Society answered on seve",
+        "Society answered on seve",
+        "Society not in the frame",
+    ]
     with pytest.raises(InterviewDataError, match="no 'ns_iso3' column"):
         read_answers(DATA / "unknown_columns.csv", allowed=allowed, frame=frame)
 
 
 # --------------------------------------------------------------------------- reliability
+
 
 def test_krippendorff_published_example():
     # Krippendorff (2011): nominal .743, ordinal .815, interval .849, ratio .797.
@@ -254,13 +292,13 @@ def test_krippendorff_published_example():
     assert round(krippendorff_alpha(K2011, "interval"), 3) == 0.849
     assert round(krippendorff_alpha(K2011, "ratio"), 3) == 0.797
     # exact: nominal = 1 - (n-1)(n - sum o_cc) / (n^2 - sum n_c^2) = 1 - 39*8/1216
-    assert krippendorff_alpha(K2011, "nominal") == pytest.approx(float(Fraction(113, 152)),
-                                                                  abs=1e-15)
+    assert krippendorff_alpha(K2011, "nominal") == pytest.approx(
+        float(Fraction(113, 152)), abs=1e-15
+    )
     # full precision, cross-checked during development against the PyPI `krippendorff`
     # package 0.8 (not a dependency)
     assert krippendorff_alpha(K2011, "ordinal") == pytest.approx(0.8153875037548814, rel=1e-12)
-    assert krippendorff_alpha(K2011, "interval") == pytest.approx(0.8491071428571428,
-                                                                   rel=1e-12)
+    assert krippendorff_alpha(K2011, "interval") == pytest.approx(0.8491071428571428, rel=1e-12)
     assert krippendorff_alpha(K2011, "ratio") == pytest.approx(0.7974027747116121, rel=1e-12)
 
 
@@ -269,11 +307,15 @@ def test_krippendorff_coincidence_matrix_of_published_example():
     o = coincidence_contributions(counts).sum(axis=0)
     assert dom == [1, 2, 3, 4, 5]
     third = 1 / 3
-    expected = np.array([[7, 4 * third, third, third, 0],
-                         [4 * third, 10, 4 * third, third, 0],
-                         [third, 4 * third, 8, third, 0],
-                         [third, third, third, 4, 0],
-                         [0, 0, 0, 0, 3]])
+    expected = np.array(
+        [
+            [7, 4 * third, third, third, 0],
+            [4 * third, 10, 4 * third, third, 0],
+            [third, 4 * third, 8, third, 0],
+            [third, third, third, 4, 0],
+            [0, 0, 0, 0, 3],
+        ]
+    )
     np.testing.assert_allclose(o, expected)
     np.testing.assert_allclose(o.sum(axis=1), [9, 13, 10, 5, 3])  # n = 40 pairable values
 
@@ -293,12 +335,27 @@ def test_krippendorff_edge_cases():
     assert krippendorff_alpha([[1, 2, 3], [1, 2, 3]], "interval") == 1.0
     assert np.isnan(krippendorff_alpha([[1, 1, 1], [1, 1, 1]]))  # no variation
     assert np.isnan(krippendorff_alpha([[1, NAN], [NAN, 2]]))  # nothing pairable
-    words = [["low" if v == 1 else "mid" if v == 2 else "high" if v == 3 else
-              "very high" if v == 4 else "top" if v == 5 else None for v in row]
-             for row in K2011]
+    words = [
+        [
+            "low"
+            if v == 1
+            else "mid"
+            if v == 2
+            else "high"
+            if v == 3
+            else "very high"
+            if v == 4
+            else "top"
+            if v == 5
+            else None
+            for v in row
+        ]
+        for row in K2011
+    ]
     order = ["low", "mid", "high", "very high", "top"]
     assert krippendorff_alpha(words, "ordinal", values=order) == pytest.approx(
-        krippendorff_alpha(K2011, "ordinal"))
+        krippendorff_alpha(K2011, "ordinal")
+    )
     with pytest.raises(InputError, match="ordered value domain"):
         krippendorff_alpha(words, "ordinal")
     with pytest.raises(InputError, match="unknown level"):
@@ -324,13 +381,16 @@ def test_cohen_kappa_matches_sklearn_definition(weights):
     # scikit-learn's cohen_kappa_score, written out: confusion matrix O, expected
     # E = outer(row sums, column sums) / n, kappa = 1 - sum(W O) / sum(W E)
     K = 4
-    O = np.zeros((K, K))
+    O = np.zeros((K, K))  # noqa: E741 (O for "observed", as in the formula above)
     for x, y in zip(a, b, strict=True):
         O[x, y] += 1
     E = np.outer(O.sum(axis=1), O.sum(axis=0)) / O.sum()
     i, j = np.indices((K, K))
-    W = {None: (i != j).astype(float), "linear": np.abs(i - j).astype(float),
-         "quadratic": ((i - j) ** 2).astype(float)}[weights]
+    W = {
+        None: (i != j).astype(float),
+        "linear": np.abs(i - j).astype(float),
+        "quadratic": ((i - j) ** 2).astype(float),
+    }[weights]
     expected = 1 - (W * O).sum() / (W * E).sum()
     assert cohen_kappa(a, b, weights=weights) == pytest.approx(expected, rel=1e-12)
     if weights is None:
@@ -359,21 +419,33 @@ def _double_coded(seed: int = 0) -> pd.DataFrame:
     rows = []
     for i in range(24):
         iv = f"IV{i:02d}"
-        truth = {"funding": rng.random() < 0.5, "cross_border": rng.random() < 0.4,
-                 "rfl_demand": rng.random() < 0.5}
+        truth = {
+            "funding": rng.random() < 0.5,
+            "cross_border": rng.random() < 0.4,
+            "rfl_demand": rng.random() < 0.5,
+        }
         flip = {"funding": 0.02, "cross_border": 0.2, "rfl_demand": 0.5}
         for coder in ("amina", "boris"):
             used = [c for c, t in truth.items() if (t != (rng.random() < flip[c]))]
             for c in used or ["peer_support"]:
-                rows.append({"interview_id": iv, "ns_iso3": "KEN", "coder": coder, "code": c,
-                             "segment": f"{c} text", "theme": c})
+                rows.append(
+                    {
+                        "interview_id": iv,
+                        "ns_iso3": "KEN",
+                        "coder": coder,
+                        "code": c,
+                        "segment": f"{c} text",
+                        "theme": c,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
 def test_reliability_report_per_code_and_overall(codebook):
     seg = _double_coded()
-    rep = reliability_report(seg, codes=["funding", "cross_border", "rfl_demand"],
-                             n_boot=300, seed=5, codebook=codebook)
+    rep = reliability_report(
+        seg, codes=["funding", "cross_border", "rfl_demand"], n_boot=300, seed=5, codebook=codebook
+    )
     assert rep["code"].tolist() == ["funding", "cross_border", "rfl_demand", "(all codes)"]
     r = rep.set_index("code")
     for code in ("funding", "cross_border", "rfl_demand"):
@@ -382,26 +454,39 @@ def test_reliability_report_per_code_and_overall(codebook):
         assert r.loc[code, "alpha"] == pytest.approx(krippendorff_alpha(m))
         assert r.loc[code, "kappa"] == pytest.approx(cohen_kappa(m.iloc[0], m.iloc[1]))
         assert r.loc[code, "ci_low"] <= r.loc[code, "alpha"] <= r.loc[code, "ci_high"]
-    stacked = pd.concat([coding_matrix(seg, c) for c in ("funding", "cross_border",
-                                                         "rfl_demand")], axis=1)
+    stacked = pd.concat(
+        [coding_matrix(seg, c) for c in ("funding", "cross_border", "rfl_demand")], axis=1
+    )
     assert r.loc["(all codes)", "alpha"] == pytest.approx(krippendorff_alpha(stacked.to_numpy()))
     assert r.loc["funding", "verdict"] == "reliable"
     assert r.loc["rfl_demand", "verdict"] == "unreliable"
     assert r.loc["funding", "theme"] == "needs" and r.loc["funding", "n_units"] == 24
-    again = reliability_report(seg, codes=["funding", "cross_border", "rfl_demand"],
-                               n_boot=300, seed=5, codebook=codebook)
+    again = reliability_report(
+        seg, codes=["funding", "cross_border", "rfl_demand"], n_boot=300, seed=5, codebook=codebook
+    )
     pd.testing.assert_frame_equal(rep, again)
 
 
 def test_reliability_ignores_single_coded_interviews():
     seg = _double_coded()
-    extra = pd.DataFrame([{"interview_id": "SOLO", "ns_iso3": "KEN", "coder": "amina",
-                           "code": "funding", "segment": "x", "theme": "funding"}])
+    extra = pd.DataFrame(
+        [
+            {
+                "interview_id": "SOLO",
+                "ns_iso3": "KEN",
+                "coder": "amina",
+                "code": "funding",
+                "segment": "x",
+                "theme": "funding",
+            }
+        ]
+    )
     rep = reliability_report(pd.concat([seg, extra]), codes=["funding"], n_boot=0)
     assert rep["n_units"].iloc[0] == 24
 
 
 # --------------------------------------------------------------------------- analysis
+
 
 @pytest.fixture(scope="module")
 def segments() -> pd.DataFrame:
@@ -417,8 +502,9 @@ def segments() -> pd.DataFrame:
         ("COL-01", "COL", "americas", "amina", "peer_support", "cooperation", "s4"),
         ("LBN-01", "LBN", "mena", "boris", "rfl_demand", "access", "s5"),
     ]
-    df = pd.DataFrame(rows, columns=["interview_id", "ns_iso3", "zone", "coder", "code",
-                                     "theme", "segment_id"])
+    df = pd.DataFrame(
+        rows, columns=["interview_id", "ns_iso3", "zone", "coder", "code", "theme", "segment_id"]
+    )
     df["segment"] = "text of " + df["segment_id"]
     return df
 
@@ -460,11 +546,16 @@ def test_cooccurrence(segments):
 
 
 def test_compare_with_answers(segments):
-    answers = pd.DataFrame({"ns_iso3": ["KEN", "NGA", "COL", "LBN", "ITA"],
-                            "activities__rfl": [1, 0, 0, 1, 1],
-                            "coop_any": ["yes", "no", "yes", None, "no"]})
-    out = compare_with_answers(segments, answers, ["activities__rfl", "coop_any"],
-                               codes=["funding", "cross_border"])
+    answers = pd.DataFrame(
+        {
+            "ns_iso3": ["KEN", "NGA", "COL", "LBN", "ITA"],
+            "activities__rfl": [1, 0, 0, 1, 1],
+            "coop_any": ["yes", "no", "yes", None, "no"],
+        }
+    )
+    out = compare_with_answers(
+        segments, answers, ["activities__rfl", "coop_any"], codes=["funding", "cross_border"]
+    )
     r = out.set_index(["code", "indicator"])
     row = r.loc[("funding", "activities__rfl")]
     # interviewed: KEN, NGA, COL, LBN; funding raised by KEN, NGA
@@ -484,12 +575,24 @@ KEY = "study-key-for-tests"
 
 
 def test_mask_quote_masks_contacts_names_and_places():
-    text = ("Amina Otieno (NS focal point): Write to amina.otieno@example.org or call "
-            "+254 712 345 678. Mr. Kamau runs the Busia branch in Kisumu County; we also "
-            "work in the city of Mombasa with Uganda Red Cross. My name is Grace Wanjiru.")
+    text = (
+        "Amina Otieno (NS focal point): Write to amina.otieno@example.org or call "
+        "+254 712 345 678. Mr. Kamau runs the Busia branch in Kisumu County; we also "
+        "work in the city of Mombasa with Uganda Red Cross. My name is Grace Wanjiru."
+    )
     out = mask_quote(text, places=["Busia"], key=KEY)
-    for leaked in ("Amina", "Otieno", "example.org", "712", "Kamau", "Busia", "Kisumu",
-                   "Mombasa", "Grace", "Wanjiru"):
+    for leaked in (
+        "Amina",
+        "Otieno",
+        "example.org",
+        "712",
+        "Kamau",
+        "Busia",
+        "Kisumu",
+        "Mombasa",
+        "Grace",
+        "Wanjiru",
+    ):
         assert leaked not in out
     assert out.startswith(pseudonym("Amina Otieno", KEY) + ":")
     assert "[email]" in out and "[phone]" in out and out.count("[place]") == 3
@@ -516,8 +619,7 @@ def test_quote_table(frame, codebook):
     q = quote_table(seg, key=KEY, per_code=2, max_chars=40, seed=1)
     assert set(q["code"]) == {"funding", "cross_border", "detention_access", "staff_capacity"}
     text = " ".join(q["quote"])
-    for leaked in ("Amina", "Otieno", "example.org", "Peter", "Mwangi", "Haddad", "Bekaa",
-                   "Kano"):
+    for leaked in ("Amina", "Otieno", "example.org", "Peter", "Mwangi", "Haddad", "Bekaa", "Kano"):
         assert leaked not in text
     assert q["interview"].str.match(r"^I[0-9a-f]{8}$").all()
     kb = q[q["code"] == "cross_border"].iloc[0]

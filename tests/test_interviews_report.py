@@ -48,20 +48,24 @@ def demo(full_frame) -> StudyInterviews:
 
 def _study(tmp_path: Path, frame: pd.DataFrame, **paths: object) -> SimpleNamespace:
     """A stand-in for toolkit.run.Study with only what read_study_interviews uses."""
-    return SimpleNamespace(config={"paths": {"interviews": paths},
-                                   "privacy": {"key_env": "NSMAP_TEST_KEY"}},
-                           path=tmp_path / "study.yaml", frame=lambda: frame,
-                           instrument=load_instrument)
+    return SimpleNamespace(
+        config={"paths": {"interviews": paths}, "privacy": {"key_env": "NSMAP_TEST_KEY"}},
+        path=tmp_path / "study.yaml",
+        frame=lambda: frame,
+        instrument=load_instrument,
+    )
 
 
 # --------------------------------------------------------------------------- reading
+
 
 def test_demo_interviews_read_cleanly(demo):
     assert len(demo.codebook) == 8 and demo.n_rows == 121
     assert len(demo.segments) == 121 and demo.issues.empty and demo.quarantine.empty
     assert demo.answers is None
     assert demo.summary().to_dict("records") == [
-        {"file": "segments.csv", "rows": 121, "accepted": 121, "quarantined": 0, "issues": 0}]
+        {"file": "segments.csv", "rows": 121, "accepted": 121, "quarantined": 0, "issues": 0}
+    ]
     europe = demo.in_zone("europe")
     assert set(europe["zone"].astype(str)) == {"europe"}
     assert len(demo.in_zone("all")) == 121
@@ -71,15 +75,32 @@ def test_demo_interviews_read_cleanly(demo):
 def test_several_files_duplicates_and_bad_rows(tmp_path, full_frame):
     seg = pd.read_csv(DEMO / "interviews" / "segments.csv", dtype=str)
     first, second = seg.iloc[:60], seg.iloc[60:]
-    second = pd.concat([second, seg.iloc[[0]],  # the same coding again, in another file
-                        pd.DataFrame([{"interview_id": "INT099", "ns_iso3": "KEN",
-                                       "coder": "coder_a", "code": "no_such_code",
-                                       "segment": "Call Amina on +254 712 345 678."}])])
+    second = pd.concat(
+        [
+            second,
+            seg.iloc[[0]],  # the same coding again, in another file
+            pd.DataFrame(
+                [
+                    {
+                        "interview_id": "INT099",
+                        "ns_iso3": "KEN",
+                        "coder": "coder_a",
+                        "code": "no_such_code",
+                        "segment": "Call Amina on +254 712 345 678.",
+                    }
+                ]
+            ),
+        ]
+    )
     a, b = tmp_path / "a.csv", tmp_path / "b.csv"
     first.to_csv(a, index=False)
     second.to_csv(b, index=False)
-    st = _study(tmp_path, full_frame, codebook=str(DEMO / "interviews" / "codebook.csv"),
-                segments=[str(a), str(b)])
+    st = _study(
+        tmp_path,
+        full_frame,
+        codebook=str(DEMO / "interviews" / "codebook.csv"),
+        segments=[str(a), str(b)],
+    )
     got = read_study_interviews(st)
     assert got.n_rows == 123 and len(got.segments) == 121
     assert len(got.quarantine) == 2 and set(got.quarantine["file"]) == {"b.csv"}
@@ -91,20 +112,34 @@ def test_several_files_duplicates_and_bad_rows(tmp_path, full_frame):
 
 
 def test_structured_answers_follow_the_questionnaire(tmp_path, full_frame):
-    pd.DataFrame({"ns_iso3": ["KEN", "PAK", "XXX"], "activities__rfl": ["1", "2", "0"],
-                  "coop_any": ["yes", "no", "yes"], "people_reached": ["120", "x", ""],
-                  "resp_name": ["Amina Otieno", "", ""]}).to_csv(tmp_path / "ans.csv",
-                                                                index=False)
-    st = _study(tmp_path, full_frame, codebook=str(DEMO / "interviews" / "codebook.csv"),
-                segments=[str(DEMO / "interviews" / "segments.csv")],
-                answers=str(tmp_path / "ans.csv"))
+    pd.DataFrame(
+        {
+            "ns_iso3": ["KEN", "PAK", "XXX"],
+            "activities__rfl": ["1", "2", "0"],
+            "coop_any": ["yes", "no", "yes"],
+            "people_reached": ["120", "x", ""],
+            "resp_name": ["Amina Otieno", "", ""],
+        }
+    ).to_csv(tmp_path / "ans.csv", index=False)
+    st = _study(
+        tmp_path,
+        full_frame,
+        codebook=str(DEMO / "interviews" / "codebook.csv"),
+        segments=[str(DEMO / "interviews" / "segments.csv")],
+        answers=str(tmp_path / "ans.csv"),
+    )
     got = read_study_interviews(st)
     ans = got.answers.set_index("ns_iso3")
     assert list(ans.index) == ["KEN", "PAK"]  # XXX quarantined
     assert "resp_name" not in ans.columns  # personal field not imported
     assert pd.isna(ans.loc["PAK", "activities__rfl"]) and ans.loc["KEN", "people_reached"] == 120
     assert got.summary().to_dict("records")[1] == {
-        "file": "ans.csv", "rows": 3, "accepted": 2, "quarantined": 1, "issues": 4}
+        "file": "ans.csv",
+        "rows": 3,
+        "accepted": 2,
+        "quarantined": 1,
+        "issues": 4,
+    }
     problems = " ".join(got.issues["problem"])
     assert "not an allowed value" in problems and "not a questionnaire variable" in problems
     spec = answer_spec(load_instrument())
@@ -118,6 +153,7 @@ def test_missing_interview_paths_are_an_error(tmp_path, full_frame):
 
 
 # --------------------------------------------------------------------------- analysis
+
 
 def test_primary_coder(demo):
     assert primary_coder(demo.segments) == "coder_a"  # 30 interviews against 12
@@ -135,8 +171,13 @@ def test_interview_coverage(demo, full_frame):
     cov = interview_coverage(demo.segments, societies)
     assert list(cov.index) == ["africa", "americas", "asia_pacific", "europe", "mena", "all"]
     assert cov.loc["all"].to_dict() == {
-        "societies": 193, "interviewed": 30, "share_interviewed": pytest.approx(30 / 193),
-        "double_coded": 12, "returned_questionnaire": 3, "not_returned": 27}
+        "societies": 193,
+        "interviewed": 30,
+        "share_interviewed": pytest.approx(30 / 193),
+        "double_coded": 12,
+        "returned_questionnaire": 3,
+        "not_returned": 27,
+    }
     zones = cov.drop(index="all")
     assert zones["interviewed"].sum() == 30 and zones["societies"].sum() == 193
     one = interview_coverage(demo.segments, societies, zones=["europe"])
@@ -153,27 +194,41 @@ def test_reliability_by_zone(demo):
     assert rel.loc["all", "ci_low"] == pytest.approx(study.iloc[-1]["ci_low"])
     assert rel.loc["all", "n_units"] == 12
     assert rel.drop(index="all")["n_units"].sum() == 12
-    mena = reliability_by_zone(demo.segments, codebook=demo.codebook, n_boot=50, seed=1,
-                               zones=["mena"])
+    mena = reliability_by_zone(
+        demo.segments, codebook=demo.codebook, n_boot=50, seed=1, zones=["mena"]
+    )
     assert mena.loc["mena", "n_units"] == 0 and np.isnan(mena.loc["mena", "alpha"])
     assert mena.loc["mena", "verdict"] == "no double coding"
 
 
 def test_theme_table_adds_all_zones(demo, full_frame):
     t = theme_table(demo.segments, full_frame, codebook=demo.codebook, coder="coder_a")
-    assert list(dict.fromkeys(t["zone"])) == ["africa", "americas", "asia_pacific", "europe",
-                                              "mena", "all"]
+    assert list(dict.fromkeys(t["zone"])) == [
+        "africa",
+        "americas",
+        "asia_pacific",
+        "europe",
+        "mena",
+        "all",
+    ]
     allz = t[t["zone"] == "all"].set_index("theme")
     assert (allz["n_interviewed"] == 30).all()
     zones = t[t["zone"] != "all"].groupby("theme")["n_societies"].sum()
     assert (zones == allz["n_societies"].reindex(zones.index)).all()
-    one = theme_table(demo.segments, full_frame, level="code", codebook=demo.codebook,
-                      coder="coder_a", zones=["europe"])
+    one = theme_table(
+        demo.segments,
+        full_frame,
+        level="code",
+        codebook=demo.codebook,
+        coder="coder_a",
+        zones=["europe"],
+    )
     assert set(one["zone"]) == {"europe", "all"} and "theme" in one.columns
     base = code_frequencies(demo.segments, full_frame, codebook=demo.codebook, coder="coder_a")
     eu = base[base["zone"] == "europe"].reset_index(drop=True)
-    pd.testing.assert_frame_equal(one[one["zone"] == "europe"].reset_index(drop=True),
-                                  eu.assign(zone=eu["zone"].astype(str)))
+    pd.testing.assert_frame_equal(
+        one[one["zone"] == "europe"].reset_index(drop=True), eu.assign(zone=eu["zone"].astype(str))
+    )
     no_all = theme_table(demo.segments, full_frame, overall=False)
     assert "all" not in set(no_all["zone"])
 
@@ -181,21 +236,24 @@ def test_theme_table_adds_all_zones(demo, full_frame):
 def test_themes_vs_answers(demo):
     seg = demo.segments
     interviewed = sorted(set(seg["ns_iso3"].astype(str)))
-    answers = pd.DataFrame({"ns_iso3": interviewed[:20],
-                            "coop_any": ["yes", "no"] * 10,
-                            "activities__pss": [1, 0, 0, 1] * 5})
+    answers = pd.DataFrame(
+        {
+            "ns_iso3": interviewed[:20],
+            "coop_any": ["yes", "no"] * 10,
+            "activities__pss": [1, 0, 0, 1] * 5,
+        }
+    )
     pairs = {"cross_border": "coop_any", "volunteer_wellbeing": "activities__pss"}
     got = themes_vs_answers(seg, answers, pairs, coder="coder_a")
     assert got["code"].tolist() == ["cross_border", "volunteer_wellbeing"]
     assert got["indicator"].tolist() == ["coop_any", "activities__pss"]
-    one = compare_with_answers(seg, answers, ["coop_any"], codes=["cross_border"],
-                               coder="coder_a")
+    one = compare_with_answers(seg, answers, ["coop_any"], codes=["cross_border"], coder="coder_a")
     pd.testing.assert_frame_equal(got.iloc[[0]].reset_index(drop=True), one)
     assert (got["n"] == 20).all()
-    extra = pd.DataFrame({"ns_iso3": [interviewed[0], interviewed[25]],
-                          "coop_any": ["no", "yes"]})
-    more = themes_vs_answers(seg, answers, {"cross_border": "coop_any"}, coder="coder_a",
-                             interview_answers=extra)
+    extra = pd.DataFrame({"ns_iso3": [interviewed[0], interviewed[25]], "coop_any": ["no", "yes"]})
+    more = themes_vs_answers(
+        seg, answers, {"cross_border": "coop_any"}, coder="coder_a", interview_answers=extra
+    )
     assert more["n"].iloc[0] == 21  # the questionnaire wins for interviewed[0]
     with pytest.raises(InputError, match="no code-indicator pair"):
         themes_vs_answers(seg, answers, {})
@@ -216,11 +274,11 @@ def test_likely_identifiers_on_the_demo_interviews(demo, full_frame):
         assert common not in found.names + found.places
     assert repr(found) == f"Identifiers({len(found.names)} names, 4 places)"
     assert "Maria" not in repr(found) and len(found) == len(found.names) + 4
-    quotes = quote_table(demo.segments, key=KEY, names=found.names, places=found.places,
-                         per_code=30, seed=1)
+    quotes = quote_table(
+        demo.segments, key=KEY, names=found.names, places=found.places, per_code=30, seed=1
+    )
     text = " ".join(quotes["quote"])
-    for leaked in ("Maria", "Mensah", "Grace", "Rivertown", "Northport", "Lakeside",
-                   "Hillcrest"):
+    for leaked in ("Maria", "Mensah", "Grace", "Rivertown", "Northport", "Lakeside", "Hillcrest"):
         assert leaked not in text
     assert "[name] can explain it" in text and "branch in [place]" in text
 
@@ -240,15 +298,28 @@ def test_likely_identifiers_rules():
     assert "Wanjiru" in found.names  # a single capitalised word inside a sentence
     assert "Busia" in found.places and "Kisumu" in found.places
     assert "Indira" in found.names  # shares a prefix with India but is no demonym
-    for kept in ("Kenya", "Uganda", "March", "Red", "Cross", "Society", "Nobody", "Mopti",
-                 "Garissa", "Ukrainian", "Sudanese", "Venezuelans"):
+    for kept in (
+        "Kenya",
+        "Uganda",
+        "March",
+        "Red",
+        "Cross",
+        "Society",
+        "Nobody",
+        "Mopti",
+        "Garissa",
+        "Ukrainian",
+        "Sudanese",
+        "Venezuelans",
+    ):
         assert kept not in found.names + found.places
     assert likely_identifiers([]) == Identifiers()
 
 
 def test_study_key(monkeypatch):
-    st = SimpleNamespace(config={"privacy": {"key_env": "NSMAP_TEST_KEY"}},
-                         pseudonym_key=lambda: None)
+    st = SimpleNamespace(
+        config={"privacy": {"key_env": "NSMAP_TEST_KEY"}}, pseudonym_key=lambda: None
+    )
     key, note = study_key(st)
     assert len(key) == 32 and "NSMAP_TEST_KEY is not set" in note and "random" in note
     assert study_key(st)[0] != key

@@ -28,18 +28,40 @@ def line() -> tuple[pd.DataFrame, pd.DataFrame]:
     XXX answered that it does not run it; YYY did not respond.  ZZZ lists YYY as a
     cooperation partner.  Languages: WWW fr, XXX fr, YYY ar, ZZZ en+fr.
     """
-    profiles = make_profiles({
-        "WWW": {"zone": "africa", "languages": "fr", "acts": {"health": {"origin"}},
-                "reached": {"health": 100}, "volunteers": 50},
-        "XXX": {"zone": "africa", "languages": "fr", "acts": {"rfl": {"transit"}},
-                "volunteers": 10},
-        "YYY": {"zone": "mena", "languages": "ar"},
-        "ZZZ": {"zone": "europe", "languages": "en;fr",
-                "acts": {"health": {"destination"}}, "reached": {"health": 500},
-                "volunteers": 200, "coop_partners": "YYY"},
-    })
-    routes = make_routes([("line", 1, "WWW", "origin"), ("line", 2, "XXX", "transit"),
-                          ("line", 3, "YYY", "transit"), ("line", 4, "ZZZ", "destination")])
+    profiles = make_profiles(
+        {
+            "WWW": {
+                "zone": "africa",
+                "languages": "fr",
+                "acts": {"health": {"origin"}},
+                "reached": {"health": 100},
+                "volunteers": 50,
+            },
+            "XXX": {
+                "zone": "africa",
+                "languages": "fr",
+                "acts": {"rfl": {"transit"}},
+                "volunteers": 10,
+            },
+            "YYY": {"zone": "mena", "languages": "ar"},
+            "ZZZ": {
+                "zone": "europe",
+                "languages": "en;fr",
+                "acts": {"health": {"destination"}},
+                "reached": {"health": 500},
+                "volunteers": 200,
+                "coop_partners": "YYY",
+            },
+        }
+    )
+    routes = make_routes(
+        [
+            ("line", 1, "WWW", "origin"),
+            ("line", 2, "XXX", "transit"),
+            ("line", 3, "YYY", "transit"),
+            ("line", 4, "ZZZ", "destination"),
+        ]
+    )
     return routes, profiles
 
 
@@ -58,12 +80,21 @@ def test_pairs_known_ranking_and_components(line):
     #   ZZZ->YYY  d1: .30*1  + .25*1  + 0     + .15*1  + .15*1 = .850  unknown
     #   WWW->YYY  d2: .30*.5 + .25*.5 + 0     + 0      + .15*1 = .425  unknown
     got = pairs[["provider", "recipient", "status", "rank"]].to_numpy().tolist()
-    assert got == [["WWW", "XXX", "lacking", 1], ["ZZZ", "XXX", "lacking", 2],
-                   ["ZZZ", "YYY", "unknown", 1], ["WWW", "YYY", "unknown", 2]]
+    assert got == [
+        ["WWW", "XXX", "lacking", 1],
+        ["ZZZ", "XXX", "lacking", 2],
+        ["ZZZ", "YYY", "unknown", 1],
+        ["WWW", "YYY", "unknown", 2],
+    ]
     np.testing.assert_allclose(pairs["score"], [0.725, 0.700, 0.850, 0.425])
     wx = _pair(pairs, "WWW", "XXX")
-    assert (wx["adjacency"], wx["capacity"], wx["shared_language"],
-            wx["existing_cooperation"], wx["recipient_need"]) == (1.0, 0.5, 1.0, 0.0, 1.0)
+    assert (
+        wx["adjacency"],
+        wx["capacity"],
+        wx["shared_language"],
+        wx["existing_cooperation"],
+        wx["recipient_need"],
+    ) == (1.0, 0.5, 1.0, 0.0, 1.0)
     assert not wx["cross_regional"] and wx["distance"] == 1
     assert (wx["provider_reached"], wx["provider_volunteers"]) == (100, 50)
     zy = _pair(pairs, "ZZZ", "YYY")
@@ -88,13 +119,10 @@ def test_non_respondent_is_unknown_never_lacking(line):
 
 def test_max_distance_and_min_score(line):
     routes, profiles = line
-    near = cooperation_pairs(routes, profiles, needs=NEEDS, activities=["health"],
-                             max_distance=1)
-    assert sorted(zip(near["provider"], near["recipient"])) == [("WWW", "XXX"),
-                                                                ("ZZZ", "YYY")]
+    near = cooperation_pairs(routes, profiles, needs=NEEDS, activities=["health"], max_distance=1)
+    assert sorted(zip(near["provider"], near["recipient"])) == [("WWW", "XXX"), ("ZZZ", "YYY")]
     assert (near["adjacency"] == 1).all()
-    high = cooperation_pairs(routes, profiles, needs=NEEDS, activities=["health"],
-                             min_score=0.72)
+    high = cooperation_pairs(routes, profiles, needs=NEEDS, activities=["health"], min_score=0.72)
     np.testing.assert_allclose(sorted(high["score"]), [0.725, 0.85])
     with pytest.raises(InputError):
         cooperation_pairs(routes, profiles, needs=NEEDS, max_distance=0)
@@ -102,41 +130,50 @@ def test_max_distance_and_min_score(line):
 
 def test_weights_override_and_validation(line):
     routes, profiles = line
-    only_adj = cooperation_pairs(routes, profiles, needs=NEEDS, activities=["health"],
-                                 weights={k: 0.0 for k in DEFAULT_WEIGHTS} | {"adjacency": 2})
+    only_adj = cooperation_pairs(
+        routes,
+        profiles,
+        needs=NEEDS,
+        activities=["health"],
+        weights=dict.fromkeys(DEFAULT_WEIGHTS, 0.0) | {"adjacency": 2},
+    )
     np.testing.assert_allclose(only_adj["score"], only_adj["adjacency"])
     with pytest.raises(InputError, match="unknown score component"):
         cooperation_pairs(routes, profiles, needs=NEEDS, weights={"distance": 1})
     with pytest.raises(InputError, match=">= 0"):
         cooperation_pairs(routes, profiles, needs=NEEDS, weights={"capacity": -1})
     with pytest.raises(InputError, match="positive"):
-        cooperation_pairs(routes, profiles, needs=NEEDS,
-                          weights={k: 0 for k in DEFAULT_WEIGHTS})
+        cooperation_pairs(routes, profiles, needs=NEEDS, weights=dict.fromkeys(DEFAULT_WEIGHTS, 0))
 
 
 def test_established_needs_scale_evidence():
-    profiles = make_profiles({
-        "AAA": {"zone": "africa", "acts": {"health": {"transit"}}, "reached": {"health": 0},
-                "volunteers": 40},                       # reports reaching nobody
-        "BBB": {"zone": "africa", "acts": {"health": {"transit"}}, "volunteers": 5},
-        "CCC": {"zone": "africa", "acts": {"health": {"transit"}}},  # no scale at all
-        "DDD": {"zone": "africa", "acts": {"health": {"transit"}}, "reached": {"health": 7}},
-        "EEE": {"zone": "africa"},
-    })
+    profiles = make_profiles(
+        {
+            "AAA": {
+                "zone": "africa",
+                "acts": {"health": {"transit"}},
+                "reached": {"health": 0},
+                "volunteers": 40,
+            },  # reports reaching nobody
+            "BBB": {"zone": "africa", "acts": {"health": {"transit"}}, "volunteers": 5},
+            "CCC": {"zone": "africa", "acts": {"health": {"transit"}}},  # no scale at all
+            "DDD": {"zone": "africa", "acts": {"health": {"transit"}}, "reached": {"health": 7}},
+            "EEE": {"zone": "africa"},
+        }
+    )
     est = established_activities(profiles)["health"]
-    assert est.to_dict() == {"AAA": False, "BBB": True, "CCC": False, "DDD": True,
-                             "EEE": False}
+    assert est.to_dict() == {"AAA": False, "BBB": True, "CCC": False, "DDD": True, "EEE": False}
     loose = established_activities(profiles, require_scale=False)["health"]
-    assert loose.to_dict() == {"AAA": True, "BBB": True, "CCC": True, "DDD": True,
-                               "EEE": False}
+    assert loose.to_dict() == {"AAA": True, "BBB": True, "CCC": True, "DDD": True, "EEE": False}
 
 
 def test_pair_found_on_two_routes_is_listed_once_with_its_best_route(line):
     routes, profiles = line
     # second route on which ZZZ and XXX are neighbours and XXX is a destination
-    both = pd.concat([routes, make_routes([("spur", 1, "ZZZ", "origin"),
-                                           ("spur", 2, "XXX", "destination")])],
-                     ignore_index=True)
+    both = pd.concat(
+        [routes, make_routes([("spur", 1, "ZZZ", "origin"), ("spur", 2, "XXX", "destination")])],
+        ignore_index=True,
+    )
     pairs = cooperation_pairs(both, profiles, needs=NEEDS, activities=["health"])
     assert not pairs.duplicated(["provider", "recipient", "activity"]).any()
     zx = _pair(pairs, "ZZZ", "XXX")
@@ -151,30 +188,50 @@ def test_pair_found_on_two_routes_is_listed_once_with_its_best_route(line):
 def test_chains_follow_the_route_until_a_society_runs_the_activity():
     # AAA est | BBB lacking | CCC unknown | DDD runs (not established) | EEE lacking |
     # FFF unknown | GGG est
-    profiles = make_profiles({
-        "AAA": {"zone": "africa", "acts": {"health": {"origin"}}, "reached": {"health": 9}},
-        "BBB": {"zone": "africa", "acts": {}},
-        "CCC": {"zone": "mena"},
-        "DDD": {"zone": "mena", "acts": {"health": {"transit"}}, "reached": {"health": 0}},
-        "EEE": {"zone": "mena", "acts": {}},
-        "FFF": {"zone": "europe"},
-        "GGG": {"zone": "europe", "acts": {"health": {"destination"}},
-                "reached": {"health": 30}},
-    })
-    routes = make_routes([("r", i + 1, c, s) for i, (c, s) in enumerate(
-        [("AAA", "origin"), ("BBB", "transit"), ("CCC", "transit"), ("DDD", "transit"),
-         ("EEE", "transit"), ("FFF", "transit"), ("GGG", "destination")])])
+    profiles = make_profiles(
+        {
+            "AAA": {"zone": "africa", "acts": {"health": {"origin"}}, "reached": {"health": 9}},
+            "BBB": {"zone": "africa", "acts": {}},
+            "CCC": {"zone": "mena"},
+            "DDD": {"zone": "mena", "acts": {"health": {"transit"}}, "reached": {"health": 0}},
+            "EEE": {"zone": "mena", "acts": {}},
+            "FFF": {"zone": "europe"},
+            "GGG": {
+                "zone": "europe",
+                "acts": {"health": {"destination"}},
+                "reached": {"health": 30},
+            },
+        }
+    )
+    routes = make_routes(
+        [
+            ("r", i + 1, c, s)
+            for i, (c, s) in enumerate(
+                [
+                    ("AAA", "origin"),
+                    ("BBB", "transit"),
+                    ("CCC", "transit"),
+                    ("DDD", "transit"),
+                    ("EEE", "transit"),
+                    ("FFF", "transit"),
+                    ("GGG", "destination"),
+                ]
+            )
+        ]
+    )
     chains = cooperation_chains(routes, profiles, activities=["health"])
-    got = chains[["direction", "members", "length", "status", "member_status",
-                  "cross_regional"]].to_numpy().tolist()
+    got = (
+        chains[["direction", "members", "length", "status", "member_status", "cross_regional"]]
+        .to_numpy()
+        .tolist()
+    )
     assert got == [
         ["forward", "AAA, BBB, CCC", 3, "mixed", "lacking, unknown", True],
         ["backward", "GGG, FFF, EEE", 3, "mixed", "unknown, lacking", True],
     ]
     assert chains.iloc[0]["recipients"] == "BBB, CCC"
     assert (chains.iloc[1]["start_position"], chains.iloc[1]["end_position"]) == (7, 5)
-    forward = cooperation_chains(routes, profiles, activities=["health"],
-                                 direction="forward")
+    forward = cooperation_chains(routes, profiles, activities=["health"], direction="forward")
     assert forward["provider"].tolist() == ["AAA"]
     assert cooperation_chains(routes, profiles, activities=["health"], min_length=4).empty
     with pytest.raises(InputError):
@@ -211,9 +268,12 @@ def test_pairs_on_bundled_routes_are_well_formed(frame):
             spec[code] = {"zone": zone}
         else:
             acts = {a: {"transit"} for a in ("health", "rfl", "legal") if rng.random() < 0.5}
-            spec[code] = {"zone": zone, "acts": acts,
-                          "reached": {a: int(rng.integers(0, 500)) for a in acts},
-                          "volunteers": int(rng.integers(0, 300))}
+            spec[code] = {
+                "zone": zone,
+                "acts": acts,
+                "reached": {a: int(rng.integers(0, 500)) for a in acts},
+                "volunteers": int(rng.integers(0, 300)),
+            }
     profiles = make_profiles(spec)
     pairs = cooperation_pairs(load_routes(frame=frame), profiles, needs=NEEDS)
     assert not pairs.empty

@@ -40,18 +40,21 @@ def make_profiles(spec: dict[str, dict], acts: tuple[str, ...] = ACTS) -> pd.Dat
     rows = []
     for iso3, s in spec.items():
         responded = "acts" in s
-        row: dict = {"iso3": iso3, "zone": s["zone"],
-                     "languages": s.get("languages", "en"),
-                     "status": "responded" if responded else "not responded",
-                     "responded": responded}
+        row: dict = {
+            "iso3": iso3,
+            "zone": s["zone"],
+            "languages": s.get("languages", "en"),
+            "status": "responded" if responded else "not responded",
+            "responded": responded,
+        }
         for a in acts:
-            if not responded or a in s["acts"] and s["acts"][a] is None:
-                run, stages = pd.NA, {st: pd.NA for st in ROUTE_STAGES}
+            if not responded or (a in s["acts"] and s["acts"][a] is None):
+                run, stages = pd.NA, dict.fromkeys(ROUTE_STAGES, pd.NA)
             elif a in s["acts"]:
                 run = 1
                 stages = {st: st in s["acts"][a] for st in ROUTE_STAGES}
             else:
-                run, stages = 0, {st: False for st in ROUTE_STAGES}
+                run, stages = 0, dict.fromkeys(ROUTE_STAGES, False)
             row[f"act__{a}"] = run
             for st in ROUTE_STAGES:
                 row[f"stage__{a}__{st}"] = stages[st]
@@ -71,51 +74,73 @@ def make_profiles(spec: dict[str, dict], acts: tuple[str, ...] = ACTS) -> pd.Dat
         df[c] = df[c].astype("Int64")
     for c in ("work_languages", "coop_partners"):
         df[c] = df[c].astype("string")
-    df["status"] = pd.Categorical(df["status"],
-                                  categories=["responded", "quarantined only", "not responded"])
+    df["status"] = pd.Categorical(
+        df["status"], categories=["responded", "quarantined only", "not responded"]
+    )
     return df
 
 
 def make_routes(rows: list[tuple[str, int, str, str]]) -> pd.DataFrame:
     """(route_id, position, iso3, stage_role) -> route table."""
-    return pd.DataFrame([{"route_id": r, "route_name": r.replace("_", " ").title(),
-                          "position": p, "iso3": c, "stage_role": s, "note": ""}
-                         for r, p, c, s in rows])
+    return pd.DataFrame(
+        [
+            {
+                "route_id": r,
+                "route_name": r.replace("_", " ").title(),
+                "position": p,
+                "iso3": c,
+                "stage_role": s,
+                "note": "",
+            }
+            for r, p, c, s in rows
+        ]
+    )
 
 
-NEEDS = pd.DataFrame({"stage": ["origin", "transit", "transit", "destination", "destination"],
-                      "activity": ["rfl", "health", "rfl", "legal", "health"]})
+NEEDS = pd.DataFrame(
+    {
+        "stage": ["origin", "transit", "transit", "destination", "destination"],
+        "activity": ["rfl", "health", "rfl", "legal", "health"],
+    }
+)
 
 
 @pytest.fixture()
 def case() -> tuple[pd.DataFrame, pd.DataFrame]:
     """Route r1: AAA (origin) - BBB, CCC (transit) - DDD (destination, other zone);
     route r2: EEE, FFF (transit, same zone)."""
-    profiles = make_profiles({
-        "AAA": {"zone": "africa", "acts": {"rfl": {"origin"}}},
-        "BBB": {"zone": "africa", "acts": {"health": {"transit"}, "legal": {"destination"}}},
-        "CCC": {"zone": "africa"},                                     # did not respond
-        "DDD": {"zone": "europe", "acts": {"health": {"transit"}}},    # not at destination
-        "EEE": {"zone": "americas", "acts": {"health": None}},         # item non-response
-        "FFF": {"zone": "americas", "acts": {"rfl": {"transit"}, "legal": {"transit"}}},
-        "GGG": {"zone": "americas", "acts": {}},                       # on no route
-    })
-    routes = make_routes([
-        ("r1", 1, "AAA", "origin"), ("r1", 2, "BBB", "transit"), ("r1", 3, "CCC", "transit"),
-        ("r1", 4, "DDD", "destination"),
-        ("r2", 1, "EEE", "transit"), ("r2", 2, "FFF", "destination"),
-    ])
+    profiles = make_profiles(
+        {
+            "AAA": {"zone": "africa", "acts": {"rfl": {"origin"}}},
+            "BBB": {"zone": "africa", "acts": {"health": {"transit"}, "legal": {"destination"}}},
+            "CCC": {"zone": "africa"},  # did not respond
+            "DDD": {"zone": "europe", "acts": {"health": {"transit"}}},  # not at destination
+            "EEE": {"zone": "americas", "acts": {"health": None}},  # item non-response
+            "FFF": {"zone": "americas", "acts": {"rfl": {"transit"}, "legal": {"transit"}}},
+            "GGG": {"zone": "americas", "acts": {}},  # on no route
+        }
+    )
+    routes = make_routes(
+        [
+            ("r1", 1, "AAA", "origin"),
+            ("r1", 2, "BBB", "transit"),
+            ("r1", 3, "CCC", "transit"),
+            ("r1", 4, "DDD", "destination"),
+            ("r2", 1, "EEE", "transit"),
+            ("r2", 2, "FFF", "destination"),
+        ]
+    )
     return routes, profiles
 
 
 def _cell(cov: pd.DataFrame, route: str, stage: str, activity: str) -> pd.Series:
-    hit = cov[(cov["route_id"] == route) & (cov["stage"] == stage)
-              & (cov["activity"] == activity)]
+    hit = cov[(cov["route_id"] == route) & (cov["stage"] == stage) & (cov["activity"] == activity)]
     assert len(hit) == 1
     return hit.iloc[0]
 
 
 # ---------------------------------------------------------------------- gap logic
+
 
 def test_route_coverage_statuses_on_hand_made_route(case):
     routes, profiles = case
@@ -141,8 +166,12 @@ def test_route_coverage_statuses_on_hand_made_route(case):
     }
     for (r, s, a), (status, k, u, covering) in expected.items():
         c = _cell(cov, r, s, a)
-        assert (c["status"], c["n_covering"], c["n_unknown"], c["covering"]) == \
-            (status, k, u, covering), (r, s, a)
+        assert (c["status"], c["n_covering"], c["n_unknown"], c["covering"]) == (
+            status,
+            k,
+            u,
+            covering,
+        ), (r, s, a)
     transit = _cell(cov, "r1", "transit", "rfl")
     assert transit["countries"] == "BBB, CCC" and transit["unknown"] == "CCC"
     assert transit["n_societies"] == 2 and transit["needed"]
@@ -161,8 +190,7 @@ def test_route_coverage_unknown_never_gap_when_a_society_did_not_respond(case):
         answered.loc[i, f"act__{a}"] = 0
         for s in ROUTE_STAGES:
             answered.loc[i, f"stage__{a}__{s}"] = False
-    assert _cell(route_coverage(routes, answered, NEEDS), "r1", "transit", "rfl")["status"] \
-        == "gap"
+    assert _cell(route_coverage(routes, answered, NEEDS), "r1", "transit", "rfl")["status"] == "gap"
 
 
 def test_route_coverage_shape_order_and_only_needed(case):
@@ -195,9 +223,19 @@ def test_route_activities_long_table(case):
     routes, profiles = case
     long = route_activities(routes, profiles)
     assert len(long) == len(routes) * len(ACTS)
-    assert list(long.columns) == ["route_id", "route_name", "position", "iso3", "zone",
-                                  "stage_role", "status", "activity", "runs",
-                                  "runs_at_stage", "reached"]
+    assert list(long.columns) == [
+        "route_id",
+        "route_name",
+        "position",
+        "iso3",
+        "zone",
+        "stage_role",
+        "status",
+        "activity",
+        "runs",
+        "runs_at_stage",
+        "reached",
+    ]
     ddd = long[(long["iso3"] == "DDD") & (long["activity"] == "health")].iloc[0]
     assert ddd["runs"] == 1 and not ddd["runs_at_stage"]
     ccc = long[long["iso3"] == "CCC"]
@@ -235,11 +273,18 @@ def test_needs_with_unknown_activity_is_an_error(case):
 
 # ------------------------------------------------------------------ bundled tables
 
+
 def test_bundled_routes_load_and_validate(frame):
     routes = load_routes(frame=frame)
     assert routes["route_id"].nunique() == 15
-    assert list(routes.columns) == ["route_id", "route_name", "position", "iso3",
-                                    "stage_role", "note"]
+    assert list(routes.columns) == [
+        "route_id",
+        "route_name",
+        "position",
+        "iso3",
+        "stage_role",
+        "note",
+    ]
     assert routes["position"].dtype.kind == "i"
     assert set(routes["stage_role"]) <= set(ROUTE_STAGES)
 
@@ -252,11 +297,21 @@ def test_bundled_stage_needs_are_known_and_documented(instrument):
     assert not needs.duplicated(["stage", "activity"]).any()
     assert (needs["rationale"].str.len() > 20).all() and (needs["source"] != "").all()
     transit = set(needs.loc[needs["stage"] == "transit", "activity"])
-    assert {"health", "relief", "wash", "rfl", "hsp", "protection", "info", "shelter",
-            "rescue"} <= transit
+    assert {
+        "health",
+        "relief",
+        "wash",
+        "rfl",
+        "hsp",
+        "protection",
+        "info",
+        "shelter",
+        "rescue",
+    } <= transit
     assert "return" in set(needs.loc[needs["stage"] == "return", "activity"])
-    readme = (Path(__file__).resolve().parents[1] / "toolkit" / "data" / "README.md") \
-        .read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parents[1] / "toolkit" / "data" / "README.md").read_text(
+        encoding="utf-8"
+    )
     assert "## `stage_needs.csv`" in readme
     for key in {k.strip() for s in needs["source"] for k in s.split(";")}:
         assert f"`{key}`" in readme, key
@@ -271,13 +326,16 @@ def _write(tmp_path: Path, text: str) -> Path:
 HEADER = "route_id,route_name,position,iso3,stage_role,note\n"
 
 
-@pytest.mark.parametrize("body, row, column, value", [
-    ("x,X,1,NGA,origin,\nx,X,2,NER,transient,\n", 3, "stage_role", "transient"),
-    ("x,X,1,NGA,origin,\nx,X,3,NER,transit,\n", 3, "position", 3),
-    ("x,X,1,NGA,origin,\nx,X,2,NGA,transit,\n", 3, "iso3", "NGA"),
-    ("x,X,1,NGA,origin,\nx,X,2,ZZZ,transit,\n", 3, "iso3", "ZZZ"),
-    ("x,X,1,NGA,origin,\nx,X,two,NER,transit,\n", 3, "position", "two"),
-])
+@pytest.mark.parametrize(
+    "body, row, column, value",
+    [
+        ("x,X,1,NGA,origin,\nx,X,2,NER,transient,\n", 3, "stage_role", "transient"),
+        ("x,X,1,NGA,origin,\nx,X,3,NER,transit,\n", 3, "position", 3),
+        ("x,X,1,NGA,origin,\nx,X,2,NGA,transit,\n", 3, "iso3", "NGA"),
+        ("x,X,1,NGA,origin,\nx,X,2,ZZZ,transit,\n", 3, "iso3", "ZZZ"),
+        ("x,X,1,NGA,origin,\nx,X,two,NER,transit,\n", 3, "position", "two"),
+    ],
+)
 def test_load_routes_names_file_row_column_value(tmp_path, frame, body, row, column, value):
     path = _write(tmp_path, HEADER + body)
     with pytest.raises(InputError) as err:
@@ -288,8 +346,9 @@ def test_load_routes_names_file_row_column_value(tmp_path, frame, body, row, col
 
 
 def test_validate_routes_collects_every_problem():
-    bad = make_routes([("r", 1, "AAA", "origin"), ("r", 2, "BBB", "bogus"),
-                       ("r", 4, "CCC", "transit")])
+    bad = make_routes(
+        [("r", 1, "AAA", "origin"), ("r", 2, "BBB", "bogus"), ("r", 4, "CCC", "transit")]
+    )
     with pytest.raises(InputError, match="1 other problem") as err:
         validate_routes(bad)
     assert err.value.column == "stage_role" and err.value.row == 3
@@ -311,6 +370,7 @@ def test_load_stage_needs_rejects_unknown_stage_and_duplicates(tmp_path):
 
 # ------------------------------------------------- invariants on the bundled routes
 
+
 def test_gap_logic_invariants_on_bundled_routes_with_random_profiles(frame):
     rng = np.random.default_rng(20261127)
     routes = load_routes(frame=frame)
@@ -329,8 +389,12 @@ def test_gap_logic_invariants_on_bundled_routes_with_random_profiles(frame):
                 chosen[a] = {s for s in ROUTE_STAGES if rng.random() < 0.5}
         spec[code] = {"zone": zone, "acts": chosen}
     profiles = make_profiles(spec, acts)
-    needs = pd.DataFrame({"stage": ["transit", "transit", "destination", "return", "origin"],
-                          "activity": ["health", "rfl", "legal", "return", "awareness"]})
+    needs = pd.DataFrame(
+        {
+            "stage": ["transit", "transit", "destination", "return", "origin"],
+            "activity": ["health", "rfl", "legal", "return", "awareness"],
+        }
+    )
     cov = route_coverage(routes, profiles, needs)
     long = route_activities(routes, profiles)
     assert len(long) == len(routes) * len(acts)

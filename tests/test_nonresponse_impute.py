@@ -20,12 +20,24 @@ from toolkit.nonresponse import analyse, mice, rubin
 #            c(0.050, 2.0, 0.21), c(0.053, 2.2, 0.19))
 # vars <- lapply(se, function(s) diag(s^2))
 EST = pd.DataFrame(
-    [[0.412, 12.3, -1.05], [0.398, 11.7, -0.98], [0.441, 12.9, -1.11], [0.405, 12.1, -1.02],
-     [0.427, 13.4, -0.99]],
+    [
+        [0.412, 12.3, -1.05],
+        [0.398, 11.7, -0.98],
+        [0.441, 12.9, -1.11],
+        [0.405, 12.1, -1.02],
+        [0.427, 13.4, -0.99],
+    ],
     columns=["a", "b", "c"],
 )
-SE = np.array([[0.051, 1.9, 0.21], [0.049, 2.1, 0.20], [0.052, 1.8, 0.22],
-               [0.050, 2.0, 0.21], [0.053, 2.2, 0.19]])
+SE = np.array(
+    [
+        [0.051, 1.9, 0.21],
+        [0.049, 2.1, 0.20],
+        [0.052, 1.8, 0.22],
+        [0.050, 2.0, 0.21],
+        [0.053, 2.2, 0.19],
+    ]
+)
 
 
 def test_rubin_matches_micombine():
@@ -35,16 +47,19 @@ def test_rubin_matches_micombine():
     assert res.index.tolist() == ["a", "b", "c"]
     assert_allclose(res["estimate"], [0.4166, 12.48, -1.03], rtol=1e-12)
     assert_allclose(res["variance"], [0.00296456, 4.5624, 0.04584], rtol=1e-6)
-    assert_allclose(res["se"], [0.0544477731408733, 2.1359775279716779, 0.2141027790571622],
-                    rtol=1e-6)
-    assert_allclose(res["df"], [268.917908495033, 283.013626752290, 771.829421487601],
-                    rtol=1e-6)
-    assert_allclose(res["fmi"], [0.1284188831136990, 0.1250461486842555, 0.0743849217570714],
-                    rtol=1e-6)
-    assert_allclose(res["ci_low"], [0.309401879917155, 8.275581314470458, -1.450292811275814],
-                    rtol=1e-6)
-    assert_allclose(res["ci_high"], [0.523798120082845, 16.684418685529543, -0.609707188724186],
-                    rtol=1e-6)
+    assert_allclose(
+        res["se"], [0.0544477731408733, 2.1359775279716779, 0.2141027790571622], rtol=1e-6
+    )
+    assert_allclose(res["df"], [268.917908495033, 283.013626752290, 771.829421487601], rtol=1e-6)
+    assert_allclose(
+        res["fmi"], [0.1284188831136990, 0.1250461486842555, 0.0743849217570714], rtol=1e-6
+    )
+    assert_allclose(
+        res["ci_low"], [0.309401879917155, 8.275581314470458, -1.450292811275814], rtol=1e-6
+    )
+    assert_allclose(
+        res["ci_high"], [0.523798120082845, 16.684418685529543, -0.609707188724186], rtol=1e-6
+    )
     assert (res["m"] == 5).all()
 
 
@@ -56,19 +71,20 @@ def test_rubin_barnard_rubin_df():
     # nu_obs <- (dfc + 1) / (dfc + 3) * dfc * (1 - lam); nu <- 1 / (1/nu_m + 1/nu_obs)
     # r <- (1 + 1/m) * B / W; (r + 2/(nu + 3)) / (r + 1)
     res = rubin(EST, SE**2, df_complete=40)
-    assert_allclose(res["df"], [29.7795929394262, 30.0385198095613, 33.8419909156566],
-                    rtol=1e-6)
-    assert_allclose(res["fmi"], [0.175533071900262, 0.172223458383786, 0.122367396448443],
-                    rtol=1e-6)
+    assert_allclose(res["df"], [29.7795929394262, 30.0385198095613, 33.8419909156566], rtol=1e-6)
+    assert_allclose(
+        res["fmi"], [0.175533071900262, 0.172223458383786, 0.122367396448443], rtol=1e-6
+    )
     # mitools uses W / (W + B) for 1 - gamma:
     # r2 <- MIcombine(est, vars, df.complete=40); r2$df; r2$missinfo; summary(r2)
     mit = rubin(EST, SE**2, df_complete=40, mitools_df=True)
-    assert_allclose(mit["df"], [30.3277930665781, 30.5801274780817, 34.2347377757957],
-                    rtol=1e-6)
-    assert_allclose(mit["fmi"], [0.174651875044209, 0.171363168982096, 0.121836017673595],
-                    rtol=1e-6)
-    assert_allclose(mit["ci_low"], [0.305453189016584, 8.121219510850967, -1.464999332335715],
-                    rtol=1e-6)
+    assert_allclose(mit["df"], [30.3277930665781, 30.5801274780817, 34.2347377757957], rtol=1e-6)
+    assert_allclose(
+        mit["fmi"], [0.174651875044209, 0.171363168982096, 0.121836017673595], rtol=1e-6
+    )
+    assert_allclose(
+        mit["ci_low"], [0.305453189016584, 8.121219510850967, -1.464999332335715], rtol=1e-6
+    )
 
 
 def test_rubin_scalar_matches_micombine():
@@ -115,14 +131,16 @@ def _mar_data(n: int = 200, seed: int = 11) -> tuple[pd.DataFrame, pd.DataFrame]
     runs = (rng.random(n) < 1 / (1 + np.exp(-(0.3 + 1.5 * size)))).astype(int)
     staff = np.round(np.exp(1.5 + 0.6 * size + rng.normal(0, 0.3, n))).astype(int)
     coop = np.where(rng.random(n) < 0.3 + 0.4 * runs, "yes", "no")
-    full = pd.DataFrame({
-        "ns_iso3": [f"S{i:03d}" for i in range(n)],
-        "zone": zone,
-        "size": size,
-        "runs": pd.array(runs, dtype="Int8"),
-        "staff": pd.array(staff, dtype="Int64"),
-        "coop_any": coop,
-    })
+    full = pd.DataFrame(
+        {
+            "ns_iso3": [f"S{i:03d}" for i in range(n)],
+            "zone": zone,
+            "size": size,
+            "runs": pd.array(runs, dtype="Int8"),
+            "staff": pd.array(staff, dtype="Int64"),
+            "coop_any": coop,
+        }
+    )
     obs = full.copy()
     # missing at random: large Societies skip 'runs' more often
     miss_runs = rng.random(n) < np.where(size > 0.5, 0.6, 0.1)
@@ -172,8 +190,9 @@ def test_mice_constant_column_and_errors():
     with pytest.raises(InputError, match="no observed value"):
         mice(obs.assign(e=pd.array([None] * 50, dtype="Int64")), ["e"], m=2, seed=0)
     with pytest.raises(InputError, match="two-valued"):
-        mice(obs.assign(z=obs["zone"].where(obs.index > 3)), ["z"], m=2, seed=0,
-             predictors=["size"])
+        mice(
+            obs.assign(z=obs["zone"].where(obs.index > 3)), ["z"], m=2, seed=0, predictors=["size"]
+        )
     with pytest.raises(InputError, match="missing value"):
         mice(obs, ["staff"], m=2, seed=0, predictors=["runs"])
     with pytest.raises(InputError, match="from nothing"):

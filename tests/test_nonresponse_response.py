@@ -119,12 +119,16 @@ def test_dispositions_errors_name_the_problem():
         dispositions(_frame(), dup, key_items=["a"])
     with pytest.raises(InputError, match="not a known disposition"):
         dispositions(
-            _frame(), _returns(), key_items=["a"],
+            _frame(),
+            _returns(),
+            key_items=["a"],
             contact_log=pd.DataFrame({"ns_iso3": ["C05"], "outcome": ["maybe"]}),
         )
     with pytest.raises(InputError, match="not in the data"):
         dispositions(
-            _frame(), _returns(), key_items=["a"],
+            _frame(),
+            _returns(),
+            key_items=["a"],
             contact_log=pd.DataFrame({"ns_iso3": ["C05"], "outcome": ["complete"]}),
         )
     with pytest.raises(InputError, match="no column 'zz'"):
@@ -165,15 +169,16 @@ def test_aapor_rates_worked_example():
     assert row["e"] == pytest.approx(0.9)
     for k, v in expected.items():
         assert row[k] == pytest.approx(v, rel=1e-12), k
-    assert list(res.columns) == list(DISPOSITION_CODES) + ["e"] + list(RATE_COLUMNS)
+    assert list(res.columns) == [*list(DISPOSITION_CODES), "e", *list(RATE_COLUMNS)]
     assert res[list(DISPOSITION_CODES)].dtypes.eq("int64").all()
 
 
 def test_aapor_rates_given_e_and_groups():
     a = _codes({"I": 10, "P": 2, "R": 3, "NC": 4, "O": 1, "UH": 0, "UO": 5, "NE": 0})
     b = _codes({"I": 5, "P": 0, "R": 1, "NC": 9, "O": 0, "UH": 0, "UO": 0, "NE": 5})
-    df = pd.DataFrame({"disposition": pd.concat([a, b]).to_numpy(),
-                       "zone": ["a"] * len(a) + ["b"] * len(b)})
+    df = pd.DataFrame(
+        {"disposition": pd.concat([a, b]).to_numpy(), "zone": ["a"] * len(a) + ["b"] * len(b)}
+    )
     res = response_rates(df, by="zone", e=0.5)
     # zone a: RR3 = I / (I+P+R+NC+O + e*UO) = 10 / (20 + 2.5)
     assert res.loc["a", "RR3"] == pytest.approx(10 / 22.5)
@@ -216,14 +221,40 @@ def test_rates_from_dispositions():
 
 # Data used for the R reference below.
 _ZONE = list("aaaaaabbbbbbbccccccc")
-_SIZE = [1.2, 0.4, 2.2, 3.1, 0.7, 1.9, 2.5, 0.3, 1.1, 2.8, 0.9, 1.6, 2.0, 0.5, 1.4, 2.6, 3.3,
-         0.8, 1.7, 2.9]
+_SIZE = [
+    1.2,
+    0.4,
+    2.2,
+    3.1,
+    0.7,
+    1.9,
+    2.5,
+    0.3,
+    1.1,
+    2.8,
+    0.9,
+    1.6,
+    2.0,
+    0.5,
+    1.4,
+    2.6,
+    3.3,
+    0.8,
+    1.7,
+    2.9,
+]
 _R = [1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 0, 0, 1, 0, 0, 1, 1, 0, 1, 0]
 
 
 def _bias_frame() -> pd.DataFrame:
-    return pd.DataFrame({"iso3": [f"U{i}" for i in range(20)], "zone": _ZONE, "size": _SIZE,
-                         "r": np.array(_R, dtype=bool)})
+    return pd.DataFrame(
+        {
+            "iso3": [f"U{i}" for i in range(20)],
+            "zone": _ZONE,
+            "size": _SIZE,
+            "r": np.array(_R, dtype=bool),
+        }
+    )
 
 
 def test_propensity_model_matches_r_glm():
@@ -232,12 +263,14 @@ def test_propensity_model_matches_r_glm():
     # f <- glm(r ~ zone + size, family=binomial, data=d,
     #          control=glm.control(epsilon=1e-14, maxit=100))   # converge fully
     # coef(summary(f))
-    ref = np.array([
-        [-2.900897556414304, 1.590649375167639, -1.823719043116323, 0.0681945583871648],
-        [0.340624547216201, 1.413238975827792, 0.241024025690123, 0.8095364955433322],
-        [-1.148409148362663, 1.545073078842768, -0.743271735226142, 0.4573171803036160],
-        [1.876849654395124, 0.792789367504573, 2.367400133408447, 0.0179135538389172],
-    ])
+    ref = np.array(
+        [
+            [-2.900897556414304, 1.590649375167639, -1.823719043116323, 0.0681945583871648],
+            [0.340624547216201, 1.413238975827792, 0.241024025690123, 0.8095364955433322],
+            [-1.148409148362663, 1.545073078842768, -0.743271735226142, 0.4573171803036160],
+            [1.876849654395124, 0.792789367504573, 2.367400133408447, 0.0179135538389172],
+        ]
+    )
     f = _bias_frame()
     res = nonresponse_bias(f, "r", ["zone", "size"], n_boot=0)
     coef = res.coefficients
@@ -326,12 +359,17 @@ def test_standardised_differences_weighted_balance():
 
 
 def test_collapse_classes_merges_sparse_neighbours():
-    f = pd.DataFrame({
-        "iso3": [f"U{i}" for i in range(12)],
-        "zone": ["a"] * 6 + ["b"] * 6,
-        "inc": pd.Categorical(["low", "low", "mid", "mid", "high", "high"] * 2,
-                              categories=["low", "mid", "high"], ordered=True),
-    })
+    f = pd.DataFrame(
+        {
+            "iso3": [f"U{i}" for i in range(12)],
+            "zone": ["a"] * 6 + ["b"] * 6,
+            "inc": pd.Categorical(
+                ["low", "low", "mid", "mid", "high", "high"] * 2,
+                categories=["low", "mid", "high"],
+                ordered=True,
+            ),
+        }
+    )
     r = np.array([1, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1], dtype=bool)
     lab = collapse_classes(f, r, ["zone", "inc"])
     # zone a: mid has 0 respondents -> merged with its neighbour with fewer respondents
@@ -349,14 +387,17 @@ def _nr_data():
     """40 units, zones a/b/c crossed with income lo/hi; 24 respond.  Built by arithmetic
     (no random numbers) so the R code below reproduces it exactly."""
     i = np.arange(40)
-    frame = pd.DataFrame({
-        "iso3": [f"U{k:02d}" for k in i],
-        "zone": np.array(["a", "b", "c"])[i % 3],
-        "inc": np.where((i * 5) % 7 < 3, "lo", "hi"),
-    })
+    frame = pd.DataFrame(
+        {
+            "iso3": [f"U{k:02d}" for k in i],
+            "zone": np.array(["a", "b", "c"])[i % 3],
+            "inc": np.where((i * 5) % 7 < 3, "lo", "hi"),
+        }
+    )
     resp = ((i * 11) % 9 < 5) | ((i % 3 == 2) & (i % 4 == 0))
-    data = pd.DataFrame({"ns_iso3": frame["iso3"][resp].to_numpy(),
-                         "y": ((i * 7) % 11)[resp] / 2.0})
+    data = pd.DataFrame(
+        {"ns_iso3": frame["iso3"][resp].to_numpy(), "y": ((i * 7) % 11)[resp] / 2.0}
+    )
     return frame, data, resp
 
 
@@ -380,6 +421,7 @@ def _nr_data():
 # svyby(~y, ~inc, rk, svymean)          # hi 2.22487705091072 0.273749535262780
 #                                       # lo 2.66813111616613 0.383551890307239
 
+
 def test_class_design_matches_r_survey():
     frame, data, resp = _nr_data()
     des = nonresponse_design(frame, classes=["zone", "inc"], data=data)
@@ -387,15 +429,21 @@ def test_class_design_matches_r_survey():
     assert m["estimate"].iloc[0] == pytest.approx(2.469285714286, rel=1e-10)
     assert m["se"].iloc[0] == pytest.approx(0.257397333296615, rel=1e-6)
     by = des.mean("y", by="zone")
-    assert_allclose(by["estimate"], [2.40714285714286, 2.75641025641026, 2.24908424908425],
-                    rtol=1e-10)
-    assert_allclose(by["se"], [0.379916747056349, 0.603790350734185, 0.308693643636269],
-                    rtol=1e-6)
+    assert_allclose(
+        by["estimate"], [2.40714285714286, 2.75641025641026, 2.24908424908425], rtol=1e-10
+    )
+    assert_allclose(by["se"], [0.379916747056349, 0.603790350734185, 0.308693643636269], rtol=1e-6)
     # weights N_c / n_c sum to the frame size within each class
     w = des.weights
     sums = w.groupby(des.data["nr_class"]).sum()
-    assert_allclose(sums.to_numpy(), frame.assign(c=frame["zone"] + " / " + frame["inc"])
-                    .groupby("c").size().reindex(sums.index).to_numpy())
+    assert_allclose(
+        sums.to_numpy(),
+        frame.assign(c=frame["zone"] + " / " + frame["inc"])
+        .groupby("c")
+        .size()
+        .reindex(sums.index)
+        .to_numpy(),
+    )
     # the same design from an explicit responded indicator
     des2 = nonresponse_design(frame, resp, classes=["zone", "inc"], data=data)
     assert_allclose(des2.weights.to_numpy(), w.to_numpy())
@@ -415,36 +463,48 @@ def test_rake_design_matches_r_survey():
     assert_allclose(by["se"], [0.273749535262780, 0.383551890307239], rtol=1e-6)
     # margins are met
     w = rk.weights
-    assert_allclose(w.groupby(rk.data["zone"]).sum().to_numpy(),
-                    frame["zone"].value_counts().sort_index().to_numpy())
+    assert_allclose(
+        w.groupby(rk.data["zone"]).sum().to_numpy(),
+        frame["zone"].value_counts().sort_index().to_numpy(),
+    )
 
 
 def test_propensity_design_uses_quintile_classes():
     frame, data, _ = _nr_data()
-    des = nonresponse_design(frame, classes=["zone", "inc"], method="propensity", data=data,
-                             n_classes=3)
+    des = nonresponse_design(
+        frame, classes=["zone", "inc"], method="propensity", data=data, n_classes=3
+    )
     d = des.data
     assert set(d["nr_class"]) <= {"q1", "q2", "q3"}
     assert "nr_propensity" in d.columns
     # weight = N_c / n_c within each propensity class
-    for c, g in d.groupby("nr_class"):
+    for _, g in d.groupby("nr_class"):
         assert_allclose(des.weights[g.index], g["nr_class_size"].iloc[0] / len(g))
     assert des.weights.sum() == pytest.approx(len(frame))
 
 
 def test_design_errors_name_empty_classes():
     frame, data, _ = _nr_data()
-    few = data[~((frame.set_index("iso3").loc[data["ns_iso3"], "zone"] == "b")
-                 & (frame.set_index("iso3").loc[data["ns_iso3"], "inc"] == "lo")).to_numpy()]
+    few = data[
+        ~(
+            (frame.set_index("iso3").loc[data["ns_iso3"], "zone"] == "b")
+            & (frame.set_index("iso3").loc[data["ns_iso3"], "inc"] == "lo")
+        ).to_numpy()
+    ]
     with pytest.raises(WeightingError, match="'b / lo' \\(0 respondent") as exc:
         nonresponse_design(frame, classes=["zone", "inc"], data=few)
     assert "collapse" in str(exc.value)
     ok = nonresponse_design(frame, classes=["zone", "inc"], data=few, collapse=True)
     assert "b / lo+hi" in set(ok.data["nr_class"]) or "b / hi+lo" in set(ok.data["nr_class"])
     with pytest.raises(WeightingError, match="none of them responded"):
-        nonresponse_design(frame, classes=["zone", "inc"], data=few[few["ns_iso3"] != "x"]
-                           .pipe(lambda d: d[~frame.set_index("iso3").loc[d["ns_iso3"], "zone"]
-                                             .eq("b").to_numpy()]), method="rake")
+        nonresponse_design(
+            frame,
+            classes=["zone", "inc"],
+            data=few[few["ns_iso3"] != "x"].pipe(
+                lambda d: d[~frame.set_index("iso3").loc[d["ns_iso3"], "zone"].eq("b").to_numpy()]
+            ),
+            method="rake",
+        )
     with pytest.raises(InputError, match="method"):
         nonresponse_design(frame, classes=["zone"], data=data, method="magic")
 

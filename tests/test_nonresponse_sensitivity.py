@@ -16,15 +16,19 @@ def _study():
     zone a: 6 respond, 4 of them run the activity (one answer missing -> n = 5? no:
     all 6 answer); zone b: 5 respond, 1 runs it.
     """
-    frame = pd.DataFrame({
-        "iso3": [f"A{i}" for i in range(10)] + [f"B{i}" for i in range(10)],
-        "zone": ["a"] * 10 + ["b"] * 10,
-    })
-    data = pd.DataFrame({
-        "ns_iso3": ["A0", "A1", "A2", "A3", "A4", "A5", "B0", "B1", "B2", "B3", "B4"],
-        "rfl": pd.array([1, 1, 1, 1, 0, 0, 1, 0, 0, 0, 0], dtype="Int8"),
-        "coop_any": ["yes", "no", "yes", None, "no", "no", "no", "no", "yes", "no", "no"],
-    })
+    frame = pd.DataFrame(
+        {
+            "iso3": [f"A{i}" for i in range(10)] + [f"B{i}" for i in range(10)],
+            "zone": ["a"] * 10 + ["b"] * 10,
+        }
+    )
+    data = pd.DataFrame(
+        {
+            "ns_iso3": ["A0", "A1", "A2", "A3", "A4", "A5", "B0", "B1", "B2", "B3", "B4"],
+            "rfl": pd.array([1, 1, 1, 1, 0, 0, 1, 0, 0, 0, 0], dtype="Int8"),
+            "coop_any": ["yes", "no", "yes", None, "no", "no", "no", "no", "yes", "no", "no"],
+        }
+    )
     return frame, data
 
 
@@ -104,10 +108,68 @@ def test_tipping_point_difference_by_hand():
 
 # ------------------------------------------------------------------------ two-phase
 
-_Y = [5.0, 4.0, 3.4, 5.2, 3.3, 7.1, 5.4, 4.9, 1.4, 0.7, 1.5, 5.6, 4.8, 1.1, 5.6, 2.5, 2.5,
-      9.3, 4.6, 5.3, 5.3, 1.1, 5.5, 17.4, 1.6, 7.6, 8.1, 8.1, 2.8, 3.4, 1.7, 4.3, 10.9, 2.5,
-      0.6, 4.6, 8.2, 3.7, 13.5, 3.9, 4.5, 1.8, 3.5, 8.0, 8.1, 10.3, 7.6, 6.5, 0.5, 2.3, 19.7,
-      3.0, 7.2, 4.2, 7.3, 4.7, 1.9, 2.4, 5.8, 3.0]
+_Y = [
+    5.0,
+    4.0,
+    3.4,
+    5.2,
+    3.3,
+    7.1,
+    5.4,
+    4.9,
+    1.4,
+    0.7,
+    1.5,
+    5.6,
+    4.8,
+    1.1,
+    5.6,
+    2.5,
+    2.5,
+    9.3,
+    4.6,
+    5.3,
+    5.3,
+    1.1,
+    5.5,
+    17.4,
+    1.6,
+    7.6,
+    8.1,
+    8.1,
+    2.8,
+    3.4,
+    1.7,
+    4.3,
+    10.9,
+    2.5,
+    0.6,
+    4.6,
+    8.2,
+    3.7,
+    13.5,
+    3.9,
+    4.5,
+    1.8,
+    3.5,
+    8.0,
+    8.1,
+    10.3,
+    7.6,
+    6.5,
+    0.5,
+    2.3,
+    19.7,
+    3.0,
+    7.2,
+    4.2,
+    7.3,
+    4.7,
+    1.9,
+    2.4,
+    5.8,
+    3.0,
+]
 _RESP = "011111001101000000101011001000001111100101001010011100010000"
 _SEL = "100000100000010010000000000100000000000000100001000000000001"
 
@@ -153,11 +215,12 @@ def test_two_phase_matches_r_survey_twophase():
 def test_two_phase_errors():
     frame, data, fu = _two_phase_data()
     with pytest.raises(InputError, match="responded in phase 1"):
-        two_phase(frame, data, fu, "y", selected=list(fu["ns_iso3"]) + [data["ns_iso3"].iloc[0]])
+        two_phase(frame, data, fu, "y", selected=[*list(fu["ns_iso3"]), data["ns_iso3"].iloc[0]])
     with pytest.raises(InputError, match="no answer"):
         two_phase(frame, data, fu.iloc[1:], "y", selected=list(fu["ns_iso3"]))
-    ok = two_phase(frame, data, fu.iloc[1:], "y", selected=list(fu["ns_iso3"]),
-                   allow_followup_nonresponse=True)
+    ok = two_phase(
+        frame, data, fu.iloc[1:], "y", selected=list(fu["ns_iso3"]), allow_followup_nonresponse=True
+    )
     assert ok.loc[("All", "y"), "n_followup"] == 7
     with pytest.raises(InputError, match="none was followed up"):
         two_phase(frame, data, fu[fu["ns_iso3"] < "U30"], "y", strata="zone")

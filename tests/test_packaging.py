@@ -58,8 +58,11 @@ def test_environment_yml_matches_pyproject():
 
 def _public_modules() -> list[Path]:
     """Top-level public modules and every package's ``__init__.py``."""
-    top = [p for p in (ROOT / "toolkit").glob("*.py")
-           if not p.name.startswith("_") or p.name == "__init__.py"]
+    top = [
+        p
+        for p in (ROOT / "toolkit").glob("*.py")
+        if not p.name.startswith("_") or p.name == "__init__.py"
+    ]
     return sorted(top + list((ROOT / "toolkit").glob("*/__init__.py")))
 
 
@@ -68,9 +71,13 @@ def test_package_exposes_an_explicit_api():
         if path.parent.name == "toolkit" and path.name == "__init__.py":
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        names = [t.id for node in tree.body if isinstance(node, ast.Assign | ast.AnnAssign)
-                 for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
-                 if isinstance(t, ast.Name)]
+        names = [
+            t.id
+            for node in tree.body
+            if isinstance(node, ast.Assign | ast.AnnAssign)
+            for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+            if isinstance(t, ast.Name)
+        ]
         assert "__all__" in names, f"{path.relative_to(ROOT)} has no __all__"
         module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
         mod = importlib.import_module(module)
@@ -79,13 +86,17 @@ def test_package_exposes_an_explicit_api():
 
 
 def test_private_modules_live_inside_their_package():
-    assert sorted(p.name for p in (ROOT / "toolkit").glob("_*.py")) == ["__init__.py",
-                                                                         "__main__.py"]
+    assert sorted(p.name for p in (ROOT / "toolkit").glob("_*.py")) == [
+        "__init__.py",
+        "__main__.py",
+    ]
 
 
 def test_no_module_is_over_500_lines():
-    sizes = {str(p.relative_to(ROOT)): len(p.read_text(encoding="utf-8").splitlines())
-             for p in (ROOT / "toolkit").rglob("*.py")}
+    sizes = {
+        str(p.relative_to(ROOT)): len(p.read_text(encoding="utf-8").splitlines())
+        for p in (ROOT / "toolkit").rglob("*.py")
+    }
     assert {p: n for p, n in sizes.items() if n > 500} == {}
 
 
@@ -136,8 +147,7 @@ def test_imports_follow_the_data_flow():
                 if target.split(".")[0] != "toolkit" or target == "toolkit.__version__":
                     continue
                 step = _step(target)
-                same_layer_other = (_rank(step) == _rank(here) and step != here
-                                    and here != "toolkit")
+                same_layer_other = _rank(step) == _rank(here) and step != here and here != "toolkit"
                 if _rank(step) > _rank(here) or same_layer_other:
                     problems.append(f"{rel}:{node.lineno} imports {target}")
     assert problems == []
@@ -158,8 +168,11 @@ def test_notebooks_are_committed_clean(path):
         assert isinstance(node, ast.Assign)
         ast.literal_eval(node.value)
     assert nb["cells"][0]["cell_type"] == "markdown"
-    assert nb["cells"][0]["source"][0].startswith("# ") if isinstance(
-        nb["cells"][0]["source"], list) else nb["cells"][0]["source"].startswith("# ")
+    assert (
+        nb["cells"][0]["source"][0].startswith("# ")
+        if isinstance(nb["cells"][0]["source"], list)
+        else nb["cells"][0]["source"].startswith("# ")
+    )
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
 
 
@@ -171,6 +184,9 @@ def test_notebooks_keep_logic_in_the_toolkit():
             if cell["cell_type"] != "code":
                 continue
             tree = ast.parse("".join(cell["source"]))
-            defs = [n for n in ast.walk(tree)
-                    if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))]
+            defs = [
+                n
+                for n in ast.walk(tree)
+                if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
+            ]
             assert not defs, f"{path.name} defines {defs[0].name}: move it into toolkit/"

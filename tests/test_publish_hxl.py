@@ -15,8 +15,14 @@ def test_every_column_gets_a_tag():
 
 
 def test_round_trip_with_tag_row(tmp_path):
-    df = pd.DataFrame({"iso3": ["KEN", "ITA"], "zone": ["africa", "europe"],
-                       "estimate": [0.5, 0.25], "label": ["Health care", "Protection"]})
+    df = pd.DataFrame(
+        {
+            "iso3": ["KEN", "ITA"],
+            "zone": ["africa", "europe"],
+            "estimate": [0.5, 0.25],
+            "label": ["Health care", "Protection"],
+        }
+    )
     path = write_hxl_csv(df, tmp_path / "t" / "shares.csv")
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "iso3,zone,estimate,label"

@@ -24,17 +24,51 @@ DATA = REPO / "toolkit" / "data"
 SCRIPTS = REPO / "scripts"
 
 MEMBERSHIP_COLUMNS = [
-    "iso3", "country", "society_name", "zone", "fdrs", "go_region_id", "subregion",
-    "income_group", "population_band", "migration_context", "languages", "lat", "lon",
+    "iso3",
+    "country",
+    "society_name",
+    "zone",
+    "fdrs",
+    "go_region_id",
+    "subregion",
+    "income_group",
+    "population_band",
+    "migration_context",
+    "languages",
+    "lat",
+    "lon",
 ]
 ZONE_COUNTS = {"africa": 49, "americas": 35, "asia_pacific": 38, "europe": 54, "mena": 17}
-GO_REGION_OF_ZONE = {"africa": "0", "americas": "1", "asia_pacific": "2", "europe": "3", "mena": "4"}
+GO_REGION_OF_ZONE = {
+    "africa": "0",
+    "americas": "1",
+    "asia_pacific": "2",
+    "europe": "3",
+    "mena": "4",
+}
 SUBREGIONS = {
-    "northern_africa", "eastern_africa", "middle_africa", "southern_africa", "western_africa",
-    "caribbean", "central_america", "south_america", "northern_america", "central_asia",
-    "eastern_asia", "south_eastern_asia", "southern_asia", "western_asia", "eastern_europe",
-    "northern_europe", "southern_europe", "western_europe", "australia_and_new_zealand",
-    "melanesia", "micronesia", "polynesia",
+    "northern_africa",
+    "eastern_africa",
+    "middle_africa",
+    "southern_africa",
+    "western_africa",
+    "caribbean",
+    "central_america",
+    "south_america",
+    "northern_america",
+    "central_asia",
+    "eastern_asia",
+    "south_eastern_asia",
+    "southern_asia",
+    "western_asia",
+    "eastern_europe",
+    "northern_europe",
+    "southern_europe",
+    "western_europe",
+    "australia_and_new_zealand",
+    "melanesia",
+    "micronesia",
+    "polynesia",
 }
 INCOME_GROUPS = {"low", "lower_middle", "upper_middle", "high"}
 POPULATION_BANDS = {"lt1m", "1m_10m", "10m_50m", "50m_plus"}
@@ -44,40 +78,92 @@ STAGE_ROLES = {"origin", "transit", "destination", "return"}
 # The major routes the mapping study needs, with roles that must hold on each.
 REQUIRED_ROUTES: dict[str, dict[str, str]] = {
     "central_mediterranean": {
-        "NGA": "origin", "GIN": "origin", "CIV": "origin", "MLI": "origin", "SEN": "origin",
-        "NER": "transit", "LBY": "transit", "TUN": "transit",
-        "ITA": "destination", "MLT": "destination",
+        "NGA": "origin",
+        "GIN": "origin",
+        "CIV": "origin",
+        "MLI": "origin",
+        "SEN": "origin",
+        "NER": "transit",
+        "LBY": "transit",
+        "TUN": "transit",
+        "ITA": "destination",
+        "MLT": "destination",
     },
     "western_mediterranean_atlantic": {
-        "SEN": "origin", "GMB": "origin", "MLI": "origin", "GIN": "origin", "CIV": "origin",
-        "MRT": "transit", "MAR": "transit", "ESP": "destination",
+        "SEN": "origin",
+        "GMB": "origin",
+        "MLI": "origin",
+        "GIN": "origin",
+        "CIV": "origin",
+        "MRT": "transit",
+        "MAR": "transit",
+        "ESP": "destination",
     },
     "eastern_mediterranean_balkans": {
-        "SYR": "origin", "AFG": "origin", "IRQ": "origin", "PAK": "origin", "TUR": "transit",
-        "GRC": "transit", "BGR": "transit", "MKD": "transit", "SRB": "transit",
-        "BIH": "transit", "HRV": "transit", "SVN": "transit", "HUN": "transit",
-        "AUT": "transit", "DEU": "destination", "SWE": "destination",
+        "SYR": "origin",
+        "AFG": "origin",
+        "IRQ": "origin",
+        "PAK": "origin",
+        "TUR": "transit",
+        "GRC": "transit",
+        "BGR": "transit",
+        "MKD": "transit",
+        "SRB": "transit",
+        "BIH": "transit",
+        "HRV": "transit",
+        "SVN": "transit",
+        "HUN": "transit",
+        "AUT": "transit",
+        "DEU": "destination",
+        "SWE": "destination",
     },
     "eastern_route": {
-        "ETH": "origin", "ERI": "origin", "DJI": "transit", "SOM": "transit",
-        "YEM": "transit", "SAU": "destination",
+        "ETH": "origin",
+        "ERI": "origin",
+        "DJI": "transit",
+        "SOM": "transit",
+        "YEM": "transit",
+        "SAU": "destination",
     },
     "southern_route": {
-        "ETH": "origin", "SOM": "origin", "KEN": "transit", "TZA": "transit",
-        "MWI": "transit", "MOZ": "transit", "ZMB": "transit", "ZWE": "transit",
+        "ETH": "origin",
+        "SOM": "origin",
+        "KEN": "transit",
+        "TZA": "transit",
+        "MWI": "transit",
+        "MOZ": "transit",
+        "ZMB": "transit",
+        "ZWE": "transit",
         "ZAF": "destination",
     },
     "central_america_north_america": {
-        "SLV": "origin", "VEN": "origin", "HTI": "origin", "ECU": "origin",
-        "HND": "transit", "GTM": "transit", "PAN": "transit", "CRI": "transit",
-        "NIC": "transit", "MEX": "transit", "USA": "destination", "CAN": "destination",
+        "SLV": "origin",
+        "VEN": "origin",
+        "HTI": "origin",
+        "ECU": "origin",
+        "HND": "transit",
+        "GTM": "transit",
+        "PAN": "transit",
+        "CRI": "transit",
+        "NIC": "transit",
+        "MEX": "transit",
+        "USA": "destination",
+        "CAN": "destination",
     },
     "andean_venezuelan_outflow": {
-        "VEN": "origin", "COL": "destination", "ECU": "destination", "PER": "destination",
-        "CHL": "destination", "BRA": "destination", "ARG": "destination",
+        "VEN": "origin",
+        "COL": "destination",
+        "ECU": "destination",
+        "PER": "destination",
+        "CHL": "destination",
+        "BRA": "destination",
+        "ARG": "destination",
     },
     "bay_of_bengal_andaman_sea": {
-        "MMR": "origin", "BGD": "origin", "THA": "transit", "MYS": "destination",
+        "MMR": "origin",
+        "BGD": "origin",
+        "THA": "transit",
+        "MYS": "destination",
         "IDN": "destination",
     },
 }
@@ -115,6 +201,7 @@ def tile_grid() -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- files
 
+
 @pytest.mark.parametrize("name", ["membership.csv", "routes.csv", "tile_grid.csv"])
 def test_csv_files_are_utf8_with_lf_line_ends(name: str) -> None:
     raw = (DATA / name).read_bytes()
@@ -125,6 +212,7 @@ def test_csv_files_are_utf8_with_lf_line_ends(name: str) -> None:
 
 
 # ---------------------------------------------------------------------- membership
+
 
 def test_membership_columns_in_order(membership: pd.DataFrame) -> None:
     assert list(membership.columns) == MEMBERSHIP_COLUMNS
@@ -203,7 +291,13 @@ def test_membership_centroids_in_range(membership: pd.DataFrame) -> None:
 
 
 def test_membership_subregion_agrees_with_zone(membership: pd.DataFrame) -> None:
-    africa_sub = {"northern_africa", "eastern_africa", "middle_africa", "southern_africa", "western_africa"}
+    africa_sub = {
+        "northern_africa",
+        "eastern_africa",
+        "middle_africa",
+        "southern_africa",
+        "western_africa",
+    }
     americas_sub = {"caribbean", "central_america", "south_america", "northern_america"}
     zone_sub = membership.groupby("zone")["subregion"].agg(set)
     assert zone_sub["africa"] <= africa_sub
@@ -229,7 +323,9 @@ def test_membership_income_exceptions_and_known_values(membership: pd.DataFrame)
 def test_membership_script_covariates_match_committed_csv(membership: pd.DataFrame) -> None:
     """The authored table in build_membership.py reproduces the committed CSV."""
     bm = _load_script("build_membership")
-    reference = membership[["zone", "go_region_id", "iso3", "fdrs", "country", "society_name"]].to_dict("records")
+    reference = membership[
+        ["zone", "go_region_id", "iso3", "fdrs", "country", "society_name"]
+    ].to_dict("records")
     rebuilt = bm.render_csv(bm.build_rows(reference, bm.parse_covariates()))
     assert rebuilt == (DATA / "membership.csv").read_text(encoding="utf-8")
 
@@ -239,13 +335,21 @@ def test_membership_script_transit_list_is_consistent() -> None:
     cov = bm.parse_covariates()  # raises on any inconsistency
     transit = {k for k, v in cov.items() if v["migration_context"] == "transit"}
     assert transit <= bm.TRANSIT_COUNTRIES
-    assert bm.TRANSIT_COUNTRIES <= set(cov)
+    assert set(cov) >= bm.TRANSIT_COUNTRIES
 
 
 # -------------------------------------------------------------------------- routes
 
+
 def test_routes_columns(routes: pd.DataFrame) -> None:
-    assert list(routes.columns) == ["route_id", "route_name", "position", "iso3", "stage_role", "note"]
+    assert list(routes.columns) == [
+        "route_id",
+        "route_name",
+        "position",
+        "iso3",
+        "stage_role",
+        "note",
+    ]
 
 
 def test_routes_reference_known_societies(routes: pd.DataFrame, membership: pd.DataFrame) -> None:
@@ -263,7 +367,9 @@ def test_routes_positions_contiguous(routes: pd.DataFrame) -> None:
 def test_routes_rows_grouped_and_named_consistently(routes: pd.DataFrame) -> None:
     ids = routes["route_id"].tolist()
     order = list(dict.fromkeys(ids))
-    assert ids == [rid for rid in order for _ in range(ids.count(rid))], "each route's rows must be contiguous"
+    assert ids == [rid for rid in order for _ in range(ids.count(rid))], (
+        "each route's rows must be contiguous"
+    )
     assert (routes.groupby("route_id")["route_name"].nunique() == 1).all()
     assert routes["route_id"].str.fullmatch(r"[a-z][a-z0-9_]*").all()
 
@@ -298,11 +404,17 @@ def test_return_route_present(routes: pd.DataFrame) -> None:
 
 # ----------------------------------------------------------------------- tile grid
 
-def test_tile_grid_covers_every_society_once(tile_grid: pd.DataFrame, membership: pd.DataFrame) -> None:
+
+def test_tile_grid_covers_every_society_once(
+    tile_grid: pd.DataFrame, membership: pd.DataFrame
+) -> None:
     assert list(tile_grid.columns) == ["iso3", "col", "row"]
     assert tile_grid["iso3"].is_unique
     assert set(tile_grid["iso3"]) == set(membership["iso3"])
-    assert tile_grid["col"].str.fullmatch(r"\d+").all() and tile_grid["row"].str.fullmatch(r"\d+").all()
+    assert (
+        tile_grid["col"].str.fullmatch(r"\d+").all()
+        and tile_grid["row"].str.fullmatch(r"\d+").all()
+    )
     assert not tile_grid.duplicated(["col", "row"]).any()
 
 
@@ -315,7 +427,9 @@ def test_tile_grid_reproduced_by_build_script(tile_grid: pd.DataFrame) -> None:
 
 
 def test_tile_grid_reads_as_a_world_map(tile_grid: pd.DataFrame, membership: pd.DataFrame) -> None:
-    grid = tile_grid.astype({"col": int, "row": int}).merge(membership[["iso3", "zone", "subregion"]], on="iso3")
+    grid = tile_grid.astype({"col": int, "row": int}).merge(
+        membership[["iso3", "zone", "subregion"]], on="iso3"
+    )
     mean_col = grid.groupby("zone")["col"].mean()
     mean_row = grid.groupby("zone")["row"].mean()
     # Americas left, Europe and Africa centre, Asia-Pacific right; Europe above Africa.
@@ -327,13 +441,26 @@ def test_tile_grid_reads_as_a_world_map(tile_grid: pd.DataFrame, membership: pd.
     pacific = grid[grid["subregion"].isin({"melanesia", "micronesia", "polynesia"})]
     assert pacific["col"].min() >= grid["col"].quantile(0.8)
     # A few neighbourhoods: neighbours are within two tiles of each other.
-    for a, b in [("FRA", "DEU"), ("ESP", "PRT"), ("USA", "CAN"), ("USA", "MEX"), ("KEN", "TZA"),
-                 ("ZAF", "LSO"), ("CHN", "MNG"), ("AUS", "PNG"), ("NGA", "NER"), ("EGY", "LBY")]:
-        d = max(abs(pos.loc[a, "col"] - pos.loc[b, "col"]), abs(pos.loc[a, "row"] - pos.loc[b, "row"]))
+    for a, b in [
+        ("FRA", "DEU"),
+        ("ESP", "PRT"),
+        ("USA", "CAN"),
+        ("USA", "MEX"),
+        ("KEN", "TZA"),
+        ("ZAF", "LSO"),
+        ("CHN", "MNG"),
+        ("AUS", "PNG"),
+        ("NGA", "NER"),
+        ("EGY", "LBY"),
+    ]:
+        d = max(
+            abs(pos.loc[a, "col"] - pos.loc[b, "col"]), abs(pos.loc[a, "row"] - pos.loc[b, "row"])
+        )
         assert d <= 2, f"{a} and {b} are {d} tiles apart"
 
 
 # -------------------------------------------------------------------------- README
+
 
 def test_data_readme_documents_files_and_exceptions() -> None:
     text = (DATA / "README.md").read_text(encoding="utf-8")

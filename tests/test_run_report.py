@@ -50,9 +50,13 @@ def test_outputs_only_with_an_output_dir(study, tmp_path):
     from toolkit import figures
 
     ax = figures.response_bars(
-        rep["societies"].assign(one=1).groupby("zone", observed=True).agg(
-            responded=("responded", "sum"), total=("one", "sum")).reset_index(),
-        source="test")
+        rep["societies"]
+        .assign(one=1)
+        .groupby("zone", observed=True)
+        .agg(responded=("responded", "sum"), total=("one", "sum"))
+        .reset_index(),
+        source="test",
+    )
     image = rep.show_figure(ax.figure, "bars", alt_text="Bars.")
     assert image.filename.endswith("bars.png")
     assert (tmp_path / "figures" / "bars.svg").exists()
@@ -63,6 +67,9 @@ def test_outputs_only_with_an_output_dir(study, tmp_path):
 def test_designs(study):
     rep = run.open_report(study, "all")
     assert rep.society_design is rep.design
-    assert rep.design_columns() == {"weights": "nr_weight", "strata": "nr_class",
-                                    "fpc": "nr_class_size"}
+    assert rep.design_columns() == {
+        "weights": "nr_weight",
+        "strata": "nr_class",
+        "fpc": "nr_class_size",
+    }
     assert len(rep.design.data) == int(rep.frame["responded"].sum())

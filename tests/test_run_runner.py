@@ -12,16 +12,21 @@ import yaml
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from toolkit import run
-from toolkit.run import _runner
 from toolkit.errors import ParameterError
+from toolkit.run import _runner
 
 
 def _notebook(path: Path, params: str, body: str) -> Path:
-    nb = new_notebook(cells=[new_markdown_cell("# Test notebook"),
-                             new_code_cell(params, metadata={"tags": ["parameters"]}),
-                             new_code_cell(body)],
-                      metadata={"kernelspec": {"name": "python3", "language": "python",
-                                               "display_name": "Python 3"}})
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# Test notebook"),
+            new_code_cell(params, metadata={"tags": ["parameters"]}),
+            new_code_cell(body),
+        ],
+        metadata={
+            "kernelspec": {"name": "python3", "language": "python", "display_name": "Python 3"}
+        },
+    )
     nbformat.write(nb, path)
     return path
 
@@ -49,7 +54,8 @@ def flaky_notebook(tmp_path) -> Path:
         "    raise ValueError('no data for mena')\n"
         "pathlib.Path(output_dir, 'tables').mkdir(parents=True, exist_ok=True)\n"
         "pathlib.Path(output_dir, 'tables', 'counts.csv').write_text('zone,n\\n' + zone + ',1\\n')\n"
-        "print(zone, threshold, label)")
+        "print(zone, threshold, label)",
+    )
 
 
 # -- parameters --------------------------------------------------------------------------
@@ -69,32 +75,39 @@ def test_parameters_cell_with_logic_is_refused(tmp_path):
         run.notebook_parameters(nb)
 
 
-@pytest.mark.parametrize("items, match", [
-    (["no_equals"], "not of the form"),
-    (["x=__import__('os').system('echo pwned')"], "not a plain literal"),
-    (["x=open('/etc/passwd')"], "not a plain literal"),
-    (["x=1+1"], "not a plain literal"),
-    (["1x=3"], "not of the form"),
-])
+@pytest.mark.parametrize(
+    "items, match",
+    [
+        (["no_equals"], "not of the form"),
+        (["x=__import__('os').system('echo pwned')"], "not a plain literal"),
+        (["x=open('/etc/passwd')"], "not a plain literal"),
+        (["x=1+1"], "not a plain literal"),
+        (["1x=3"], "not of the form"),
+    ],
+)
 def test_hostile_or_malformed_values_are_refused(items, match):
     with pytest.raises(ParameterError, match=match):
         run.parse_param_values(items)
 
 
 def test_literals_and_bare_words_are_parsed():
-    assert run.parse_param_values(["a=5", "b='x y'", "c=europe", "d=[1, 2]", "e=None",
-                                      "f=True"]) == {"a": 5, "b": "x y", "c": "europe",
-                                                     "d": [1, 2], "e": None, "f": True}
+    assert run.parse_param_values(
+        ["a=5", "b='x y'", "c=europe", "d=[1, 2]", "e=None", "f=True"]
+    ) == {"a": 5, "b": "x y", "c": "europe", "d": [1, 2], "e": None, "f": True}
 
 
-@pytest.mark.parametrize("params, match", [
-    (["nonsense=1"], "unknown parameter 'nonsense'"),
-    (["threshold='high'"], "parameter 'threshold' .* must be float, not str"),
-    (["label=3"], "must be str, not int"),
-    (["zone=europe"], "set by the runner"),
-])
-def test_bad_parameters_fail_before_any_kernel(tiny_study, flaky_notebook, monkeypatch,
-                                               params, match):
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        (["nonsense=1"], "unknown parameter 'nonsense'"),
+        (["threshold='high'"], "parameter 'threshold' .* must be float, not str"),
+        (["label=3"], "must be str, not int"),
+        (["zone=europe"], "set by the runner"),
+    ],
+)
+def test_bad_parameters_fail_before_any_kernel(
+    tiny_study, flaky_notebook, monkeypatch, params, match
+):
     def forbidden(*args, **kwargs):
         raise AssertionError("nothing may run before parameters are valid")
 
@@ -103,7 +116,8 @@ def test_bad_parameters_fail_before_any_kernel(tiny_study, flaky_notebook, monke
     with pytest.raises(ParameterError, match=match):
         run.run_study(tiny_study, zones="europe", notebooks=[flaky_notebook], params=params)
     assert not (tiny_study.parent.parent / "reports").exists() or not any(
-        (tiny_study.parent.parent / "reports").iterdir())
+        (tiny_study.parent.parent / "reports").iterdir()
+    )
 
 
 def test_zone_not_in_study_is_refused(tiny_study, flaky_notebook, monkeypatch):
@@ -121,8 +135,14 @@ def test_zone_not_in_study_is_refused(tiny_study, flaky_notebook, monkeypatch):
 
 # -- runs -----------------------------------------------------------------------------------
 def test_one_failing_zone_does_not_stop_the_others(tiny_study, flaky_notebook, tmp_path):
-    summary = run.run_study(tiny_study, zones="europe,mena,all", notebooks=[flaky_notebook],
-                               jobs=2, params=["threshold=2", "label='run'"], ingest=False)
+    summary = run.run_study(
+        tiny_study,
+        zones="europe,mena,all",
+        notebooks=[flaky_notebook],
+        jobs=2,
+        params=["threshold=2", "label='run'"],
+        ingest=False,
+    )
     table = summary.table().set_index("zone")
     assert table.loc["europe", "status"] == "ok" and table.loc["all", "status"] == "ok"
     assert table.loc["mena", "status"] == "failed"
@@ -160,17 +180,24 @@ def test_two_runs_never_share_a_folder(tiny_study, flaky_notebook):
     b = run.run_study(tiny_study, zones="europe", notebooks=[flaky_notebook], ingest=False)
     assert a.run_dir != b.run_dir and a.run_dir.exists() and b.run_dir.exists()
     with pytest.raises(Exception, match="already exists"):
-        run.run_study(tiny_study, zones="europe", notebooks=[flaky_notebook], ingest=False,
-                         run_id=a.run_id)
+        run.run_study(
+            tiny_study, zones="europe", notebooks=[flaky_notebook], ingest=False, run_id=a.run_id
+        )
 
 
 def test_cli_exit_codes(tiny_study, flaky_notebook, capsys):
-    assert run.main(["run", str(tiny_study), "--zone", "mena", "--notebook", str(flaky_notebook),
-                     "--quiet"]) == run.EXIT_FAILED_RUNS
+    assert (
+        run.main(
+            ["run", str(tiny_study), "--zone", "mena", "--notebook", str(flaky_notebook), "--quiet"]
+        )
+        == run.EXIT_FAILED_RUNS
+    )
     out = capsys.readouterr().out
     assert "failed" in out and "index.html" in out
-    assert run.main(["run", str(tiny_study), "--zone", "atlantis", "--notebook",
-                     str(flaky_notebook)]) == run.EXIT_BAD_INPUT
+    assert (
+        run.main(["run", str(tiny_study), "--zone", "atlantis", "--notebook", str(flaky_notebook)])
+        == run.EXIT_BAD_INPUT
+    )
     assert "atlantis" in capsys.readouterr().err
     assert run.main(["params", str(flaky_notebook)]) == run.EXIT_OK
     assert "threshold" in capsys.readouterr().out
@@ -215,8 +242,7 @@ def test_notebooks_whose_inputs_are_missing_are_skipped(tiny_study, flaky_notebo
     assert run.missing_requirements(flaky_notebook, run.load_study(tiny_study)) == []
     cfg["paths"].pop("interviews")
     tiny_study.write_text(yaml.safe_dump(cfg), encoding="utf-8")
-    summary = run.run_study(tiny_study, zones="europe", notebooks=[flaky_notebook],
-                               ingest=False)
+    summary = run.run_study(tiny_study, zones="europe", notebooks=[flaky_notebook], ingest=False)
     row = summary.table().iloc[0]
     assert row["status"] == "skipped" and "interview codebook" in row["error"]
     assert summary.ok

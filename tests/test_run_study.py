@@ -39,17 +39,20 @@ def test_demo_study_is_valid(demo_dir):
     assert study.config["study"]["synthetic"] is True
 
 
-@pytest.mark.parametrize("changes, match", [
-    ({"study__nmae": "x"}, "unknown key 'study.nmae'.*did you mean 'study.name'"),
-    ({"zones": ["africa", "europa"]}, "unknown zone 'europa'.*did you mean 'europe'"),
-    ({"study__year": "2026"}, "'study.year' must be a whole number"),
-    ({"study__name": ...}, "required key 'study.name' is missing"),
-    ({"paths__exports": ["exports/missing.csv"]}, r"paths.exports\[1\].*does not exist"),
-    ({"weighting__method": "magic"}, "unknown weighting method"),
-    ({"disclosure__min_cell": 0}, "at least 1"),
-    ({"disclosure__min_cell": True}, "must be a whole number"),
-    ({"paths__interviews__segments": "x.csv"}, "must be a list"),
-])
+@pytest.mark.parametrize(
+    "changes, match",
+    [
+        ({"study__nmae": "x"}, "unknown key 'study.nmae'.*did you mean 'study.name'"),
+        ({"zones": ["africa", "europa"]}, "unknown zone 'europa'.*did you mean 'europe'"),
+        ({"study__year": "2026"}, "'study.year' must be a whole number"),
+        ({"study__name": ...}, "required key 'study.name' is missing"),
+        ({"paths__exports": ["exports/missing.csv"]}, r"paths.exports\[1\].*does not exist"),
+        ({"weighting__method": "magic"}, "unknown weighting method"),
+        ({"disclosure__min_cell": 0}, "at least 1"),
+        ({"disclosure__min_cell": True}, "must be a whole number"),
+        ({"paths__interviews__segments": "x.csv"}, "must be a list"),
+    ],
+)
 def test_bad_configuration_names_the_key(tmp_path, demo_dir, changes, match):
     path = _study(tmp_path, demo_dir, **changes)
     with pytest.raises(StudyConfigError, match=match) as err:
@@ -70,8 +73,16 @@ def test_process_study_writes_the_database(tmp_path, demo_dir):
     study = load_study(_study(tmp_path, demo_dir))
     result, where = process_study(study)
     db = read_store(where)
-    assert set(db.tables) == {"societies", "responses", "activities", "dispositions",
-                              "validation_issues", "quarantine", "profiles", "estimates"}
+    assert set(db.tables) == {
+        "societies",
+        "responses",
+        "activities",
+        "dispositions",
+        "validation_issues",
+        "quarantine",
+        "profiles",
+        "estimates",
+    }
     est = db["estimates"]
     assert set(est["zone"]) == {"africa", "americas", "asia_pacific", "europe", "mena", "all"}
     assert {"display", "suppression", "bound_low", "bound_high"} <= set(est.columns)

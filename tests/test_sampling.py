@@ -7,12 +7,6 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from toolkit.sampling._balance import (
-    covariate_matrix,
-    freeman_halton_p,
-    max_abs_smd_of_sets,
-)
-from toolkit.sampling._designs import cube_sample, rejective_draws
 from toolkit.errors import InputError, ToolkitError
 from toolkit.sampling import (
     DEFAULT_COVARIATES,
@@ -22,6 +16,12 @@ from toolkit.sampling import (
     select_sample,
     suggest_swaps,
 )
+from toolkit.sampling._balance import (
+    covariate_matrix,
+    freeman_halton_p,
+    max_abs_smd_of_sets,
+)
+from toolkit.sampling._designs import cube_sample, rejective_draws
 
 ZONE_SIZES = {"africa": 49, "americas": 35, "asia_pacific": 38, "europe": 54, "mena": 17}
 SUBREGIONS = {
@@ -32,9 +32,13 @@ SUBREGIONS = {
     "mena": ["northern_africa", "western_asia"],
 }
 INCOME = ["low", "lower_middle", "upper_middle", "high"]
-INCOME_P = {"africa": [.45, .4, .12, .03], "americas": [.05, .25, .45, .25],
-            "asia_pacific": [.1, .35, .3, .25], "europe": [.0, .05, .25, .7],
-            "mena": [.1, .35, .3, .25]}
+INCOME_P = {
+    "africa": [0.45, 0.4, 0.12, 0.03],
+    "americas": [0.05, 0.25, 0.45, 0.25],
+    "asia_pacific": [0.1, 0.35, 0.3, 0.25],
+    "europe": [0.0, 0.05, 0.25, 0.7],
+    "mena": [0.1, 0.35, 0.3, 0.25],
+}
 
 
 def synthetic_frame(seed: int = 20261127) -> pd.DataFrame:
@@ -47,21 +51,32 @@ def synthetic_frame(seed: int = 20261127) -> pd.DataFrame:
             a, b = divmod(k, 26)
             iso = "Q" + chr(65 + a) + chr(65 + b)
             k += 1
-            rows.append({
-                "iso3": iso, "country": f"Country {iso}", "society_name": f"Society {iso}",
-                "zone": zone, "subregion": rng.choice(SUBREGIONS[zone]),
-                "income_group": rng.choice(INCOME, p=INCOME_P[zone]),
-                "population_band": rng.choice(["lt1m", "1m_10m", "10m_50m", "50m_plus"],
-                                              p=[.2, .35, .3, .15]),
-                "migration_context": rng.choice(["origin", "transit", "destination", "mixed"]),
-                "languages": ";".join(sorted(set(rng.choice(["en", "fr", "es", "ar"],
-                                                            size=rng.integers(1, 3))))),
-                "lat": float(rng.uniform(-40, 60)), "lon": float(rng.uniform(-120, 150)),
-            })
+            rows.append(
+                {
+                    "iso3": iso,
+                    "country": f"Country {iso}",
+                    "society_name": f"Society {iso}",
+                    "zone": zone,
+                    "subregion": rng.choice(SUBREGIONS[zone]),
+                    "income_group": rng.choice(INCOME, p=INCOME_P[zone]),
+                    "population_band": rng.choice(
+                        ["lt1m", "1m_10m", "10m_50m", "50m_plus"], p=[0.2, 0.35, 0.3, 0.15]
+                    ),
+                    "migration_context": rng.choice(["origin", "transit", "destination", "mixed"]),
+                    "languages": ";".join(
+                        sorted(set(rng.choice(["en", "fr", "es", "ar"], size=rng.integers(1, 3))))
+                    ),
+                    "lat": float(rng.uniform(-40, 60)),
+                    "lon": float(rng.uniform(-120, 150)),
+                }
+            )
     f = pd.DataFrame(rows)
-    for col, levels in (("zone", list(ZONE_SIZES)), ("income_group", INCOME),
-                        ("population_band", ["lt1m", "1m_10m", "10m_50m", "50m_plus"]),
-                        ("migration_context", ["origin", "transit", "destination", "mixed"])):
+    for col, levels in (
+        ("zone", list(ZONE_SIZES)),
+        ("income_group", INCOME),
+        ("population_band", ["lt1m", "1m_10m", "10m_50m", "50m_plus"]),
+        ("migration_context", ["origin", "transit", "destination", "mixed"]),
+    ):
         f[col] = pd.Categorical(f[col], categories=levels, ordered=True)
     return f
 
@@ -73,15 +88,22 @@ def frame() -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- allocate
 
+
 def test_allocate_proportional_largest_remainder(frame):
     out = allocate(frame, 40)
     # exact shares 40*N_h/193: 10.155, 7.254, 7.876, 11.192, 3.523 -> floors 10,7,7,11,3
     # (38); the two largest remainders (asia_pacific .876, mena .523) get one more
-    assert out["n"].to_dict() == {"africa": 10, "americas": 7, "asia_pacific": 8,
-                                  "europe": 11, "mena": 4}
+    assert out["n"].to_dict() == {
+        "africa": 10,
+        "americas": 7,
+        "asia_pacific": 8,
+        "europe": 11,
+        "mena": 4,
+    }
     assert out["n"].sum() == 40
-    np.testing.assert_allclose(out["target"].to_numpy(),
-                               40 * np.array(list(ZONE_SIZES.values())) / 193)
+    np.testing.assert_allclose(
+        out["target"].to_numpy(), 40 * np.array(list(ZONE_SIZES.values())) / 193
+    )
 
 
 def test_allocate_equal_and_capped(frame):
@@ -90,8 +112,13 @@ def test_allocate_equal_and_capped(frame):
     assert out.loc["mena", "n"] == 17  # capped at the stratum size
     # the 3 excess Societies go to the other zones equally (20.75 each, largest
     # remainder with ties broken by larger stratum first)
-    assert out["n"].to_dict() == {"africa": 21, "americas": 20, "asia_pacific": 21,
-                                  "europe": 21, "mena": 17}
+    assert out["n"].to_dict() == {
+        "africa": 21,
+        "americas": 20,
+        "asia_pacific": 21,
+        "europe": 21,
+        "mena": 17,
+    }
     assert (out["n"] <= out["N"]).all()
 
 
@@ -100,32 +127,42 @@ def test_allocate_size_measure(frame):
     out = allocate(frame, 20, method="size", size=size)
     # stratum totals 49, 35, 38, 54, 170 (sum 346): targets 2.832, 2.023, 2.197, 3.121,
     # 9.827 -> floors 2, 2, 2, 3, 9 (18); largest remainders: africa, mena
-    assert out["n"].to_dict() == {"africa": 3, "americas": 2, "asia_pacific": 2,
-                                  "europe": 3, "mena": 10}
+    assert out["n"].to_dict() == {
+        "africa": 3,
+        "americas": 2,
+        "asia_pacific": 2,
+        "europe": 3,
+        "mena": 10,
+    }
 
 
 def test_allocate_size_by_hand():
-    f = pd.DataFrame({"iso3": list("ABCDEFG"), "zone": list("xxxyyzz"),
-                      "pop": [1, 1, 1, 6, 6, 0, 0]})
+    f = pd.DataFrame(
+        {"iso3": list("ABCDEFG"), "zone": list("xxxyyzz"), "pop": [1, 1, 1, 6, 6, 0, 0]}
+    )
     out = allocate(f, 3, method="size", size="pop")
     # totals x=3, y=12, z=0 -> targets 0.6, 2.4, 0 -> floors 0, 2, 0; remainder to x
     assert out["n"].to_dict() == {"x": 1, "y": 2, "z": 0}
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"n": 500}, "cannot select 500"),
-    ({"n": -1}, "non-negative integer"),
-    ({"n": 2.5}, "non-negative integer"),
-    ({"n": 5, "method": "optimal"}, "unknown allocation"),
-    ({"n": 5, "method": "size"}, "needs a size measure"),
-    ({"n": 5, "by": "region"}, "no column 'region'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"n": 500}, "cannot select 500"),
+        ({"n": -1}, "non-negative integer"),
+        ({"n": 2.5}, "non-negative integer"),
+        ({"n": 5, "method": "optimal"}, "unknown allocation"),
+        ({"n": 5, "method": "size"}, "needs a size measure"),
+        ({"n": 5, "by": "region"}, "no column 'region'"),
+    ],
+)
 def test_allocate_errors(frame, kwargs, match):
     with pytest.raises(InputError, match=match):
         allocate(frame, **kwargs)
 
 
 # --------------------------------------------------------------------------- select
+
 
 def test_select_sample_structure_and_reproducibility(frame):
     a = select_sample(frame, 40, seed=7, reserve=3)
@@ -144,7 +181,8 @@ def test_select_sample_structure_and_reproducibility(frame):
     assert a.pi_exact and (a.sample["pi_mc_se"] == 0).all()
     # the weights add up to the zone sizes
     assert a.sample.groupby("stratum")["weight"].sum().round(9).to_dict() == {
-        z: float(v) for z, v in ZONE_SIZES.items()}
+        z: float(v) for z, v in ZONE_SIZES.items()
+    }
     # population table covers everyone, one row each
     assert len(a.population) == 193 and a.population["selected"].sum() == 40
     assert a.seed == 7 and a.method == "cube" and a.balance_on == DEFAULT_COVARIATES
@@ -153,10 +191,12 @@ def test_select_sample_structure_and_reproducibility(frame):
 def test_select_sample_independent_of_row_order(frame):
     shuffled = frame.sample(frac=1.0, random_state=3).reset_index(drop=True)
     for method in ("cube", "srs", "rejective"):
-        a = select_sample(frame, 6, zone="mena", method=method, seed=11, reserve=2,
-                          pi_simulations=200)
-        b = select_sample(shuffled, 6, zone="mena", method=method, seed=11, reserve=2,
-                          pi_simulations=200)
+        a = select_sample(
+            frame, 6, zone="mena", method=method, seed=11, reserve=2, pi_simulations=200
+        )
+        b = select_sample(
+            shuffled, 6, zone="mena", method=method, seed=11, reserve=2, pi_simulations=200
+        )
         assert a.iso3 == b.iso3
         assert a.reserve["iso3"].tolist() == b.reserve["iso3"].tolist()
 
@@ -200,7 +240,7 @@ def test_contact_list_replaces_refusals_in_order(frame):
 
 def test_from_units_follow_up_subsample(frame):
     pool = frame[frame["zone"] == "africa"]["iso3"].iloc[::2].tolist()  # 25 "non-respondents"
-    r = select_sample(frame, 6, zone="africa", from_units=pool + ["QAA"], seed=1, reserve=2)
+    r = select_sample(frame, 6, zone="africa", from_units=[*pool, "QAA"], seed=1, reserve=2)
     assert set(r.iso3) <= set(pool) and set(r.reserve["iso3"]) <= set(pool)
     np.testing.assert_allclose(r.sample["pi"], 6 / 25)
     assert len(r.population) == 25
@@ -209,45 +249,62 @@ def test_from_units_follow_up_subsample(frame):
 
 
 def test_rejective_meets_tolerance_and_reports_simulated_pi(frame):
-    r = select_sample(frame, 6, zone="mena", method="rejective", tolerance=0.6, seed=2,
-                      pi_simulations=500)
+    r = select_sample(
+        frame, 6, zone="mena", method="rejective", tolerance=0.6, seed=2, pi_simulations=500
+    )
     assert r.max_abs_smd["mena"] <= 0.6 + 1e-9
     assert not r.pi_exact and r.tolerance == {"mena": 0.6}
     pop = r.population
     assert (pop["pi_mc_se"] > 0).any()
     np.testing.assert_allclose(pop["pi"].sum(), 6.0)  # every accepted sample has size 6
-    default = select_sample(frame, 6, zone="mena", method="rejective", seed=2,
-                            pi_simulations=200)
+    default = select_sample(frame, 6, zone="mena", method="rejective", seed=2, pi_simulations=200)
     assert default.tolerance["mena"] > 0
     with pytest.raises(InputError, match="no sample of 6 reached"):
-        select_sample(frame, 6, zone="mena", method="rejective", tolerance=0.0, seed=2,
-                      max_candidates=8192)
+        select_sample(
+            frame, 6, zone="mena", method="rejective", tolerance=0.0, seed=2, max_candidates=8192
+        )
 
 
 def test_rejective_default_tolerance_keeps_every_society_selectable():
-    f = pd.DataFrame({"iso3": [f"S{i:02d}" for i in range(14)], "zone": "mena",
-                      "income_group": ["high"] + ["low"] * 7 + ["upper_middle"] * 6})
-    strict = select_sample(f, 4, method="rejective", balance_on=["income_group"],
-                           tolerance=0.5, seed=1, pi_simulations=300)
+    f = pd.DataFrame(
+        {
+            "iso3": [f"S{i:02d}" for i in range(14)],
+            "zone": "mena",
+            "income_group": ["high"] + ["low"] * 7 + ["upper_middle"] * 6,
+        }
+    )
+    strict = select_sample(
+        f,
+        4,
+        method="rejective",
+        balance_on=["income_group"],
+        tolerance=0.5,
+        seed=1,
+        pi_simulations=300,
+    )
     # the single high-income Society in a sample of 4: (1/4 - 1/14) / sqrt(1/14 * 13/14)
     # = 0.693 > 0.5
     assert strict.population.set_index("iso3").loc["S00", "pi"] == 0
     assert any("S00" in note and "never selected" in note for note in strict.notes)
-    default = select_sample(f, 4, method="rejective", balance_on=["income_group"], seed=1,
-                            pi_simulations=300)
+    default = select_sample(
+        f, 4, method="rejective", balance_on=["income_group"], seed=1, pi_simulations=300
+    )
     assert default.tolerance["mena"] >= 0.693
     assert default.population.set_index("iso3").loc["S00", "pi"] > 0
     assert not any("never selected" in note for note in default.notes)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"n": 5, "zone": "antarctica"}, "zone 'antarctica' is not in the frame"),
-    ({"n": 20, "zone": "mena"}, "has 17 eligible"),
-    ({"n": 5, "method": "quota"}, "unknown sampling method"),
-    ({"n": 5, "zone": "mena", "balance_on": ["gdp"]}, "no covariate column 'gdp'"),
-    ({"n": {"atlantis": 3}}, "unknown stratum"),
-    ({"n": 5, "reserve": -1}, "reserve must be"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"n": 5, "zone": "antarctica"}, "zone 'antarctica' is not in the frame"),
+        ({"n": 20, "zone": "mena"}, "has 17 eligible"),
+        ({"n": 5, "method": "quota"}, "unknown sampling method"),
+        ({"n": 5, "zone": "mena", "balance_on": ["gdp"]}, "no covariate column 'gdp'"),
+        ({"n": {"atlantis": 3}}, "unknown stratum"),
+        ({"n": 5, "reserve": -1}, "reserve must be"),
+    ],
+)
 def test_select_sample_errors(frame, kwargs, match):
     with pytest.raises(InputError, match=match):
         select_sample(frame, seed=1, **kwargs)
@@ -262,11 +319,16 @@ def test_numeric_covariate_with_missing_value_is_an_error(frame):
 
 # --------------------------------------------------------------------------- simulation
 
+
 def _small_population() -> tuple[np.ndarray, int]:
     rng = np.random.default_rng(99)
-    f = pd.DataFrame({"iso3": [f"U{i:02d}" for i in range(12)],
-                      "a": rng.choice(["x", "y", "z"], 12, p=[.5, .3, .2]),
-                      "b": rng.choice(["p", "q"], 12)})
+    f = pd.DataFrame(
+        {
+            "iso3": [f"U{i:02d}" for i in range(12)],
+            "a": rng.choice(["x", "y", "z"], 12, p=[0.5, 0.3, 0.2]),
+            "b": rng.choice(["p", "q"], 12),
+        }
+    )
     return covariate_matrix(f, ["a", "b"]).X, 12
 
 
@@ -275,15 +337,14 @@ def test_cube_inclusion_probabilities_by_simulation(landing, draws):
     X, N = _small_population()
     n = 4
     rng = np.random.default_rng(2026)
-    S = np.array([cube_sample(np.full(N, n / N), X, rng, landing=landing)
-                  for _ in range(draws)])
+    S = np.array([cube_sample(np.full(N, n / N), X, rng, landing=landing) for _ in range(draws)])
     assert set(S.sum(axis=1)) == {n}  # fixed size
     pi = n / N
     z = (S.mean(axis=0) - pi) / np.sqrt(pi * (1 - pi) / draws)
     assert np.abs(z).max() < 4.0
     # all N frequencies jointly consistent with pi (ignoring the fixed-size correlation,
     # which only makes this conservative)
-    assert stats.chi2.sf((z ** 2).sum(), N) > 1e-3
+    assert stats.chi2.sf((z**2).sum(), N) > 1e-3
 
 
 def test_cube_unequal_probabilities_by_simulation():
@@ -321,8 +382,7 @@ def test_balanced_samples_beat_simple_random_sampling(frame):
     X = covariate_matrix(pop, list(DEFAULT_COVARIATES)).X
     N, n, draws = len(pop), 8, 60
     rng = np.random.default_rng(4)
-    cube = np.array([np.flatnonzero(cube_sample(np.full(N, n / N), X, rng))
-                     for _ in range(draws)])
+    cube = np.array([np.flatnonzero(cube_sample(np.full(N, n / N), X, rng)) for _ in range(draws)])
     srs = np.argsort(rng.random((2000, N)), axis=1)[:, :n]
     m_cube = max_abs_smd_of_sets(X, cube).mean()
     m_srs = max_abs_smd_of_sets(X, srs).mean()
@@ -330,6 +390,7 @@ def test_balanced_samples_beat_simple_random_sampling(frame):
 
 
 # --------------------------------------------------------------------------- reports
+
 
 def test_representativeness_of_biased_nomination(frame):
     am = frame[frame["zone"] == "americas"]
@@ -377,7 +438,7 @@ def test_representativeness_rejects_bad_codes(frame):
         representativeness(frame, europe + africa, zone="europe")
     assert africa[0] in str(e.value) and "africa" in str(e.value)
     with pytest.raises(InputError, match="not Societies of the frame: ZZZ"):
-        representativeness(frame, europe + ["ZZZ"])
+        representativeness(frame, [*europe, "ZZZ"])
     with pytest.raises(InputError, match="more than once"):
         representativeness(frame, europe + europe[:1])
     with pytest.raises(InputError, match="spans zones"):
@@ -391,8 +452,9 @@ def test_multilabel_and_numeric_covariates(frame):
     lat = rep[rep["covariate"] == "lat"].iloc[0]
     pop = frame.loc[frame["zone"] == "mena"]
     sample = pop[pop["iso3"].isin(codes)]
-    np.testing.assert_allclose(lat["smd"], (sample["lat"].mean() - pop["lat"].mean())
-                               / pop["lat"].std(ddof=0))
+    np.testing.assert_allclose(
+        lat["smd"], (sample["lat"].mean() - pop["lat"].mean()) / pop["lat"].std(ddof=0)
+    )
     assert lat["test"] == "welch_t" and pd.isna(lat["count_sample"])
     en = rep[(rep["covariate"] == "languages") & (rep["level"] == "en")].iloc[0]
     assert en["count_population"] == pop["languages"].str.contains("en").sum()
@@ -419,6 +481,7 @@ def test_freeman_halton_sums_to_one_over_all_tables():
 def test_real_membership_frame():
     try:
         from toolkit.frame import load_frame
+
         real = load_frame()
     except (ImportError, ToolkitError) as exc:  # the bundled frame is not there yet
         pytest.skip(f"bundled frame not available: {exc}")

@@ -36,8 +36,18 @@ def drawn(societies):
 
 def test_contact_sheet_lists_main_then_ordered_reserves(drawn):
     sheet = contact_sheet(drawn)
-    assert list(sheet.columns) == ["zone", "iso3", "country", "society_name", "role",
-                                   "reserve_rank", "pi", "pi_if_reached", "weight", "status"]
+    assert list(sheet.columns) == [
+        "zone",
+        "iso3",
+        "country",
+        "society_name",
+        "role",
+        "reserve_rank",
+        "pi",
+        "pi_if_reached",
+        "weight",
+        "status",
+    ]
     assert len(sheet) == len(drawn.sample) + len(drawn.reserve)
     assert set(sheet["iso3"]) == set(drawn.sample["iso3"]) | set(drawn.reserve["iso3"])
     for zone, rows in sheet.groupby("zone", observed=True, sort=False):
@@ -48,8 +58,9 @@ def test_contact_sheet_lists_main_then_ordered_reserves(drawn):
     main = sheet[sheet["role"] == "main"]
     assert np.allclose(main["weight"], 1 / main["pi"], atol=1e-4)
     assert np.allclose(main["pi_if_reached"], main["pi"])
-    res = sheet[sheet["role"] == "reserve"].merge(drawn.reserve[["iso3", "pi_if_reached"]],
-                                                  on="iso3")
+    res = sheet[sheet["role"] == "reserve"].merge(
+        drawn.reserve[["iso3", "pi_if_reached"]], on="iso3"
+    )
     assert np.allclose(res["pi_if_reached_x"], res["pi_if_reached_y"])
     assert sheet.loc[sheet["role"] == "reserve", "weight"].isna().all()
     assert (sheet["status"] == "").all()
@@ -95,7 +106,8 @@ def test_balance_summary_takes_the_worst_level(drawn, societies):
     assert len(per_zone) == 5
     worst = per_zone.set_index("zone").loc["europe"]
     assert worst["max_abs_smd"] == pytest.approx(
-        table.loc[table["zone"] == "europe", "abs_smd"].max())
+        table.loc[table["zone"] == "europe", "abs_smd"].max()
+    )
     overall = balance_summary(table, by=[], per_covariate=False)
     assert len(overall) == 1 and overall["max_abs_smd"].iloc[0] == table["abs_smd"].max()
     with pytest.raises(InputError, match="abs_smd"):
@@ -106,8 +118,10 @@ def test_swaps_by_zone_matches_suggest_swaps_per_zone(societies):
     nominated = ["KEN", "NGA", "ZAF", "FRA", "DEU", "GBR", "ITA"]  # large Societies
     swaps = swaps_by_zone(societies, nominated, k=3)
     assert list(dict.fromkeys(swaps["zone"])) == ["africa", "europe"]  # IFRC order
-    for zone, listed in (("africa", ["KEN", "NGA", "ZAF"]),
-                         ("europe", ["FRA", "DEU", "GBR", "ITA"])):
+    for zone, listed in (
+        ("africa", ["KEN", "NGA", "ZAF"]),
+        ("europe", ["FRA", "DEU", "GBR", "ITA"]),
+    ):
         alone = suggest_swaps(societies, listed, zone=zone, k=3)
         got = swaps[swaps["zone"] == zone].drop(columns="zone").reset_index(drop=True)
         pd.testing.assert_frame_equal(got, alone)

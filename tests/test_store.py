@@ -14,18 +14,28 @@ from toolkit.errors import StoreError
 
 def _tables(n: int = 5, seed: int = 0) -> dict[str, pd.DataFrame]:
     rng = np.random.default_rng(seed)
-    responses = pd.DataFrame({
-        "ns_iso3": pd.array([f"C{i:02d}" for i in range(n)], dtype="string"),
-        "activities__rfl": pd.array(rng.integers(0, 2, n), dtype="Int8"),
-        "branches_total": pd.array([1, None, 3, 4, 5][:n], dtype="Int64"),
-        "report_date": pd.to_datetime(["2026-01-01"] * n),
-        "share": rng.random(n),
-        "zone": pd.Categorical(["africa"] * n),
-        "flag": pd.array([True, False, None, True, False][:n], dtype="boolean"),
-    })
-    issues = pd.DataFrame({"file": ["a.csv"], "row": pd.array([2], dtype="Int64"),
-                           "column": ["x"], "value": ["y"], "problem": ["p"],
-                           "action": ["a"], "rule": ["r"]})
+    responses = pd.DataFrame(
+        {
+            "ns_iso3": pd.array([f"C{i:02d}" for i in range(n)], dtype="string"),
+            "activities__rfl": pd.array(rng.integers(0, 2, n), dtype="Int8"),
+            "branches_total": pd.array([1, None, 3, 4, 5][:n], dtype="Int64"),
+            "report_date": pd.to_datetime(["2026-01-01"] * n),
+            "share": rng.random(n),
+            "zone": pd.Categorical(["africa"] * n),
+            "flag": pd.array([True, False, None, True, False][:n], dtype="boolean"),
+        }
+    )
+    issues = pd.DataFrame(
+        {
+            "file": ["a.csv"],
+            "row": pd.array([2], dtype="Int64"),
+            "column": ["x"],
+            "value": ["y"],
+            "problem": ["p"],
+            "action": ["a"],
+            "rule": ["r"],
+        }
+    )
     return {"responses": responses, "validation_issues": issues}
 
 
@@ -42,8 +52,9 @@ def test_round_trip_and_documentation(tmp_path):
     con = sqlite3.connect(target / "study.sqlite")
     documented = dict(con.execute("SELECT name, n_rows FROM _tables").fetchall())
     assert documented == {"responses": 5, "validation_issues": 1}
-    cols = con.execute("SELECT column_name, description FROM _columns "
-                       "WHERE table_name='responses'").fetchall()
+    cols = con.execute(
+        "SELECT column_name, description FROM _columns WHERE table_name='responses'"
+    ).fetchall()
     assert {c for c, _ in cols} == set(tables["responses"].columns)
     assert all(d for _, d in cols)
     rows = con.execute("SELECT ns_iso3, branches_total, flag FROM responses").fetchall()

@@ -23,10 +23,26 @@ def test_public_api():
     from toolkit import survey
 
     assert set(survey.__all__) == {
-        "Design", "ReplicateDesign", "effective_sample_size", "kish_deff", "suggest_collapse",
+        "Design",
+        "ReplicateDesign",
+        "effective_sample_size",
+        "kish_deff",
+        "suggest_collapse",
     }
-    for name in ("mean", "total", "proportion", "ratio", "poststratify", "rake", "calibrate", "trim",
-                 "jackknife", "bootstrap", "weights", "degf"):
+    for name in (
+        "mean",
+        "total",
+        "proportion",
+        "ratio",
+        "poststratify",
+        "rake",
+        "calibrate",
+        "trim",
+        "jackknife",
+        "bootstrap",
+        "weights",
+        "degf",
+    ):
         assert hasattr(Design, name)
 
 
@@ -45,14 +61,18 @@ def test_weights_are_aligned_with_the_data(apistrat):
 def test_fpc_as_fraction_equals_population_size(apistrat):
     a = Design(apistrat, weights="pw", strata="stype", fpc="fpc")
     n_h = apistrat.groupby("stype")["stype"].transform("size")
-    b = Design(apistrat.assign(frac=n_h / apistrat["fpc"]), weights="pw", strata="stype", fpc="frac")
+    b = Design(
+        apistrat.assign(frac=n_h / apistrat["fpc"]), weights="pw", strata="stype", fpc="frac"
+    )
     pd.testing.assert_frame_equal(a.mean("api00"), b.mean("api00"))
     no_fpc = Design(apistrat, weights="pw", strata="stype").mean("api00")
     assert no_fpc["se"].iloc[0] > a.mean("api00")["se"].iloc[0]
 
 
 def test_census_stratum_adds_no_variance():
-    df = pd.DataFrame({"s": [1, 1, 2, 2, 2], "y": [1.0, 3.0, 2.0, 4.0, 9.0], "N": [2, 2, 30, 30, 30]})
+    df = pd.DataFrame(
+        {"s": [1, 1, 2, 2, 2], "y": [1.0, 3.0, 2.0, 4.0, 9.0], "N": [2, 2, 30, 30, 30]}
+    )
     d = Design(df, strata="s", fpc="N")
     only2 = Design(df.assign(y=np.where(df["s"] == 1, 0.0, df["y"])), strata="s", fpc="N")
     assert d.total("y")["se"].iloc[0] == pytest.approx(only2.total("y")["se"].iloc[0])
@@ -65,13 +85,28 @@ def test_census_stratum_adds_no_variance():
         ({"weights": "pw"}, ("pw", 3, np.nan), r"weights column 'pw' has 1 missing value"),
         ({"weights": "pw"}, ("pw", 0, 0.0), r"weights column 'pw' has 1 value\(s\) <= 0"),
         ({"weights": "cname"}, None, r"'cname' holds .* not numbers"),
-        ({"strata": "stype", "fpc": "fpc"}, ("fpc", 0, 50.0), r"fpc column 'fpc' varies within stratum 'E'"),
-        ({"strata": "stype", "fpc": "fpc"}, ("fpc", slice(None), 60.0), r"population of 60 in stratum 'E', smaller than its 100"),
-        ({"strata": "stype", "fpc": "fpc"}, lambda df: df.assign(fpc=np.where(df["stype"] == "E", 0.5, df["fpc"])),
-         r"mixes population sizes"),
+        (
+            {"strata": "stype", "fpc": "fpc"},
+            ("fpc", 0, 50.0),
+            r"fpc column 'fpc' varies within stratum 'E'",
+        ),
+        (
+            {"strata": "stype", "fpc": "fpc"},
+            ("fpc", slice(None), 60.0),
+            r"population of 60 in stratum 'E', smaller than its 100",
+        ),
+        (
+            {"strata": "stype", "fpc": "fpc"},
+            lambda df: df.assign(fpc=np.where(df["stype"] == "E", 0.5, df["fpc"])),
+            r"mixes population sizes",
+        ),
         ({"strata": "stype"}, ("stype", 5, None), r"strata column 'stype' has 1 missing"),
         ({"strata": "cname"}, None, r"13 stratum/strata have a single PSU .*lonely_psu="),
-        ({"ids": "stype", "strata": None}, ("stype", slice(None), "E"), r"only one primary sampling unit"),
+        (
+            {"ids": "stype", "strata": None},
+            ("stype", slice(None), "E"),
+            r"only one primary sampling unit",
+        ),
         ({"lonely_psu": "drop"}, None, r"lonely_psu='drop' is not one of"),
     ],
 )

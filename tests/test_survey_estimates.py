@@ -26,7 +26,9 @@ RTOL = 1e-6
 
 
 def close(actual, expected, rtol=RTOL):
-    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), rtol=rtol)
+    np.testing.assert_allclose(
+        np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), rtol=rtol
+    )
 
 
 @pytest.fixture(scope="module")
@@ -68,10 +70,16 @@ def test_mean_stratified_with_fpc_and_deff(dstrat):
 def test_mean_and_total_cluster_sample(dclus1):
     # R: svymean(~api00, dclus1, deff=TRUE) -> 644.169398907104 SE 23.542240693781 deff 9.34586945059095
     res = dclus1.mean("api00", deff=True)
-    close(res.loc["api00", ["estimate", "se", "deff"]], [644.169398907104, 23.542240693781, 9.34586945059095])
+    close(
+        res.loc["api00", ["estimate", "se", "deff"]],
+        [644.169398907104, 23.542240693781, 9.34586945059095],
+    )
     # R: svytotal(~enroll, dclus1, deff=TRUE) -> 3404940.13452911 SE 932235.027041214 deff 31.3106560943494
     res = dclus1.total("enroll", deff=True)
-    close(res.loc["enroll", ["estimate", "se", "deff"]], [3404940.13452911, 932235.027041214, 31.3106560943494])
+    close(
+        res.loc["enroll", ["estimate", "se", "deff"]],
+        [3404940.13452911, 932235.027041214, 31.3106560943494],
+    )
 
 
 def test_t_interval_uses_design_degrees_of_freedom(dclus1):
@@ -125,12 +133,35 @@ def test_two_domain_columns(dstrat):
     res = dstrat.mean("api00", by=["stype", "sch.wide"])
     assert res.index.names == ["stype", "sch.wide", "variable"]
     assert list(res.index.droplevel("variable")) == [
-        ("E", "No"), ("E", "Yes"), ("H", "No"), ("H", "Yes"), ("M", "No"), ("M", "Yes"),
+        ("E", "No"),
+        ("E", "Yes"),
+        ("H", "No"),
+        ("H", "Yes"),
+        ("M", "No"),
+        ("M", "Yes"),
     ]
-    close(res["estimate"], [626.777777777778, 679.142857142857, 595.583333333333,
-                            653.730769230769, 548.533333333333, 674.342857142857])
-    close(res["se"], [39.5400259228110, 12.9299619382714, 20.4316517308270,
-                      20.2475765705928, 26.4984831372010, 16.6119441700818])
+    close(
+        res["estimate"],
+        [
+            626.777777777778,
+            679.142857142857,
+            595.583333333333,
+            653.730769230769,
+            548.533333333333,
+            674.342857142857,
+        ],
+    )
+    close(
+        res["se"],
+        [
+            39.5400259228110,
+            12.9299619382714,
+            20.4316517308270,
+            20.2475765705928,
+            26.4984831372010,
+            16.6119441700818,
+        ],
+    )
 
 
 def test_ratio_and_domain_ratios(dclus1):
@@ -138,7 +169,10 @@ def test_ratio_and_domain_ratios(dclus1):
     #    -> 1.0612728107529 SE 0.00623083121660941 deff 2.49151297463795
     res = dclus1.ratio("api00", "api99", deff=True)
     assert list(res.index) == ["api00/api99"]
-    close(res.iloc[0][["estimate", "se", "deff"]], [1.0612728107529, 0.00623083121660941, 2.49151297463795])
+    close(
+        res.iloc[0][["estimate", "se", "deff"]],
+        [1.0612728107529, 0.00623083121660941, 2.49151297463795],
+    )
     # R: svyby(~api00, ~stype, denominator=~api99, dclus1, svyratio)
     res = dclus1.ratio("api00", "api99", by="stype")
     close(res["estimate"], [1.06758300770092, 1.03836930455635, 1.03752875451857])
@@ -196,7 +230,9 @@ def test_proportion_level(dstrat):
     # R: svyciprop(~I(sch.wide=="Yes"), dstrat, method="beta", level=0.9)
     #    -> 0.782839688376275 0.866876452914541
     res = dstrat.proportion("sch.wide", method="beta", level=0.9)
-    close(res.loc[("sch.wide", "Yes"), ["ci_low", "ci_high"]], [0.782839688376275, 0.866876452914541])
+    close(
+        res.loc[("sch.wide", "Yes"), ["ci_low", "ci_high"]], [0.782839688376275, 0.866876452914541]
+    )
 
 
 def test_proportion_by_domain_uses_domain_degrees_of_freedom(dclus1):
@@ -221,10 +257,26 @@ def test_proportion_by_domain_uses_domain_degrees_of_freedom(dclus1):
         # R: options(survey.lonely.psu=option)
         #    d <- svydesign(id=~1, strata=~cname, weights=~pw, data=apistrat)   (13 single-school counties)
         #    SE(svymean(~api00+api99, d)); SE(svyby(~api00, ~stype, d, svymean))
-        ("adjust", [9.02670568277317, 9.37899269272556], [12.0572187138177, 15.0950584352497, 15.9435751119205]),
-        ("average", [10.8636294341577, 11.2632792768751], [12.457647211951, 16.1557767487342, 17.2609122012923]),
-        ("remove", [8.92538234619791, 9.25372819713745], [11.9489554410766, 14.5194717659977, 15.22269369558]),
-        ("certainty", [8.92538234619791, 9.25372819713745], [11.9489554410766, 14.5194717659977, 15.22269369558]),
+        (
+            "adjust",
+            [9.02670568277317, 9.37899269272556],
+            [12.0572187138177, 15.0950584352497, 15.9435751119205],
+        ),
+        (
+            "average",
+            [10.8636294341577, 11.2632792768751],
+            [12.457647211951, 16.1557767487342, 17.2609122012923],
+        ),
+        (
+            "remove",
+            [8.92538234619791, 9.25372819713745],
+            [11.9489554410766, 14.5194717659977, 15.22269369558],
+        ),
+        (
+            "certainty",
+            [8.92538234619791, 9.25372819713745],
+            [11.9489554410766, 14.5194717659977, 15.22269369558],
+        ),
     ],
 )
 def test_lonely_psu_options(apistrat, option, se, se_by):
@@ -245,10 +297,15 @@ def test_lonely_psu_with_clusters(apiclus1):
 def test_blocked_and_general_paths_agree():
     rng = np.random.default_rng(7)
     n = 6000
-    df = pd.DataFrame({
-        "s": rng.integers(0, 4, n), "z": rng.integers(0, 3, n), "w": rng.uniform(1, 5, n),
-        "y": rng.normal(100, 5, n), "b": rng.integers(0, 2, n).astype(np.int8),
-    })
+    df = pd.DataFrame(
+        {
+            "s": rng.integers(0, 4, n),
+            "z": rng.integers(0, 3, n),
+            "w": rng.uniform(1, 5, n),
+            "y": rng.normal(100, 5, n),
+            "b": rng.integers(0, 2, n).astype(np.int8),
+        }
+    )
     df["N"] = df.groupby("s")["w"].transform("sum") * 1.5
     d = Design(df, weights="w", strata="s", fpc="N")
     for method in (d.mean, d.total):
@@ -274,4 +331,8 @@ def test_boolean_and_nullable_columns(dstrat, apistrat):
     )
     d = Design(df, weights="pw", strata="stype", fpc="fpc")
     m = d.mean(["yes", "yes_int"])
-    close(m["estimate"], d.proportion("sch.wide").loc[("sch.wide", "Yes"), "estimate"] * np.ones(2), rtol=1e-12)
+    close(
+        m["estimate"],
+        d.proportion("sch.wide").loc[("sch.wide", "Yes"), "estimate"] * np.ones(2),
+        rtol=1e-12,
+    )

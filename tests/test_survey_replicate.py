@@ -28,7 +28,9 @@ API99 = 3914069
 
 
 def close(actual, expected, rtol=RTOL):
-    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), rtol=rtol)
+    np.testing.assert_allclose(
+        np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), rtol=rtol
+    )
 
 
 @pytest.fixture(scope="module")
@@ -70,21 +72,33 @@ def test_jk1_means_totals_ratio(jk1):
     close(res["se"], [26.3293605895276, 26.9985409823707])
     close(res["deff"], [11.6897370921388, 10.7931968874878])
     # R: svyby(~api00, ~stype, jk1, svymean) -> SE 25.3743035523982 46.3441217451860 33.6876199986314
-    close(jk1.mean("api00", by="stype")["se"], [25.3743035523982, 46.3441217451860, 33.6876199986314])
+    close(
+        jk1.mean("api00", by="stype")["se"], [25.3743035523982, 46.3441217451860, 33.6876199986314]
+    )
     # R: svyby(~enroll, ~stype, jk1, svytotal) -> SE 631349.386275109 226716.594706410 213635.484268131
-    close(jk1.total("enroll", by="stype")["se"], [631349.386275109, 226716.594706410, 213635.484268131])
+    close(
+        jk1.total("enroll", by="stype")["se"],
+        [631349.386275109, 226716.594706410, 213635.484268131],
+    )
     # R: r <- svyratio(~api00, ~api99, jk1) -> 1.06127281075290103 SE 0.00643877385069799
-    close(jk1.ratio("api00", "api99").iloc[0][["estimate", "se"]], [1.06127281075290103, 0.00643877385069799])
+    close(
+        jk1.ratio("api00", "api99").iloc[0][["estimate", "se"]],
+        [1.06127281075290103, 0.00643877385069799],
+    )
 
 
 def test_jk1_proportions(jk1):
     # R: attr(svyciprop(~I(sch.wide=="Yes"), jk1, method="logit"), "ci") -> 0.823463548270105 0.912085364512058
     # R: attr(svyciprop(~I(sch.wide=="Yes"), jk1, method="beta"), "ci")  -> 0.823142071302854 0.915061597348425
     yes = ("sch.wide", "Yes")
-    close(jk1.proportion("sch.wide", method="logit").loc[yes, ["ci_low", "ci_high"]],
-          [0.823463548270105, 0.912085364512058])
-    close(jk1.proportion("sch.wide", method="beta").loc[yes, ["ci_low", "ci_high"]],
-          [0.823142071302854, 0.915061597348425])
+    close(
+        jk1.proportion("sch.wide", method="logit").loc[yes, ["ci_low", "ci_high"]],
+        [0.823463548270105, 0.912085364512058],
+    )
+    close(
+        jk1.proportion("sch.wide", method="beta").loc[yes, ["ci_low", "ci_high"]],
+        [0.823142071302854, 0.915061597348425],
+    )
     # R: svyby(~I(sch.wide=="Yes"), ~stype, jk1, svyciprop, method="logit", vartype="ci")
     res = jk1.proportion("sch.wide", by="stype", method="logit").xs("Yes", level="category")
     close(res["ci_low"], [0.840110744087651, 0.464950491314861, 0.399205492690501])
@@ -133,14 +147,26 @@ def test_weighting_inside_replicates(jk1, dstrat):
     assert cal.degf == 14
     # every replicate meets the totals
     reps = cal.replicate_weights
-    close((reps.to_numpy() * cal.data[["api99"]].to_numpy()).sum(axis=0), np.full(15, API99), rtol=1e-9)
+    close(
+        (reps.to_numpy() * cal.data[["api99"]].to_numpy()).sum(axis=0),
+        np.full(15, API99),
+        rtol=1e-9,
+    )
     # R: SE(svymean(~api00, calibrate(jk1, ~stype+api99, c(6194,755,1018,3914069), calfun="raking",
     #                                 epsilon=1e-12))) -> 3.87928366225709
-    close(jk1.calibrate(margins={"stype": TYPES}, totals={"api99": API99}, method="raking").mean("api00")["se"],
-          [3.87928366225709])
+    close(
+        jk1.calibrate(margins={"stype": TYPES}, totals={"api99": API99}, method="raking").mean(
+            "api00"
+        )["se"],
+        [3.87928366225709],
+    )
     # R: svymean(~api00, calibrate(as.svrepdesign(dstrat), ~sch.wide+api99, c(6194, 5122, 3914069)))
     #    -> 664.556116047189 SE 1.56955204690375
-    res = dstrat.jackknife().calibrate(margins={"sch.wide": SCHWIDE}, totals={"api99": API99}).mean("api00")
+    res = (
+        dstrat.jackknife()
+        .calibrate(margins={"sch.wide": SCHWIDE}, totals={"api99": API99})
+        .mean("api00")
+    )
     close(res.loc["api00", ["estimate", "se"]], [664.556116047189, 1.56955204690375])
 
 
@@ -167,14 +193,18 @@ def test_bootstrap_with_r_replicates(apiclus1):
     #    attr(svyciprop(~I(sch.wide=="Yes"), b, method="logit"), "ci") -> 0.798291655182241 0.924401356204647
     counts = pd.read_csv(DATA / "boot_clus1_counts.csv").set_index("dnum")
     reps = counts.loc[apiclus1["dnum"]].to_numpy() * apiclus1[["pw"]].to_numpy()
-    b = ReplicateDesign(apiclus1, weights="pw", replicate_weights=reps, scale=0.021865889212828, kind="bootstrap")
+    b = ReplicateDesign(
+        apiclus1, weights="pw", replicate_weights=reps, scale=0.021865889212828, kind="bootstrap"
+    )
     assert b.degf == 14
     res = b.mean(["api00", "enroll"])
     close(res["estimate"], [644.169398907104, 549.715846994535])
     close(res["se"], [26.3596878019103, 39.9708574655257])
     close(b.mean("api00", by="stype")["se"], [25.5764007202182, 37.4709022219623, 36.4934049268960])
-    close(b.proportion("sch.wide").loc[("sch.wide", "Yes"), ["ci_low", "ci_high"]],
-          [0.798291655182241, 0.924401356204647])
+    close(
+        b.proportion("sch.wide").loc[("sch.wide", "Yes"), ["ci_low", "ci_high"]],
+        [0.798291655182241, 0.924401356204647],
+    )
 
 
 def test_bootstrap_replicates_follow_r_rules(dclus1, dstrat):
@@ -186,7 +216,9 @@ def test_bootstrap_replicates_follow_r_rules(dclus1, dstrat):
     per_psu = pd.DataFrame(mult).groupby(dclus1.data["dnum"].to_numpy()).first()
     assert np.allclose(per_psu.sum(axis=0), 15) and np.allclose(per_psu, np.round(per_psu))
     # same seed, same replicates; different seed, different ones
-    pd.testing.assert_frame_equal(b.replicate_weights, dclus1.bootstrap(50, seed=42).replicate_weights)
+    pd.testing.assert_frame_equal(
+        b.replicate_weights, dclus1.bootstrap(50, seed=42).replicate_weights
+    )
     assert not np.allclose(b.replicate_weights, dclus1.bootstrap(50, seed=43).replicate_weights)
     # with strata and fpc: within-stratum draws without replacement from the pseudo-population
     bs = dstrat.bootstrap(40, seed=1)

@@ -19,21 +19,31 @@ def _stratified_population(rng: np.random.Generator) -> pd.DataFrame:
     sizes = {"a": 200, "b": 150, "c": 100}
     frames = []
     for k, (s, size) in enumerate(sizes.items()):
-        frames.append(pd.DataFrame({
-            "stratum": s,
-            "y": rng.gamma(2.0 + k, 10.0, size),
-            "b": rng.random(size) < 0.2 + 0.25 * k,
-            "N": size,
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "stratum": s,
+                    "y": rng.gamma(2.0 + k, 10.0, size),
+                    "b": rng.random(size) < 0.2 + 0.25 * k,
+                    "N": size,
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)
 
 
-def _stratified_sample(pop: pd.DataFrame, rng: np.random.Generator, frac: float = 0.3) -> pd.DataFrame:
+def _stratified_sample(
+    pop: pd.DataFrame, rng: np.random.Generator, frac: float = 0.3
+) -> pd.DataFrame:
     codes = pop["stratum"].to_numpy()
-    idx = np.concatenate([
-        rng.choice(np.flatnonzero(codes == s), size=round(frac * (codes == s).sum()), replace=False)
-        for s in np.unique(codes)
-    ])
+    idx = np.concatenate(
+        [
+            rng.choice(
+                np.flatnonzero(codes == s), size=round(frac * (codes == s).sum()), replace=False
+            )
+            for s in np.unique(codes)
+        ]
+    )
     return pop.iloc[np.sort(idx)]
 
 
@@ -67,10 +77,12 @@ def test_coverage_of_cluster_sample_and_jackknife():
     n_clusters = 120
     sizes = rng.integers(3, 12, n_clusters)
     effect = rng.normal(0, 3, n_clusters)
-    pop = pd.DataFrame({
-        "cluster": np.repeat(np.arange(n_clusters), sizes),
-        "y": np.repeat(effect, sizes) + rng.normal(50, 4, sizes.sum()),
-    })
+    pop = pd.DataFrame(
+        {
+            "cluster": np.repeat(np.arange(n_clusters), sizes),
+            "y": np.repeat(effect, sizes) + rng.normal(50, 4, sizes.sum()),
+        }
+    )
     pop["Nc"] = n_clusters
     truth = pop["y"].sum()
     hits = hits_jk = 0
@@ -116,7 +128,11 @@ def test_weighting_removes_nonresponse_bias():
         raked.append(est["estimate"])
         hits += est["ci_low"] <= truth <= est["ci_high"]
         post.append(d.poststratify(["zone", "size"], cells).mean("y")["estimate"].iloc[0])
-        cal.append(d.calibrate(margins={"zone": zone_counts, "size": size_counts}).mean("y")["estimate"].iloc[0])
+        cal.append(
+            d.calibrate(margins={"zone": zone_counts, "size": size_counts})
+            .mean("y")["estimate"]
+            .iloc[0]
+        )
     bias_naive = abs(np.mean(naive) - truth)
     assert bias_naive > 2.0  # respondents are a biased picture
     for adjusted in (raked, post, cal):

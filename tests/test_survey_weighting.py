@@ -29,7 +29,9 @@ API99 = 3914069
 
 
 def close(actual, expected, rtol=RTOL):
-    np.testing.assert_allclose(np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), rtol=rtol)
+    np.testing.assert_allclose(
+        np.asarray(actual, dtype=float), np.asarray(expected, dtype=float), rtol=rtol
+    )
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +67,9 @@ def test_poststratify(dclus1):
 
 def test_poststratify_population_formats(dclus1):
     as_series = dclus1.poststratify("stype", pd.Series(TYPES))
-    as_frame = dclus1.poststratify("stype", pd.DataFrame({"stype": list(TYPES), "Freq": list(TYPES.values())}))
+    as_frame = dclus1.poststratify(
+        "stype", pd.DataFrame({"stype": list(TYPES), "Freq": list(TYPES.values())})
+    )
     as_dict = dclus1.poststratify("stype", TYPES)
     close(as_series.weights, as_dict.weights, rtol=1e-14)
     close(as_frame.weights, as_dict.weights, rtol=1e-14)
@@ -76,17 +80,23 @@ def test_poststratify_crossed_cells(dclus1):
     #                            Freq=c(500,300,272,3921,455,746))
     #    svymean(~api00+enroll, postStratify(dclus1, ~stype+sch.wide, pop.cross))
     #    -> 642.570858996430 585.351094757332 SE 23.0277553193496 61.8444810031579
-    cells = {("E", "No"): 500, ("H", "No"): 300, ("M", "No"): 272,
-             ("E", "Yes"): 3921, ("H", "Yes"): 455, ("M", "Yes"): 746}
+    cells = {
+        ("E", "No"): 500,
+        ("H", "No"): 300,
+        ("M", "No"): 272,
+        ("E", "Yes"): 3921,
+        ("H", "Yes"): 455,
+        ("M", "Yes"): 746,
+    }
     res = dclus1.poststratify(["stype", "sch.wide"], cells).mean(["api00", "enroll"])
     close(res["estimate"], [642.570858996430, 585.351094757332])
     close(res["se"], [23.0277553193496, 61.8444810031579])
 
 
 def test_poststratify_errors(dclus1):
-    with pytest.raises(WeightingError, match="'H'.*no population count"):
+    with pytest.raises(WeightingError, match=r"'H'.*no population count"):
         dclus1.poststratify("stype", {"E": 4421, "M": 1018})
-    with pytest.raises(WeightingError, match="'X'.*no sampled unit") as err:
+    with pytest.raises(WeightingError, match=r"'X'.*no sampled unit") as err:
         dclus1.poststratify("stype", dict(TYPES, X=10))
     assert "partial=True" in str(err.value)
     ps = dclus1.poststratify("stype", dict(TYPES, X=10), partial=True)
@@ -139,7 +149,9 @@ def test_rake_stratified_design(dstrat):
 def test_rake_on_cells_equals_row_ipf():
     rng = np.random.default_rng(11)
     n = 3000
-    df = pd.DataFrame({"a": rng.integers(0, 5, n), "b": rng.integers(0, 4, n), "c": rng.integers(0, 3, n)})
+    df = pd.DataFrame(
+        {"a": rng.integers(0, 5, n), "b": rng.integers(0, 4, n), "c": rng.integers(0, 3, n)}
+    )
     df["w"] = rng.uniform(1, 3, n)
     margins = {
         "a": dict(enumerate([900.0, 1100, 1300, 800, 900])),
@@ -158,11 +170,11 @@ def test_rake_on_cells_equals_row_ipf():
 
 
 def test_rake_errors(dclus1):
-    with pytest.raises(WeightingError, match="margin 'stype'.*'X'.*no sampled unit"):
+    with pytest.raises(WeightingError, match=r"margin 'stype'.*'X'.*no sampled unit"):
         dclus1.rake({"stype": dict(TYPES, X=5), "sch.wide": SCHWIDE})
-    with pytest.raises(WeightingError, match="margin 'stype'.*'M'.*no population count"):
+    with pytest.raises(WeightingError, match=r"margin 'stype'.*'M'.*no population count"):
         dclus1.rake({"stype": {"E": 4421, "H": 755 + 1018}, "sch.wide": SCHWIDE})
-    with pytest.raises(WeightingError, match="disagree on the population size.*'sch.wide'"):
+    with pytest.raises(WeightingError, match=r"disagree on the population size.*'sch.wide'"):
         dclus1.rake({"stype": TYPES, "sch.wide": {"No": 1072, "Yes": 5000}})
 
 
@@ -170,7 +182,9 @@ def test_rake_infeasible_names_empty_cells():
     # 'a' level 2 occurs only with 'b' level 0, whose margin is too small to hold it
     df = pd.DataFrame({"a": [0, 0, 1, 1, 2, 2], "b": [0, 1, 0, 1, 0, 0], "w": 1.0})
     margins = {"a": {0: 10, 1: 10, 2: 80}, "b": {0: 20, 1: 80}}
-    with pytest.raises(WeightingError, match=r"did not meet margin .*empty|no units in the cells") as err:
+    with pytest.raises(
+        WeightingError, match=r"did not meet margin .*empty|no units in the cells"
+    ) as err:
         Design(df, weights="w").rake(margins, max_iter=50)
     msg = str(err.value)
     assert "a=2 x b=1" in msg or "b=" in msg
@@ -178,7 +192,9 @@ def test_rake_infeasible_names_empty_cells():
 
 
 def test_suggest_collapse():
-    df = pd.DataFrame({"band": ["lt1m"] * 2 + ["1m_10m"] * 20 + ["10m_50m"] * 15 + ["50m_plus"] * 3})
+    df = pd.DataFrame(
+        {"band": ["lt1m"] * 2 + ["1m_10m"] * 20 + ["10m_50m"] * 15 + ["50m_plus"] * 3}
+    )
     margins = {"band": {"lt1m": 30, "1m_10m": 80, "10m_50m": 60, "50m_plus": 23}}
     sug = suggest_collapse(df, margins, min_count=5)
     assert list(sug.columns) == ["variable", "level", "n", "population", "group", "group_n"]
@@ -198,7 +214,9 @@ def test_calibrate_linear(dclus1):
     #    svytotal(~enroll, cal) -> 3638487.20413188 SE 385524.427352479
     cal = dclus1.calibrate(margins={"stype": TYPES}, totals={"api99": API99})
     close(cal.mean("api00").loc["api00", ["estimate", "se"]], [665.30907116578, 3.44175311640484])
-    close(cal.total("enroll").loc["enroll", ["estimate", "se"]], [3638487.20413188, 385524.427352479])
+    close(
+        cal.total("enroll").loc["enroll", ["estimate", "se"]], [3638487.20413188, 385524.427352479]
+    )
     close((cal.weights * cal.data["api99"]).sum(), API99, rtol=1e-10)
     # population_size given explicitly gives the same design
     same = dclus1.calibrate(margins={"stype": TYPES}, totals={"api99": API99}, population_size=6194)
@@ -257,7 +275,9 @@ def test_calibrate_raking_bounded(dclus1):
     # R: cb <- calibrate(dclus1, ~stype+api99, c(6194, 755, 1018, 3914069), calfun="raking",
     #                    bounds=c(0.7,1.7), epsilon=1e-12)
     #    svymean(~api00, cb) -> 665.518853906046 SE 3.41939925592814
-    cb = dclus1.calibrate(margins={"stype": TYPES}, totals={"api99": API99}, method="raking", bounds=(0.7, 1.7))
+    cb = dclus1.calibrate(
+        margins={"stype": TYPES}, totals={"api99": API99}, method="raking", bounds=(0.7, 1.7)
+    )
     close(cb.mean("api00").loc["api00", ["estimate", "se"]], [665.518853906046, 3.41939925592814])
     g = cb.weights / dclus1.weights
     assert g.min() >= 0.7 - 1e-12 and g.max() <= 1.7 + 1e-12
@@ -283,7 +303,9 @@ def test_trim(dstrat):
     #    svymean(~api00, tr) -> 659.289699863109 SE 8.91786480580555; range(weights(tr)) -> 20 40
     for strict in (False, True):
         tr = dstrat.trim(20, 40, strict=strict)
-        close(tr.mean("api00").loc["api00", ["estimate", "se"]], [659.289699863109, 8.91786480580555])
+        close(
+            tr.mean("api00").loc["api00", ["estimate", "se"]], [659.289699863109, 8.91786480580555]
+        )
         close([tr.weights.min(), tr.weights.max()], [20, 40])
         close(tr.weights.sum(), dstrat.weights.sum(), rtol=1e-12)
 

@@ -25,8 +25,9 @@ def test_response_is_about_half_and_biased(frame, instrument):
         naive.append(t.loc[t["responded"], "activities__legal"].mean())
         true.append(t["activities__legal"].mean())
     mean_rates = pd.concat(rates, axis=1).mean(axis=1)
-    overall = float(np.average(mean_rates, weights=frame["zone"].value_counts()
-                               .reindex(mean_rates.index)))
+    overall = float(
+        np.average(mean_rates, weights=frame["zone"].value_counts().reindex(mean_rates.index))
+    )
     assert 0.42 < overall < 0.58
     assert mean_rates["europe"] - mean_rates["africa"] > 0.15  # lower in some zones
     assert np.mean(naive) - np.mean(true) > 0.02  # naive estimates biased upwards

@@ -13,17 +13,17 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "ToolkitError",
-    "InputError",
-    "FrameError",
-    "InstrumentError",
-    "ExportReadError",
-    "StudyConfigError",
-    "ParameterError",
     "DesignError",
-    "WeightingError",
+    "ExportReadError",
+    "FrameError",
+    "InputError",
+    "InstrumentError",
     "InterviewDataError",
+    "ParameterError",
     "StoreError",
+    "StudyConfigError",
+    "ToolkitError",
+    "WeightingError",
 ]
 
 

@@ -17,14 +17,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit.instrument import WorkbookError, read_workbook, workbook_format
 from toolkit.errors import FrameError
+from toolkit.instrument import WorkbookError, read_workbook, workbook_format
 
 __all__ = [
-    "ZONES",
-    "REQUIRED_COLUMNS",
     "COVARIATES",
     "FRAME_DATE",
+    "REQUIRED_COLUMNS",
+    "ZONES",
     "bundled_frame_path",
     "load_frame",
     "validate_frame",
@@ -115,14 +115,22 @@ def _read_table(source: Path) -> pd.DataFrame:
             hint="check the 'frame' path in study.yaml, or omit it to use the bundled table.",
         )
     if not source.is_file():
-        raise FrameError("the membership table path is a folder, not a file.", file=source,
-                         hint="give the path of the CSV or .xlsx file itself.")
+        raise FrameError(
+            "the membership table path is a folder, not a file.",
+            file=source,
+            hint="give the path of the CSV or .xlsx file itself.",
+        )
     if source.suffix.lower() in {".xlsx", ".xlsm", ".xls"} or _is_workbook(source):
         table = _read_excel(source)
     else:
         table = _read_csv(source)
-    blank = np.array([all(v is None or str(v).strip() == "" for v in rec)
-                      for rec in table.itertuples(index=False, name=None)], dtype=bool)
+    blank = np.array(
+        [
+            all(v is None or str(v).strip() == "" for v in rec)
+            for rec in table.itertuples(index=False, name=None)
+        ],
+        dtype=bool,
+    )
     return table[~blank] if len(table) else table
 
 
@@ -138,17 +146,22 @@ def _read_excel(source: Path) -> pd.DataFrame:
     try:
         sheets = read_workbook(source)
     except WorkbookError as exc:
-        raise FrameError(f"the membership table cannot be read ({exc}).", file=source,
-                         hint="save it as an .xlsx workbook or a UTF-8 CSV with one "
-                              "header row.") from exc
+        raise FrameError(
+            f"the membership table cannot be read ({exc}).",
+            file=source,
+            hint="save it as an .xlsx workbook or a UTF-8 CSV with one header row.",
+        ) from exc
     raw = next(iter(sheets.values()), pd.DataFrame())
     filled = raw.notna().any(axis=1).to_numpy(dtype=bool) if not raw.empty else []
     if not np.any(filled):
-        raise FrameError("the membership table's first sheet is empty.", file=source,
-                         hint="put the table, with one header row, on the first sheet.")
+        raise FrameError(
+            "the membership table's first sheet is empty.",
+            file=source,
+            hint="put the table, with one header row, on the first sheet.",
+        )
     top = int(np.flatnonzero(filled)[0])  # header row (0-based position)
     header = ["" if v is None else str(v).strip() for v in raw.iloc[top]]
-    body = raw.iloc[top + 1:]
+    body = raw.iloc[top + 1 :]
     keep = [j for j, h in enumerate(header) if h or body.iloc[:, j].notna().any()]
     names = [header[j] or f"Unnamed: {j}" for j in keep]
     _check_unique_headers(names, source, row=top + 1)
@@ -162,8 +175,13 @@ def _check_unique_headers(names: list[str], source: Path, *, row: int) -> None:
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            raise FrameError(f"column header '{name}' appears twice.", file=source, row=row,
-                             column=name, hint="delete or rename one of the two columns.")
+            raise FrameError(
+                f"column header '{name}' appears twice.",
+                file=source,
+                row=row,
+                column=name,
+                hint="delete or rename one of the two columns.",
+            )
         seen.add(name)
 
 
@@ -172,12 +190,16 @@ def _read_csv(source: Path) -> pd.DataFrame:
         text = source.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise FrameError(
-            f"the membership table is not UTF-8 text (byte {exc.start}).", file=source,
+            f"the membership table is not UTF-8 text (byte {exc.start}).",
+            file=source,
             hint="save it as 'CSV UTF-8' (Excel) or UTF-8 (LibreOffice), or as .xlsx.",
         ) from exc
     if not text.strip():
-        raise FrameError("the membership table is empty.", file=source,
-                         hint="the file needs a header row and one row per Society.")
+        raise FrameError(
+            "the membership table is empty.",
+            file=source,
+            hint="the file needs a header row and one row per Society.",
+        )
     first = text.splitlines()[0]
     counts = {sep: first.count(sep) for sep in (",", ";", "\t", "|")}
     sep = max(counts, key=lambda k: counts[k]) if any(counts.values()) else ","
@@ -195,25 +217,27 @@ def _read_csv(source: Path) -> pd.DataFrame:
             if not any(c.strip() for c in cells):
                 continue  # blank line
             if len(cells) != len(header):
-                extra = cells[len(header):]
+                extra = cells[len(header) :]
                 if len(cells) < len(header) or any(c.strip() for c in extra):
                     raise FrameError(
                         f"the row has {len(cells)} cells but the header has {len(header)}.",
-                        file=source, row=line,
+                        file=source,
+                        row=line,
                         hint=f"check the '{sep}' separators and quotes in this row; every "
-                             "row needs one cell per column.")
+                        "row needs one cell per column.",
+                    )
                 cells = cells[: len(header)]
             records.append(cells)
             index.append(line - 2)
     except csv.Error as exc:
         raise FrameError(
             f"the membership table cannot be read as a table ({exc}).",
-            file=source, row=reader.line_num,
+            file=source,
+            row=reader.line_num,
             hint="save it as a UTF-8 CSV (comma- or semicolon-separated) or an .xlsx "
-                 "workbook with one header row.",
+            "workbook with one header row.",
         ) from exc
-    return pd.DataFrame(records, columns=header, index=pd.Index(index, dtype="int64"),
-                        dtype=object)
+    return pd.DataFrame(records, columns=header, index=pd.Index(index, dtype="int64"), dtype=object)
 
 
 def validate_frame(frame: pd.DataFrame, *, source: str | Path | None = None) -> pd.DataFrame:
@@ -260,7 +284,7 @@ def validate_frame(frame: pd.DataFrame, *, source: str | Path | None = None) -> 
             row=1,
             column=missing[0],
             hint=f"the frame needs the columns {', '.join(REQUIRED_COLUMNS)} in its first "
-                 "row; a CSV must be comma- or semicolon-separated.",
+            "row; a CSV must be comma- or semicolon-separated.",
         )
     for col in df.columns:
         if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
@@ -305,7 +329,7 @@ def validate_frame(frame: pd.DataFrame, *, source: str | Path | None = None) -> 
             column=first[1],
             value=first[2],
             hint="give every Society a unique ISO3 code, a country, a society_name and one "
-                 f"of the zones {', '.join(ZONES)}.",
+            f"of the zones {', '.join(ZONES)}.",
         )
 
     for col in ("lat", "lon", "go_region_id"):

@@ -33,7 +33,7 @@ import pandas as pd
 from toolkit import __version__
 from toolkit.errors import StoreError
 
-__all__ = ["TABLES", "LazyTables", "Store", "write_store", "read_store", "read_table"]
+__all__ = ["TABLES", "LazyTables", "Store", "read_store", "read_table", "write_store"]
 
 
 class LazyTables(Mapping[str, pd.DataFrame]):
@@ -67,33 +67,34 @@ class LazyTables(Mapping[str, pd.DataFrame]):
     def __repr__(self) -> str:
         return f"LazyTables({sorted(self._loaders)})"
 
+
 #: The documented tables of the analytical database.
 TABLES: dict[str, str] = {
     "societies": "The membership frame: one row per National Society with its zone, "
-                 "covariates and response status (responded, disposition).",
+    "covariates and response status (responded, disposition).",
     "responses": "One row per accepted questionnaire (unit): every question by its "
-                 "XLSForm name; select_multiple answers as a space-separated column and "
-                 "one 0/1 column per option (<question>__<option>); no personal data "
-                 "(respondents appear as the pseudonym resp_id).",
+    "XLSForm name; select_multiple answers as a space-separated column and "
+    "one 0/1 column per option (<question>__<option>); no personal data "
+    "(respondents appear as the pseudonym resp_id).",
     "activities": "One row per unit and activity type it runs, with its migratory stages "
-                  "(stage__*), target groups (group__*), service types (service__*) and "
-                  "people reached.",
+    "(stage__*), target groups (group__*), service types (service__*) and "
+    "people reached.",
     "dispositions": "Final disposition of every Society in the frame (AAPOR codes I, P, R, "
-                    "NC, O, UH, UO, NE) and whether it counts as a respondent.",
+    "NC, O, UH, UO, NE) and whether it counts as a respondent.",
     "validation_issues": "Every problem found at ingestion: file, row, column, value, "
-                         "problem, action taken and rule.",
+    "problem, action taken and rule.",
     "quarantine": "Input rows that were not accepted (duplicates, unknown or missing codes, "
-                  "ragged rows, rejected submissions), with the reason; personal fields "
-                  "pseudonymised.",
+    "ragged rows, rejected submissions), with the reason; personal fields "
+    "pseudonymised.",
     "profiles": "Activity profile of every Society of the study's zones, respondent or not: "
-                "response status, act__<activity> (1/0; empty for non-respondents, never "
-                "imputed), stage__<activity>__<stage>, people reached, scale and cooperation "
-                "answers.",
+    "response status, act__<activity> (1/0; empty for non-respondents, never "
+    "imputed), stage__<activity>__<stage>, people reached, scale and cooperation "
+    "answers.",
     "estimates": "Weighted shares of Societies running each activity, at each stage, for "
-                 "each target group and of each service type, by zone and for all zones: "
-                 "estimate with 95% interval, unadjusted share, non-response bounds, "
-                 "respondents behind each cell; shares based on fewer responding Societies "
-                 "than the disclosure minimum are withheld (suppression, display).",
+    "each target group and of each service type, by zone and for all zones: "
+    "estimate with 95% interval, unadjusted share, non-response bounds, "
+    "respondents behind each cell; shares based on fewer responding Societies "
+    "than the disclosure minimum are withheld (suppression, display).",
 }
 
 _COLUMN_DOCS: dict[str, str] = {
@@ -135,8 +136,10 @@ class Store:
         try:
             return self.tables[name]
         except KeyError:
-            raise KeyError(f"the analytical database at {self.path} has no table {name!r}; "
-                           f"it has {sorted(self.tables)}") from None
+            raise KeyError(
+                f"the analytical database at {self.path} has no table {name!r}; "
+                f"it has {sorted(self.tables)}"
+            ) from None
 
 
 def _sqlite_ready(df: pd.DataFrame) -> pd.DataFrame:
@@ -167,9 +170,14 @@ def _quarantine_rows(df: pd.DataFrame) -> pd.DataFrame:
     """
     keys = [c for c in _QUARANTINE_KEYS if c in df.columns]
     rest = df.drop(columns=keys)
-    raw = [json.dumps({k: v for k, v in rec.items() if v is not None and v == v and v != ""},
-                      ensure_ascii=False, default=str)
-           for rec in rest.astype(object).to_dict("records")]
+    raw = [
+        json.dumps(
+            {k: v for k, v in rec.items() if v is not None and v == v and v != ""},
+            ensure_ascii=False,
+            default=str,
+        )
+        for rec in rest.astype(object).to_dict("records")
+    ]
     return df[keys].assign(raw_row=raw)
 
 
@@ -181,8 +189,12 @@ def _parquet_ready(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_store(directory: str | Path, tables: Mapping[str, pd.DataFrame], *,
-                metadata: Mapping[str, object] | None = None) -> Path:
+def write_store(
+    directory: str | Path,
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    metadata: Mapping[str, object] | None = None,
+) -> Path:
     """Write the analytical database atomically.
 
     Parameters
@@ -213,45 +225,54 @@ def write_store(directory: str | Path, tables: Mapping[str, pd.DataFrame], *,
     try:
         parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise StoreError(f"cannot create the folder ({exc}).", file=parent,
-                         hint="check the 'processed' path in study.yaml.") from exc
+        raise StoreError(
+            f"cannot create the folder ({exc}).",
+            file=parent,
+            hint="check the 'processed' path in study.yaml.",
+        ) from exc
     tag = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
     tmp = parent / f".{target.name}.tmp-{tag}"
     try:
         (tmp / "parquet").mkdir(parents=True)
         con = sqlite3.connect(tmp / "study.sqlite")
         try:
-            con.execute("CREATE TABLE _tables (name TEXT PRIMARY KEY, description TEXT, "
-                        "n_rows INTEGER)")
-            con.execute("CREATE TABLE _columns (table_name TEXT, column_name TEXT, "
-                        "description TEXT)")
+            con.execute(
+                "CREATE TABLE _tables (name TEXT PRIMARY KEY, description TEXT, n_rows INTEGER)"
+            )
+            con.execute(
+                "CREATE TABLE _columns (table_name TEXT, column_name TEXT, description TEXT)"
+            )
             for name, df in tables.items():
-                _parquet_ready(df).to_parquet(tmp / "parquet" / f"{name}.parquet",
-                                              index=False)
+                _parquet_ready(df).to_parquet(tmp / "parquet" / f"{name}.parquet", index=False)
                 flat = _sqlite_ready(df if name != "quarantine" else _quarantine_rows(df))
                 if len(flat.columns) > _SQLITE_MAX_COLUMNS:
                     raise StoreError(
                         f"table {name!r} has {len(flat.columns)} columns, more than SQLite "
-                        f"allows ({_SQLITE_MAX_COLUMNS}).", hint="split the questionnaire's "
-                        "select_multiple questions or use the Parquet files.")
+                        f"allows ({_SQLITE_MAX_COLUMNS}).",
+                        hint="split the questionnaire's "
+                        "select_multiple questions or use the Parquet files.",
+                    )
                 flat.to_sql(name, con, index=False)
-                con.execute("INSERT INTO _tables VALUES (?, ?, ?)",
-                            (name, TABLES[name], len(df)))
-                con.executemany("INSERT INTO _columns VALUES (?, ?, ?)",
-                                [(name, str(c), _describe_column(str(c)))
-                                 for c in flat.columns])
+                con.execute("INSERT INTO _tables VALUES (?, ?, ?)", (name, TABLES[name], len(df)))
+                con.executemany(
+                    "INSERT INTO _columns VALUES (?, ?, ?)",
+                    [(name, str(c), _describe_column(str(c))) for c in flat.columns],
+                )
             con.commit()
         finally:
             con.close()
         manifest = {
-            "written": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "toolkit_version": __version__,
-            "tables": {name: {"rows": len(df), "columns": len(df.columns),
-                              "description": TABLES[name]} for name, df in tables.items()},
+            "tables": {
+                name: {"rows": len(df), "columns": len(df.columns), "description": TABLES[name]}
+                for name, df in tables.items()
+            },
             **dict(metadata or {}),
         }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str),
-                                           encoding="utf-8")
+        (tmp / "manifest.json").write_text(
+            json.dumps(manifest, indent=2, default=str), encoding="utf-8"
+        )
         _swap(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -264,8 +285,11 @@ def _describe_column(col: str) -> str:
         return _COLUMN_DOCS[col]
     if "__" in col:
         q, opt = col.split("__", 1)
-        prefix = {"stage": "migratory stage", "group": "target group",
-                  "service": "service type"}.get(q)
+        prefix = {
+            "stage": "migratory stage",
+            "group": "target group",
+            "service": "service type",
+        }.get(q)
         if prefix:
             return f"{prefix} '{opt}' (1 = yes, 0 = no, empty = not asked)"
         return f"option '{opt}' of question '{q}' selected (1/0; empty = not asked)"
@@ -317,8 +341,11 @@ def read_store(directory: str | Path) -> Store:
     _recover(path)
     manifest_path = path / "manifest.json"
     if not manifest_path.exists():
-        raise StoreError("no analytical database here (manifest.json missing).", file=path,
-                         hint="run 'nsmap validate <study.yaml>' or 'nsmap run' first.")
+        raise StoreError(
+            "no analytical database here (manifest.json missing).",
+            file=path,
+            hint="run 'nsmap validate <study.yaml>' or 'nsmap run' first.",
+        )
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     files = sorted((path / "parquet").glob("*.parquet"))
     tables = LazyTables({p.stem: partial(pd.read_parquet, p) for p in files})
@@ -329,6 +356,9 @@ def read_table(directory: str | Path, name: str) -> pd.DataFrame:
     """Read one table of an analytical database from its Parquet file."""
     path = Path(directory).resolve() / "parquet" / f"{name}.parquet"
     if not path.exists():
-        raise StoreError(f"table {name!r} is not in the analytical database.", file=path,
-                         hint=f"tables are {sorted(TABLES)}.")
+        raise StoreError(
+            f"table {name!r} is not in the analytical database.",
+            file=path,
+            hint=f"tables are {sorted(TABLES)}.",
+        )
     return pd.read_parquet(path)

@@ -26,11 +26,12 @@ from __future__ import annotations
 
 from toolkit.figures._balance import balance_plot, love_plot, response_bars
 from toolkit.figures._forest import forest_plot
+from toolkit.figures._heatmap import activity_heatmap
+from toolkit.figures._interviews import reliability_plot, theme_heatmap
 from toolkit.figures._maps import load_tile_grid, tile_grid_for, tile_map
 from toolkit.figures._network import cooperation_network
 from toolkit.figures._route import route_diagram
 from toolkit.figures._save import caption, caption_text, get_caption, save
-from toolkit.figures._heatmap import activity_heatmap
 from toolkit.figures._style import (
     ACTIVITY_LABELS,
     CATEGORY_COLOURS,
@@ -45,7 +46,6 @@ from toolkit.figures._style import (
     theme,
     theme_rc,
 )
-from toolkit.figures._interviews import reliability_plot, theme_heatmap
 from toolkit.figures._weights import kish_deff, weights_plot
 
 __all__ = [
@@ -70,7 +70,6 @@ __all__ = [
     "get_caption",
     "kish_deff",
     "load_tile_grid",
-    "tile_grid_for",
     "love_plot",
     "reliability_plot",
     "response_bars",
@@ -80,6 +79,7 @@ __all__ = [
     "theme",
     "theme_heatmap",
     "theme_rc",
+    "tile_grid_for",
     "tile_map",
     "weights_plot",
 ]

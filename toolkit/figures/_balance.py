@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import MultipleLocator
 
+from toolkit.errors import InputError
 from toolkit.figures._common import (
     MARKERS,
     METHOD_COLOURS,
@@ -40,7 +41,6 @@ from toolkit.figures._style import (
     themed,
     wrap_label,
 )
-from toolkit.errors import InputError
 
 __all__ = [
     "balance_plot",
@@ -94,9 +94,7 @@ def response_bars(
     Axes
     """
     what = "response_bars"
-    require_columns(
-        rates, [zone, responded, total] + ([rate] if rate else []), what=what
-    )
+    require_columns(rates, [zone, responded, total] + ([rate] if rate else []), what=what)
     check_unique(rates, [zone], what=what)
     r = as_float(rates, responded, what=what)
     t = as_float(rates, total, what=what)
@@ -243,9 +241,7 @@ def _love_plot(
             if str(c) == "zone":
                 lvl = zone_label(lv)
             else:
-                lvl = LEVEL_LABELS.get(str(c), {}).get(
-                    str(lv), str(lv).replace("_", " ")
-                )
+                lvl = LEVEL_LABELS.get(str(c), {}).get(str(lv), str(lv).replace("_", " "))
             name += f": {lvl}"
         return name
 
@@ -273,9 +269,7 @@ def _love_plot(
     finite_rows = {s for s, v in zip(rows, vals) if np.isfinite(v)}
     colours = {g: METHOD_COLOURS[i % len(METHOD_COLOURS)] for i, g in enumerate(groups)}
     markers = {g: MARKERS[i % len(MARKERS)] for i, g in enumerate(groups)}
-    xmax = max(
-        threshold * 2.5, float(np.nanmax(vals)) * 1.1 if np.isfinite(vals).any() else 0
-    )
+    xmax = max(threshold * 2.5, float(np.nanmax(vals)) * 1.1 if np.isfinite(vals).any() else 0)
 
     with themed():
         own = ax is None
@@ -304,8 +298,9 @@ def _love_plot(
                 edgecolors=colours[g],
                 linewidths=1.0,
                 zorder=3 + i,
-                label=None if g is None else ZONE_LABELS.get(
-                    str(g), str(g).replace("_", " ").capitalize()),
+                label=None
+                if g is None
+                else ZONE_LABELS.get(str(g), str(g).replace("_", " ").capitalize()),
             )
         ax.axvline(threshold, color="0.3", linestyle="--", linewidth=0.8, zorder=0)
         ax.text(

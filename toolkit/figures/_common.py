@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
-from toolkit.figures._style import ACTIVITY_LABELS, OKABE_ITO, ZONE_LABELS
 from toolkit.errors import InputError
+from toolkit.figures._style import ACTIVITY_LABELS, OKABE_ITO, ZONE_LABELS
 
 __all__ = [
     "MARKERS",
@@ -160,9 +160,7 @@ def ordered(
     return pref + [v for v in seen if v not in pref]
 
 
-def activity_labels(
-    df: pd.DataFrame, activity: str, label: str | None
-) -> dict[Any, str]:
+def activity_labels(df: pd.DataFrame, activity: str, label: str | None) -> dict[Any, str]:
     """Human-readable label of each activity code: the label column if any, else the
     toolkit's labels for the instrument's codes, else the code itself."""
     if label is None and "activity_label" in df.columns:
@@ -174,9 +172,7 @@ def activity_labels(
                 out[code] = lab.strip()
     for code in df[activity]:
         if code not in out:
-            out[code] = ACTIVITY_LABELS.get(
-                str(code), str(code).replace("_", " ").capitalize()
-            )
+            out[code] = ACTIVITY_LABELS.get(str(code), str(code).replace("_", " ").capitalize())
     return out
 
 

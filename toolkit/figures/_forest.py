@@ -12,6 +12,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MultipleLocator
 
+from toolkit.errors import InputError
 from toolkit.figures._common import (
     MARKERS,
     METHOD_COLOURS,
@@ -34,7 +35,6 @@ from toolkit.figures._style import (
     themed,
     wrap_label,
 )
-from toolkit.errors import InputError
 
 __all__ = [
     "forest_plot",
@@ -95,9 +95,7 @@ def forest_plot(
     Axes
     """
     what = "forest_plot"
-    require_columns(
-        estimates, [activity, method, "estimate", "ci_low", "ci_high"], what=what
-    )
+    require_columns(estimates, [activity, method, "estimate", "ci_low", "ci_high"], what=what)
     check_unique(estimates, [activity, method], what=what)
     est = as_float(estimates, "estimate", what=what)
     lo = as_float(estimates, "ci_low", what=what)
@@ -139,13 +137,10 @@ def forest_plot(
     ai = {a: i for i, a in enumerate(acts)}
     k = len(methods)
     offsets = np.linspace(-0.2, 0.2, k) if k > 1 else np.zeros(1)
-    colours = {
-        m: METHOD_COLOURS[i % len(METHOD_COLOURS)] for i, m in enumerate(methods)
-    }
+    colours = {m: METHOD_COLOURS[i % len(METHOD_COLOURS)] for i, m in enumerate(methods)}
     markers = {m: MARKERS[i % len(MARKERS)] for i, m in enumerate(methods)}
     mlabels = {
-        m: (method_labels or {}).get(m, str(m).replace("_", " ").capitalize())
-        for m in methods
+        m: (method_labels or {}).get(m, str(m).replace("_", " ").capitalize()) for m in methods
     }
 
     with themed():
@@ -244,9 +239,7 @@ def forest_plot(
         if any_bounds:
             handles.append(Patch(facecolor="0.88", edgecolor="none"))
             names.append("Non-response bounds")
-        legend_outside(
-            ax, handles, names, where="top", ncol=min(len(handles), 2), own=own
-        )
+        legend_outside(ax, handles, names, where="top", ncol=min(len(handles), 2), own=own)
         set_title(ax, title, own=own)
         extra = []
         if any_bounds:

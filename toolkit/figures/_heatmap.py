@@ -142,9 +142,7 @@ def activity_heatmap(
     )
     check_proportions(shares, np.where(sup, np.nan, est), "estimate", what=what)
     for col, v in (("ci_low", lo), ("ci_high", hi)):
-        check_proportions(
-            shares, np.where(sup, np.nan, v), col, what=what, interval=True
-        )
+        check_proportions(shares, np.where(sup, np.nan, v), col, what=what, interval=True)
     lo, hi = np.clip(lo, 0, 1), np.clip(hi, 0, 1)
     zones = ordered(shares[zone], zone_order, ZONE_ORDER)
     acts = ordered(shares[activity], activity_order)
@@ -184,15 +182,9 @@ def activity_heatmap(
     # "(100–100)" and the zone headers + colour bar
     tick_pt = SMALL_FONT_PT + 0.5
     row_w = max(
-        text_width_pt(line, tick_pt)
-        for a in acts
-        for line in wrap_label(labels[a], 18).split("\n")
+        text_width_pt(line, tick_pt) for a in acts for line in wrap_label(labels[a], 18).split("\n")
     )
-    head_w = max(
-        text_width_pt(line, tick_pt)
-        for z in zones
-        for line in zone_label(z).split("\n")
-    )
+    head_w = max(text_width_pt(line, tick_pt) for z in zones for line in zone_label(z).split("\n"))
     cell_w = (
         max(
             text_width_pt("(100–100)" if show_interval else "100%", SMALL_FONT_PT),
@@ -285,12 +277,8 @@ def activity_heatmap(
                     )
         ax.set_xlim(0, nc)
         ax.set_ylim(nr, 0)
-        ax.set_xticks(
-            np.arange(nc) + 0.5, [zone_label(z) + s for z, s in zip(zones, col_n)]
-        )
-        ax.set_yticks(
-            np.arange(nr) + 0.5, [wrap_label(labels[a], wrap_at) for a in acts]
-        )
+        ax.set_xticks(np.arange(nc) + 0.5, [zone_label(z) + s for z, s in zip(zones, col_n)])
+        ax.set_yticks(np.arange(nr) + 0.5, [wrap_label(labels[a], wrap_at) for a in acts])
         ax.xaxis.tick_top()
         ax.tick_params(length=0)
         for sp in ax.spines.values():
@@ -317,9 +305,7 @@ def activity_heatmap(
                     linewidth=0,
                 )
             )
-            names.append(
-                f"<{min_cell}: fewer than {min_cell} responding Societies (suppressed)"
-            )
+            names.append(f"<{min_cell}: fewer than {min_cell} responding Societies (suppressed)")
         if S2.any():
             handles.append(
                 Patch(

@@ -12,6 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 from matplotlib.patches import Patch, Rectangle
 
+from toolkit.errors import InputError
 from toolkit.figures._common import (
     METHOD_COLOURS,
     PERCENT,
@@ -39,7 +40,6 @@ from toolkit.figures._style import (
     width_mm_of,
     wrap_label,
 )
-from toolkit.errors import InputError
 
 __all__ = ["reliability_plot", "theme_heatmap"]
 
@@ -142,8 +142,7 @@ def theme_heatmap(
     tot = as_float(df, base, what=what) if base else np.full(len(df), np.nan)
     zkeys = [str(z) for z in df[zone]]
     tkeys = [str(t) for t in df[theme]]
-    zones = ordered(zkeys, None if zone_order is None else [str(z) for z in zone_order],
-                    ZONE_ORDER)
+    zones = ordered(zkeys, None if zone_order is None else [str(z) for z in zone_order], ZONE_ORDER)
     themes = ordered(tkeys, None if theme_order is None else [str(t) for t in theme_order])
     names = {t: (labels or {}).get(t, t.replace("_", " ").capitalize()) for t in themes}
     zi = {z: i for i, z in enumerate(zones)}
@@ -159,13 +158,19 @@ def theme_heatmap(
     heads = []
     for c, z in enumerate(zones):
         b = np.unique(B[:, c][np.isfinite(B[:, c])])
-        suffix = f"\nn = {b[0]:.0f}" if b.size == 1 else (
-            f"\nn = {b.min():.0f}–{b.max():.0f}" if b.size > 1 else "")
+        suffix = (
+            f"\nn = {b[0]:.0f}"
+            if b.size == 1
+            else (f"\nn = {b.min():.0f}–{b.max():.0f}" if b.size > 1 else "")
+        )
         heads.append(zone_label(z) + suffix)
 
     tick_pt = SMALL_FONT_PT + 0.5
-    row_w = max(text_width_pt(line, tick_pt) for t in themes
-                for line in wrap_label(names[t], 18).split("\n"))
+    row_w = max(
+        text_width_pt(line, tick_pt)
+        for t in themes
+        for line in wrap_label(names[t], 18).split("\n")
+    )
     head_w = max(text_width_pt(line, tick_pt) for h in heads for line in h.split("\n"))
     cell_w = max(text_width_pt("100 of 100", SMALL_FONT_PT), head_w) + 8
     needed = (row_w + nc * cell_w) * MM_PER_PT + 30
@@ -179,23 +184,44 @@ def theme_heatmap(
         fig = ax.get_figure(root=True)
         norm = Normalize(0.0, 1.0)
         cm = mpl.colormaps[cmap]
-        mesh = ax.pcolormesh(np.arange(nc + 1), np.arange(nr + 1),
-                             np.ma.masked_where(~valid, E), cmap=cm, norm=norm,
-                             edgecolors="white", linewidth=1.0)
+        mesh = ax.pcolormesh(
+            np.arange(nc + 1),
+            np.arange(nr + 1),
+            np.ma.masked_where(~valid, E),
+            cmap=cm,
+            norm=norm,
+            edgecolors="white",
+            linewidth=1.0,
+        )
         for r in range(nr):
             for c in range(nc):
                 if not valid[r, c]:
-                    ax.add_patch(Rectangle((c, r), 1, 1, facecolor="white", edgecolor="0.8",
-                                           linewidth=0.6))
-                    ax.text(c + 0.5, r + 0.5, "n/a", ha="center", va="center",
-                            fontsize=SMALL_FONT_PT, color="0.35")
+                    ax.add_patch(
+                        Rectangle((c, r), 1, 1, facecolor="white", edgecolor="0.8", linewidth=0.6)
+                    )
+                    ax.text(
+                        c + 0.5,
+                        r + 0.5,
+                        "n/a",
+                        ha="center",
+                        va="center",
+                        fontsize=SMALL_FONT_PT,
+                        color="0.35",
+                    )
                     continue
                 txt = fmt_pct(E[r, c])
                 if two_lines and np.isfinite(C[r, c]) and np.isfinite(B[r, c]):
                     txt += f"\n{C[r, c]:.0f} of {B[r, c]:.0f}"
-                ax.text(c + 0.5, r + 0.5, txt, ha="center", va="center",
-                        fontsize=SMALL_FONT_PT, color=text_colour(cm(norm(E[r, c]))),
-                        linespacing=1.1)
+                ax.text(
+                    c + 0.5,
+                    r + 0.5,
+                    txt,
+                    ha="center",
+                    va="center",
+                    fontsize=SMALL_FONT_PT,
+                    color=text_colour(cm(norm(E[r, c]))),
+                    linespacing=1.1,
+                )
         ax.set_xlim(0, nc)
         ax.set_ylim(nr, 0)
         ax.set_xticks(np.arange(nc) + 0.5, heads)
@@ -204,8 +230,9 @@ def theme_heatmap(
         ax.tick_params(length=0)
         for sp in ax.spines.values():
             sp.set_visible(False)
-        cb = fig.colorbar(mesh, ax=ax, fraction=0.04, shrink=min(1.0, 6 / max(nr, 1) + 0.25),
-                          aspect=18, pad=0.02)
+        cb = fig.colorbar(
+            mesh, ax=ax, fraction=0.04, shrink=min(1.0, 6 / max(nr, 1) + 0.25), aspect=18, pad=0.02
+        )
         cb.set_label(colorbar_label)
         cb.set_ticks([0, 0.25, 0.5, 0.75, 1.0])
         cb.ax.yaxis.set_major_formatter(PERCENT)
@@ -216,13 +243,21 @@ def theme_heatmap(
             texts.append("n/a: no interviewed Society")
         if two_lines:
             handles.append(Patch(facecolor="none", edgecolor="none"))
-            texts.append("Cells: share of the zone's interviewed Societies raising it, and "
-                         "their number")
+            texts.append(
+                "Cells: share of the zone's interviewed Societies raising it, and their number"
+            )
         legend_outside(ax, handles, texts, where="bottom", ncol=1, own=own)
         set_title(ax, title, own=own)
-        add_caption_if_given(ax, n=n, response_rate=response_rate, source=source, note=note,
-                             population=population, units="interviewed Societies",
-                             rate_optional=True)
+        add_caption_if_given(
+            ax,
+            n=n,
+            response_rate=response_rate,
+            source=source,
+            note=note,
+            population=population,
+            units="interviewed Societies",
+            rate_optional=True,
+        )
     return ax
 
 
@@ -296,9 +331,12 @@ def reliability_plot(
     for col, v in ((estimate, est), (ci_low, lo), (ci_high, hi), (kappa, kap)):
         bad = np.isfinite(v) & ((v < -1.0 - 1e-9) | (v > 1.0 + 1e-9))
         if bad.any():
-            raise InputError(f"{what}: column '{col}' must hold coefficients between -1 and 1.",
-                             column=col, value=float(v[bad][0]),
-                             hint="Pass alpha and kappa as they are, not as percentages.")
+            raise InputError(
+                f"{what}: column '{col}' must hold coefficients between -1 and 1.",
+                column=col,
+                value=float(v[bad][0]),
+                hint="Pass alpha and kappa as they are, not as percentages.",
+            )
     keys = [str(c) for c in table[code]]
     rows = ordered(keys, None if code_order is None else [str(c) for c in code_order])
     overall = [r for r in rows if r.startswith("(")]
@@ -323,21 +361,33 @@ def reliability_plot(
             ax.axvspan(x0, x1, color=shade, zorder=0, linewidth=0)
         for t in thresholds:
             ax.axvline(t, color="0.45", linestyle="--", linewidth=0.7, zorder=1)
-        ax.text(t1, -0.75, f"{t1:g} ", ha="right", va="bottom", fontsize=SMALL_FONT_PT,
-                color="0.3")
-        ax.text(t2, -0.75, f" {t2:g}", ha="left", va="bottom", fontsize=SMALL_FONT_PT,
-                color="0.3")
+        ax.text(t1, -0.75, f"{t1:g} ", ha="right", va="bottom", fontsize=SMALL_FONT_PT, color="0.3")
+        ax.text(t2, -0.75, f" {t2:g}", ha="left", va="bottom", fontsize=SMALL_FONT_PT, color="0.3")
         colour = METHOD_COLOURS[1]
         for k, r in enumerate(keys):
             y = pos[r]
             if np.isfinite(lo[k]) and np.isfinite(hi[k]):
-                ax.plot([lo[k], hi[k]], [y - 0.1, y - 0.1], color=colour, linewidth=1.2,
-                        zorder=2, solid_capstyle="butt")
+                ax.plot(
+                    [lo[k], hi[k]],
+                    [y - 0.1, y - 0.1],
+                    color=colour,
+                    linewidth=1.2,
+                    zorder=2,
+                    solid_capstyle="butt",
+                )
             if np.isfinite(est[k]):
                 ax.scatter([est[k]], [y - 0.1], s=24, color=colour, zorder=3)
             if np.isfinite(kap[k]):
-                ax.scatter([kap[k]], [y + 0.22], s=16, marker="D", facecolors="white",
-                           edgecolors="0.15", linewidths=0.8, zorder=4)
+                ax.scatter(
+                    [kap[k]],
+                    [y + 0.22],
+                    s=16,
+                    marker="D",
+                    facecolors="white",
+                    edgecolors="0.15",
+                    linewidths=0.8,
+                    zorder=4,
+                )
         if overall:
             ax.axhline(len(rows) - len(overall) - 0.5, color="0.6", linewidth=0.6, zorder=1)
         ticks = [name(r) + ("" if np.isfinite(est[keys.index(r)]) else " (n/a)") for r in rows]
@@ -353,15 +403,26 @@ def reliability_plot(
         handles, texts = [], []
         if np.isfinite(est).any():
             handles.append(ax.scatter([], [], s=24, color=colour))
-            texts.append(f"Alpha ({level:.0%} bootstrap interval)" if np.isfinite(lo).any()
-                         else "Alpha")
+            texts.append(
+                f"Alpha ({level:.0%} bootstrap interval)" if np.isfinite(lo).any() else "Alpha"
+            )
         if np.isfinite(kap).any():
-            handles.append(ax.scatter([], [], s=16, marker="D", facecolors="white",
-                                      edgecolors="0.15", linewidths=0.8))
+            handles.append(
+                ax.scatter(
+                    [], [], s=16, marker="D", facecolors="white", edgecolors="0.15", linewidths=0.8
+                )
+            )
             texts.append("Cohen's kappa")
         legend_outside(ax, handles, texts, where="top", ncol=2, own=own)
         set_title(ax, title, own=own)
-        add_caption_if_given(ax, n=n, response_rate=response_rate, source=source, note=note,
-                             population=population, units="double-coded interviews",
-                             rate_optional=True)
+        add_caption_if_given(
+            ax,
+            n=n,
+            response_rate=response_rate,
+            source=source,
+            note=note,
+            population=population,
+            units="double-coded interviews",
+            rate_optional=True,
+        )
     return ax

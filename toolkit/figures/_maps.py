@@ -14,6 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 from matplotlib.patches import Patch, Rectangle
 
+from toolkit.errors import InputError
 from toolkit.figures._common import (
     PERCENT,
     as_float,
@@ -38,7 +39,6 @@ from toolkit.figures._style import (
     text_colour,
     themed,
 )
-from toolkit.errors import InputError
 
 __all__ = [
     "TILE_GRID_FILE",
@@ -222,9 +222,7 @@ def tile_map(
             else "categorical"
         )
     if kind not in ("categorical", "numeric"):
-        raise InputError(
-            f"{what}: kind must be 'auto', 'categorical' or 'numeric'.", value=kind
-        )
+        raise InputError(f"{what}: kind must be 'auto', 'categorical' or 'numeric'.", value=kind)
     merged = grid.merge(frame, on="iso3", how="left")
     missing = merged["value"].isna().to_numpy()
     ncols, nrows = int(grid["col"].max()) + 1, int(grid["row"].max()) + 1
@@ -260,10 +258,7 @@ def tile_map(
                 if c not in pal:
                     pal[c] = CATEGORY_COLOURS[k % len(CATEGORY_COLOURS)]
                     k += 1
-            colours = [
-                NO_DATA_COLOUR if m else pal[x]
-                for x, m in zip(merged["value"], missing)
-            ]
+            colours = [NO_DATA_COLOUR if m else pal[x] for x, m in zip(merged["value"], missing)]
             counts = merged.loc[~missing, "value"].value_counts()
             for c in cats:
                 handles.append(Patch(facecolor=pal[c], edgecolor="none"))
@@ -307,9 +302,7 @@ def tile_map(
         ax.set_aspect("equal")
         ax.set_axis_off()
         if kind == "numeric":
-            sm = mpl.cm.ScalarMappable(
-                norm=Normalize(vmin, vmax), cmap=mpl.colormaps[cmap]
-            )
+            sm = mpl.cm.ScalarMappable(norm=Normalize(vmin, vmax), cmap=mpl.colormaps[cmap])
             cb = fig.colorbar(
                 sm,
                 ax=ax,
@@ -322,8 +315,7 @@ def tile_map(
             )
             cb.set_label(
                 legend_title
-                or str(vname).replace("_", " ").capitalize()
-                + (" (%)" if percent else "")
+                or str(vname).replace("_", " ").capitalize() + (" (%)" if percent else "")
             )
             if percent:
                 cb.ax.xaxis.set_major_formatter(PERCENT)

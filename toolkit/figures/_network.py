@@ -11,6 +11,7 @@ from matplotlib.axes import Axes
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch
 
+from toolkit.errors import InputError
 from toolkit.figures._common import (
     ZONE_ORDER,
     as_bool,
@@ -35,7 +36,6 @@ from toolkit.figures._style import (
     themed,
     width_mm_of,
 )
-from toolkit.errors import InputError
 
 __all__ = [
     "cooperation_network",
@@ -168,9 +168,7 @@ def cooperation_network(
     zone_of = dict(zip(nodes["iso3"], nodes["zone"]))
     if "x" not in e:
         e["x"] = [zone_of[a] != zone_of[b] for a, b in zip(e["p"], e["r"])]
-    e = e.groupby(["p", "r"], sort=True, as_index=False).agg(
-        w=("w", "max"), x=("x", "max")
-    )
+    e = e.groupby(["p", "r"], sort=True, as_index=False).agg(w=("w", "max"), x=("x", "max"))
     responded = (
         as_bool(nodes, "responded", what=what)
         if "responded" in nodes.columns
@@ -179,9 +177,7 @@ def cooperation_network(
     if layout == "auto":
         layout = "route" if "order" in nodes.columns else "circle"
     if layout not in ("route", "circle"):
-        raise InputError(
-            f"{what}: layout must be 'auto', 'route' or 'circle'.", value=layout
-        )
+        raise InputError(f"{what}: layout must be 'auto', 'route' or 'circle'.", value=layout)
     zones_present = ordered(nodes["zone"], None, ZONE_ORDER)
     zrank = {z: i for i, z in enumerate(zones_present)}
     slots: list[int | None] = []
@@ -198,9 +194,7 @@ def cooperation_network(
         )
         pos = {nodes["iso3"][i]: (float(k), 0.0) for k, i in enumerate(idx)}
     else:
-        idx = sorted(
-            range(len(nodes)), key=lambda i: (zrank[nodes["zone"][i]], nodes["iso3"][i])
-        )
+        idx = sorted(range(len(nodes)), key=lambda i: (zrank[nodes["zone"][i]], nodes["iso3"][i]))
         slots = []
         prev = None
         for i in idx:
@@ -227,9 +221,7 @@ def cooperation_network(
 
     # arc3 with |rad| = 0.45 bulges 0.225 x the distance: forward arcs above, backward below
     up = max([0.0] + [0.225 * (pos[b][0] - pos[a][0]) for a, b in zip(e["p"], e["r"])])
-    down = max(
-        [0.0] + [0.225 * (pos[a][0] - pos[b][0]) for a, b in zip(e["p"], e["r"])]
-    )
+    down = max([0.0] + [0.225 * (pos[a][0] - pos[b][0]) for a, b in zip(e["p"], e["r"])])
     with themed():
         own = ax is None
         nn = len(nodes)
@@ -238,19 +230,13 @@ def cooperation_network(
                 needed = 11.0 * len({p[0] for p in pos.values()}) + 10
             else:
                 needed = (
-                    85.0
-                    if len(slots) <= 12
-                    else 175.0
-                    if len(slots) <= 48
-                    else 4.0 * len(slots)
+                    85.0 if len(slots) <= 12 else 175.0 if len(slots) <= 48 else 4.0 * len(slots)
                 )
             width = choose_width(width, needed, what=what)
             if layout == "route":
                 w_in, _ = figure_size(width)
                 span_x = max(nn - 1, 1) + 1.2
-                ax = new_axes(
-                    width, w_in * 25.4 * 0.95 * (up + down + 1.2) / span_x + 34
-                )
+                ax = new_axes(width, w_in * 25.4 * 0.95 * (up + down + 1.2) / span_x + 34)
             else:
                 w_in, _ = figure_size(width)
                 ax = new_axes(width, min(w_in * 25.4 * 0.8, 150) + 30)
@@ -285,9 +271,7 @@ def cooperation_network(
             ax.add_patch(arrow)
         for i in range(nn):
             code, z = nodes["iso3"][i], nodes["zone"][i]
-            c = ZONE_COLOURS.get(
-                str(z), CATEGORY_COLOURS[zrank[z] % len(CATEGORY_COLOURS)]
-            )
+            c = ZONE_COLOURS.get(str(z), CATEGORY_COLOURS[zrank[z] % len(CATEGORY_COLOURS)])
             x, y = pos[code]
             ax.scatter(
                 [x],
@@ -321,9 +305,7 @@ def cooperation_network(
         handles: list[Any] = []
         names: list[str] = []
         for z in zones_present:
-            c = ZONE_COLOURS.get(
-                str(z), CATEGORY_COLOURS[zrank[z] % len(CATEGORY_COLOURS)]
-            )
+            c = ZONE_COLOURS.get(str(z), CATEGORY_COLOURS[zrank[z] % len(CATEGORY_COLOURS)])
             handles.append(
                 Line2D(
                     [0],
@@ -353,9 +335,7 @@ def cooperation_network(
         handles.append(Line2D([0], [0], color="0.25", linewidth=1.4))
         names.append("Same zone: provider → recipient")
         if e["x"].any():
-            handles.append(
-                Line2D([0], [0], color="0.25", linewidth=1.4, linestyle=(0, (4, 2.5)))
-            )
+            handles.append(Line2D([0], [0], color="0.25", linewidth=1.4, linestyle=(0, (4, 2.5))))
             names.append("Cross-regional")
         if len(e) and wmax - wmin > 1e-12:
             handles += [

@@ -11,6 +11,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.patches import Patch, Rectangle
 
+from toolkit.errors import InputError
 from toolkit.figures._common import (
     activity_labels,
     as_float,
@@ -37,7 +38,6 @@ from toolkit.figures._style import (
     wrap_label,
     wrap_to_width,
 )
-from toolkit.errors import InputError
 
 __all__ = [
     "route_diagram",
@@ -111,9 +111,7 @@ def route_diagram(
     Axes
     """
     what = "route_diagram"
-    require_columns(
-        coverage, [stage, activity, status, "n_covering", "countries"], what=what
-    )
+    require_columns(coverage, [stage, activity, status, "n_covering", "countries"], what=what)
     check_unique(coverage, [stage, activity], what=what)
     st = coverage[status].astype(str).str.strip().str.lower().str.replace(" ", "_")
     bad = ~st.isin(_STATUSES).to_numpy()
@@ -142,13 +140,9 @@ def route_diagram(
 
     tick_pt = SMALL_FONT_PT + 0.5
     row_w = max(
-        text_width_pt(line, tick_pt)
-        for a in acts
-        for line in wrap_label(labels[a], 18).split("\n")
+        text_width_pt(line, tick_pt) for a in acts for line in wrap_label(labels[a], 18).split("\n")
     )
-    stage_w = max(
-        text_width_pt(STAGE_LABELS.get(str(x), str(x)), tick_pt) for x in stages
-    )
+    stage_w = max(text_width_pt(STAGE_LABELS.get(str(x), str(x)), tick_pt) for x in stages)
     cell_w = (
         max(
             text_width_pt("unknown", SMALL_FONT_PT),
@@ -203,9 +197,7 @@ def route_diagram(
                 fontsize=SMALL_FONT_PT,
                 color=tc,
                 fontweight="bold" if stt == "gap" else "normal",
-                bbox={"facecolor": fc, "edgecolor": "none", "pad": 0.8}
-                if stt == "gap"
-                else None,
+                bbox={"facecolor": fc, "edgecolor": "none", "pad": 0.8} if stt == "gap" else None,
             )
         ax.set_xlim(0, ns)
         ax.set_ylim(na, 0)
@@ -220,9 +212,7 @@ def route_diagram(
             heads.append(head)
         ax.set_xticks(np.arange(ns) + 0.5, heads)
         ax.xaxis.tick_top()
-        ax.set_yticks(
-            np.arange(na) + 0.5, [wrap_label(labels[a], wrap_at) for a in acts]
-        )
+        ax.set_yticks(np.arange(na) + 0.5, [wrap_label(labels[a], wrap_at) for a in acts])
         ax.tick_params(length=0)
         for sp in ax.spines.values():
             sp.set_visible(False)
@@ -237,9 +227,7 @@ def route_diagram(
             Patch(
                 facecolor=COVERAGE_COLOURS[x],
                 hatch="////" if x == "gap" else None,
-                edgecolor="white"
-                if x == "gap"
-                else ("0.7" if x == "not_needed" else "none"),
+                edgecolor="white" if x == "gap" else ("0.7" if x == "not_needed" else "none"),
                 linewidth=0.5,
             )
             for x in present
@@ -252,9 +240,7 @@ def route_diagram(
             ncol=2,
             own=own,
         )
-        set_title(
-            ax, title if title is not None else (f"{route}" if route else None), own=own
-        )
+        set_title(ax, title if title is not None else (f"{route}" if route else None), own=own)
         add_caption_if_given(
             ax,
             n=n,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
@@ -18,6 +19,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.text import Text
 
+from toolkit.errors import InputError
 from toolkit.figures._style import (
     CAPTION_FONT_PT,
     FONT_FAMILY,
@@ -26,7 +28,6 @@ from toolkit.figures._style import (
     root_figure,
     wrap_to_width,
 )
-from toolkit.errors import InputError
 
 __all__ = [
     "CAPTION_GID",
@@ -228,34 +229,26 @@ def _atomic_write(path: Path, data: bytes) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
 
 
 #: Fallbacks for viewers without DejaVu Sans: Verdana has near-identical metrics (both
 #: derive from Bitstream Vera), so text keeps its size and labels do not overlap.
-_SVG_FONT_FALLBACK = (
-    "font-family: 'DejaVu Sans', 'Bitstream Vera Sans', Verdana, sans-serif"
-)
+_SVG_FONT_FALLBACK = "font-family: 'DejaVu Sans', 'Bitstream Vera Sans', Verdana, sans-serif"
 
 
 def _svg_with_title(svg: bytes, title: str, alt_text: str) -> bytes:
     """Insert ``<title>``/``<desc>`` (read by screen readers) after the root tag and
     give the text a font fallback chain."""
-    text = svg.decode("utf-8").replace(
-        f"font-family: '{FONT_FAMILY}'", _SVG_FONT_FALLBACK
-    )
+    text = svg.decode("utf-8").replace(f"font-family: '{FONT_FAMILY}'", _SVG_FONT_FALLBACK)
     m = re.search(r"<svg\b[^>]*>", text)
     if m is None:  # pragma: no cover - matplotlib always writes a root element
         return svg
     open_tag = m.group(0)
     if "role=" not in open_tag:
-        open_tag = (
-            open_tag[:-1] + ' role="img" aria-labelledby="nsmap-title nsmap-desc">'
-        )
+        open_tag = open_tag[:-1] + ' role="img" aria-labelledby="nsmap-title nsmap-desc">'
     block = (
         f'\n <title id="nsmap-title">{escape(title)}</title>'
         f'\n <desc id="nsmap-desc">{escape(alt_text)}</desc>'
@@ -329,11 +322,7 @@ def save(
             value=bad[0] if bad else fmts,
             hint=f"Choose from {', '.join(_FORMATS)}.",
         )
-    if (
-        isinstance(dpi, bool)
-        or not isinstance(dpi, (int, np.integer))
-        or not 72 <= dpi <= 1200
-    ):
+    if isinstance(dpi, bool) or not isinstance(dpi, (int, np.integer)) or not 72 <= dpi <= 1200:
         raise InputError("dpi must be a whole number between 72 and 1200.", value=dpi)
     if not isinstance(alt_text, str) or not alt_text.strip():
         raise InputError(
@@ -379,8 +368,9 @@ def save(
                 meta = {"Software": None, "Title": short, "Description": alt}
                 # zlib level 1: about a third faster than the default (6) for files
                 # ~10% larger; the bytes are still identical for identical figures
-                fig.savefig(buf, format="png", dpi=int(dpi), metadata=meta,
-                            pil_kwargs={"compress_level": 1})
+                fig.savefig(
+                    buf, format="png", dpi=int(dpi), metadata=meta, pil_kwargs={"compress_level": 1}
+                )
                 data = buf.getvalue()
             path = out / f"{name}.{fmt}"
             _atomic_write(path, data)

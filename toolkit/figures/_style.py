@@ -22,6 +22,7 @@ from matplotlib.figure import Figure, SubFigure
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextToPath
 
+from toolkit.errors import InputError
 from toolkit.figures._palette import (
     ACTIVITY_LABELS,
     CATEGORY_COLOURS,
@@ -38,7 +39,6 @@ from toolkit.figures._palette import (
     ZONE_COLOURS,
     ZONE_LABELS,
 )
-from toolkit.errors import InputError
 
 __all__ = [
     "ACTIVITY_LABELS",
@@ -173,9 +173,7 @@ def theme_rc(*, font_scale: float = 1.0) -> dict[str, Any]:
 
 
 @contextmanager
-def theme(
-    *, font_scale: float = 1.0, rc: Mapping[str, Any] | None = None
-) -> Iterator[None]:
+def theme(*, font_scale: float = 1.0, rc: Mapping[str, Any] | None = None) -> Iterator[None]:
     """Apply the toolkit's figure theme inside a ``with`` block.
 
     seaborn's ``ticks`` style and ``paper`` context with the toolkit's fonts (DejaVu
@@ -242,9 +240,7 @@ def figure_size(
     else:
         w_mm = float(width)
         if not np.isfinite(w_mm) or w_mm <= 20:
-            raise InputError(
-                "Figure width must be a number of millimetres above 20.", value=width
-            )
+            raise InputError("Figure width must be a number of millimetres above 20.", value=width)
     h_mm = 0.62 * w_mm if height_mm is None else float(height_mm)
     return (w_mm * MM, h_mm * MM)
 
@@ -338,9 +334,7 @@ def wrap_to_width(text: str, width_pt: float, size: float) -> str:
 
 def wrap_label(text: str, width: int) -> str:
     """Wrap a tick label to lines of at most ``width`` characters."""
-    return "\n".join(
-        textwrap.wrap(str(text), width=width, break_long_words=False)
-    ) or str(text)
+    return "\n".join(textwrap.wrap(str(text), width=width, break_long_words=False)) or str(text)
 
 
 def require_columns(df: Any, columns: Iterable[str], *, what: str) -> None:

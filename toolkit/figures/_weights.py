@@ -9,6 +9,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 
+from toolkit.errors import InputError
 from toolkit.figures._common import (
     ZONE_ORDER,
     as_float,
@@ -27,7 +28,6 @@ from toolkit.figures._style import (
     set_title,
     themed,
 )
-from toolkit.errors import InputError
 
 __all__ = [
     "kish_deff",
@@ -110,9 +110,7 @@ def weights_plot(
         )
     deff = kish_deff(w)
     neff = w.sum() ** 2 / np.sum(w**2)
-    summary = (
-        f"Kish design effect {deff:.2f}\nEffective sample size {neff:.0f} of {w.size}"
-    )
+    summary = f"Kish design effect {deff:.2f}\nEffective sample size {neff:.0f} of {w.size}"
     if source is not None and n is None:
         n = int(w.size)
     full_note = f"Kish design effect of the weights {deff:.2f} (effective sample size {neff:.0f})."
@@ -153,12 +151,8 @@ def weights_plot(
             rng = np.random.default_rng(seed)
             for i, g in enumerate(groups):
                 m = (df[by] == g).to_numpy()
-                ylabels.append(
-                    f"{zone_label(g)}\n(deff {kish_deff(w[m]):.2f}, n = {m.sum()})"
-                )
-                colour = ZONE_COLOURS.get(
-                    str(g), CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)]
-                )
+                ylabels.append(f"{zone_label(g)}\n(deff {kish_deff(w[m]):.2f}, n = {m.sum()})")
+                colour = ZONE_COLOURS.get(str(g), CATEGORY_COLOURS[i % len(CATEGORY_COLOURS)])
                 ax.boxplot(
                     w[m],
                     positions=[i],
@@ -176,17 +170,13 @@ def weights_plot(
                     capprops={"color": "0.5", "linewidth": 0.6},
                 )
                 jitter = rng.uniform(-0.18, 0.18, m.sum())
-                ax.scatter(
-                    w[m], i + jitter, s=7, color=colour, edgecolors="none", zorder=3
-                )
+                ax.scatter(w[m], i + jitter, s=7, color=colour, edgecolors="none", zorder=3)
             ax.set_yticks(np.arange(len(groups)), ylabels)
             ax.set_ylim(len(groups) - 0.5, -0.5)
             ax.tick_params(axis="y", length=0)
         ax.set_xlabel(xlabel, loc="right")
         ax.set_xlim(left=0)
-        ax.set_title(
-            summary, loc="left", fontsize=SMALL_FONT_PT + 1, fontweight="normal"
-        )
+        ax.set_title(summary, loc="left", fontsize=SMALL_FONT_PT + 1, fontweight="normal")
         set_title(ax, title, own=own)
         add_caption_if_given(
             ax,

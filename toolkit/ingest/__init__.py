@@ -39,11 +39,11 @@ from toolkit.ingest._quality import (
 
 __all__ = [
     "ISSUE_COLUMNS",
-    "IngestResult",
-    "IngestWarning",
     "KEY_ENV",
     "PERSONAL_FIELDS",
     "PERSONAL_METADATA",
+    "IngestResult",
+    "IngestWarning",
     "activity_table",
     "combine",
     "completeness_by_group",

@@ -21,23 +21,23 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from toolkit.ingest import _privacy as privacy
-from toolkit.ingest._raw import read_raw
-from toolkit.ingest._headers import HeaderMap
-from toolkit.ingest._rules import ISSUE_COLUMNS, IssueLog, check_logic, typed_answers
-from toolkit.ingest._values import label_lookup, parse_datetime, parse_select_one
 from toolkit.errors import ExportReadError
 from toolkit.frame import load_frame
+from toolkit.ingest import _privacy as privacy
+from toolkit.ingest._headers import HeaderMap
+from toolkit.ingest._raw import read_raw
+from toolkit.ingest._rules import ISSUE_COLUMNS, IssueLog, check_logic, typed_answers
+from toolkit.ingest._values import label_lookup, parse_datetime, parse_select_one
 from toolkit.instrument import Instrument, load_instrument
 
 __all__ = [
+    "ISSUE_COLUMNS",
     "IngestResult",
     "IngestWarning",
-    "ISSUE_COLUMNS",
-    "read_export",
-    "combine",
     "activity_table",
+    "combine",
     "file_sha256",
+    "read_export",
 ]
 
 _DETAIL_SUFFIXES = {"stage": "stage", "groups": "group", "service": "service"}
@@ -93,9 +93,13 @@ class IngestResult:
         """Number of issues per rule and action."""
         if self.issues.empty:
             return pd.DataFrame(columns=["rule", "action", "count"])
-        return (self.issues.groupby(["rule", "action"], dropna=False).size()
-                .rename("count").reset_index().sort_values("count", ascending=False,
-                                                           ignore_index=True))
+        return (
+            self.issues.groupby(["rule", "action"], dropna=False)
+            .size()
+            .rename("count")
+            .reset_index()
+            .sort_values("count", ascending=False, ignore_index=True)
+        )
 
 
 def file_sha256(path: str | Path) -> str:
@@ -172,18 +176,24 @@ def read_export(
     types = dict(zip(instrument.questions["name"], instrument.questions["type"]))
     personal_q = set(privacy.personal_columns(hmap.names, types))
     for rec in roles[roles["kind"] == "unknown"].itertuples():
-        issues.add(row=raw.header_row, column=rec.header, value=None,
-                   problem="column is not a question of the instrument or export metadata.",
-                   action="column ignored (check the form version if this is a question)",
-                   rule="unknown_column")
+        issues.add(
+            row=raw.header_row,
+            column=rec.header,
+            value=None,
+            problem="column is not a question of the instrument or export metadata.",
+            action="column ignored (check the form version if this is a question)",
+            rule="unknown_column",
+        )
     for q in (unit, society):
         if q not in set(roles["question"][roles["kind"] == "field"]):
             raise ExportReadError(
                 f"the export has no column for '{q}', which identifies each "
-                f"{'unit' if q == unit else 'National Society'}.", file=path,
+                f"{'unit' if q == unit else 'National Society'}.",
+                file=path,
                 row=raw.header_row,
                 hint=f"export again with the '{q}' question included, or name the right "
-                     "unit/society question.")
+                "unit/society question.",
+            )
 
     table = raw.table
     fields = {r.question: r.header for r in roles[roles["kind"] == "field"].itertuples()}
@@ -194,12 +204,18 @@ def read_export(
 
     secret, stable = privacy.resolve_key(key)
     if not stable:
-        issues.add(row=None, column=None, value=None, rule="pseudonym_key",
-                   problem="no pseudonymisation key was set (study.yaml 'privacy.key_env' or "
-                           f"${privacy.KEY_ENV}); pseudonyms are random for this run.",
-                   action="respondent pseudonyms cannot be linked to other runs")
+        issues.add(
+            row=None,
+            column=None,
+            value=None,
+            rule="pseudonym_key",
+            problem="no pseudonymisation key was set (study.yaml 'privacy.key_env' or "
+            f"${privacy.KEY_ENV}); pseudonyms are random for this run.",
+            action="respondent pseudonyms cannot be linked to other runs",
+        )
     personal_headers = [h for q, h in fields.items() if q in personal_q] + [
-        h for m, h in meta.items() if m in privacy.PERSONAL_METADATA or m == "_device_id"]
+        h for m, h in meta.items() if m in privacy.PERSONAL_METADATA or m == "_device_id"
+    ]
     resp_id = _respondent_ids(table, fields, secret)
     known_names = _known_names(table, fields)
     safe = table.drop(columns=personal_headers)
@@ -210,22 +226,34 @@ def read_export(
     # -- row-level rules ---------------------------------------------------------------
     quarantine_parts: list[pd.DataFrame] = []
     if not raw.ragged.empty:
-        rq = pd.DataFrame({"_row": raw.ragged["row"].astype("int64"),
-                           "reason": [f"ragged row: {n} fields where the header has "
-                                      f"{len(table.columns)}" for n in raw.ragged["fields"]],
-                           "rule": "ragged_row"})
+        rq = pd.DataFrame(
+            {
+                "_row": raw.ragged["row"].astype("int64"),
+                "reason": [
+                    f"ragged row: {n} fields where the header has {len(table.columns)}"
+                    for n in raw.ragged["fields"]
+                ],
+                "rule": "ragged_row",
+            }
+        )
         quarantine_parts.append(rq)
-        issues.block(pd.Index(raw.ragged["row"]), raw.ragged["fields"].astype(str),
-                     column="(whole row)", problem="the row has a different number of fields "
-                     "from the header (a delimiter or quote inside an answer?)",
-                     action="row quarantined", rule="ragged_row")
+        issues.block(
+            pd.Index(raw.ragged["row"]),
+            raw.ragged["fields"].astype(str),
+            column="(whole row)",
+            problem="the row has a different number of fields "
+            "from the header (a delimiter or quote inside an answer?)",
+            action="row quarantined",
+            rule="ragged_row",
+        )
 
     unit_raw = table[fields[unit]].astype("string").str.strip()
     soc_list = _list_for(instrument, society)
     soc_vals = table[fields[society]].astype("string").str.strip()
     if soc_list is not None:
-        mapped, _ = parse_select_one(soc_vals, instrument.choice_names(soc_list),
-                                     label_lookup(instrument.choices[soc_list]))
+        mapped, _ = parse_select_one(
+            soc_vals, instrument.choice_names(soc_list), label_lookup(instrument.choices[soc_list])
+        )
         soc_vals = mapped.fillna(soc_vals)
     soc_vals = soc_vals.str.upper()
     unit_vals = soc_vals if unit == society else unit_raw
@@ -233,52 +261,92 @@ def read_export(
     reason = pd.Series(pd.NA, index=table.index, dtype="string")
     rule = pd.Series(pd.NA, index=table.index, dtype="string")
 
-    def reject(mask: pd.Series, why: pd.Series | str, code: str, column: str,
-               values: pd.Series, action: str = "row quarantined") -> None:
+    def reject(
+        mask: pd.Series,
+        why: pd.Series | str,
+        code: str,
+        column: str,
+        values: pd.Series,
+        action: str = "row quarantined",
+    ) -> None:
         mask = mask & reason.isna()
         if not mask.any():
             return
         text = why if isinstance(why, str) else why[mask]
         reason[mask] = text
         rule[mask] = code
-        issues.block(table.index[mask], values[mask], column=column,
-                     problem=text if isinstance(text, str) else text.astype(str),
-                     action=action, rule=code)
+        issues.block(
+            table.index[mask],
+            values[mask],
+            column=column,
+            problem=text if isinstance(text, str) else text.astype(str),
+            action=action,
+            rule=code,
+        )
 
     missing_unit = unit_vals.isna() | (unit_vals == "")
-    reject(missing_unit, f"missing {'Society code' if unit == society else 'unit key'} "
-           f"('{unit}')", "missing_unit", fields[unit], unit_raw.fillna(""))
+    reject(
+        missing_unit,
+        f"missing {'Society code' if unit == society else 'unit key'} ('{unit}')",
+        "missing_unit",
+        fields[unit],
+        unit_raw.fillna(""),
+    )
     missing_soc = soc_vals.isna() | (soc_vals == "")
-    reject(missing_soc, f"missing National Society code ('{society}')", "missing_society",
-           fields[society], soc_vals.fillna(""))
+    reject(
+        missing_soc,
+        f"missing National Society code ('{society}')",
+        "missing_society",
+        fields[society],
+        soc_vals.fillna(""),
+    )
     known = set(frame["iso3"].astype(str))
     unknown_soc = ~missing_soc & ~soc_vals.isin(known)
-    reject(unknown_soc, "Society code " + soc_vals.fillna("") + " is not in the membership "
-           "frame (a typo, or a Society missing from the frame?)", "unknown_society",
-           fields[society], soc_vals.fillna(""))
+    reject(
+        unknown_soc,
+        "Society code " + soc_vals.fillna("") + " is not in the membership "
+        "frame (a typo, or a Society missing from the frame?)",
+        "unknown_society",
+        fields[society],
+        soc_vals.fillna(""),
+    )
     if "_validation_status" in meta:
         status = table[meta["_validation_status"]].astype("string").str.strip().str.lower()
-        rejected_status = status.isin(["validation_status_not_approved", "not approved",
-                                       "rejected"])
-        reject(rejected_status, "submission marked 'not approved' in KoboToolbox / "
-               "'rejected' in ODK Central", "not_approved", meta["_validation_status"],
-               status.fillna(""))
+        rejected_status = status.isin(
+            ["validation_status_not_approved", "not approved", "rejected"]
+        )
+        reject(
+            rejected_status,
+            "submission marked 'not approved' in KoboToolbox / 'rejected' in ODK Central",
+            "not_approved",
+            meta["_validation_status"],
+            status.fillna(""),
+        )
 
     submitted = _submission_times(table, fields, meta)
     open_rows = reason.isna()
     superseded, kept_row = _superseded(unit_vals[open_rows], submitted[open_rows])
     if superseded.any():
         units = unit_vals[open_rows][superseded]
-        why = ("duplicate submission for " + units.astype(str) + "; the latest one (row "
-               + units.map(kept_row).astype(str) + ") was kept")
+        why = (
+            "duplicate submission for "
+            + units.astype(str)
+            + "; the latest one (row "
+            + units.map(kept_row).astype(str)
+            + ") was kept"
+        )
         mask = superseded.reindex(table.index, fill_value=False)
-        reject(mask, why.reindex(table.index), "duplicate", fields[unit],
-               unit_vals.fillna(""))
+        reject(mask, why.reindex(table.index), "duplicate", fields[unit], unit_vals.fillna(""))
     if submitted.isna().all() and len(table):
-        issues.add(row=None, column="_submission_time", value=None, rule="no_timestamp",
-                   problem="the export has no submission times; duplicates are resolved by "
-                           "file order (the last row wins).",
-                   action="kept the last of each set of duplicates")
+        issues.add(
+            row=None,
+            column="_submission_time",
+            value=None,
+            rule="no_timestamp",
+            problem="the export has no submission times; duplicates are resolved by "
+            "file order (the last row wins).",
+            action="kept the last of each set of duplicates",
+        )
 
     accepted = reason.isna()
     q_rows = safe.loc[~accepted].copy()
@@ -290,15 +358,14 @@ def read_export(
     quarantine_parts.append(q_rows.reset_index(drop=True))
     quarantine = pd.concat(quarantine_parts, ignore_index=True)
     quarantine.insert(0, "_file", str(path))
-    quarantine = quarantine.astype({c: "string" for c in quarantine.columns
-                                    if c != "_row"})
+    quarantine = quarantine.astype({c: "string" for c in quarantine.columns if c != "_row"})
 
     # -- cell-level rules on accepted rows -------------------------------------------
     acc = table.loc[accepted]
-    data, answers = typed_answers(acc, instrument, fields, options, personal_q, issues,
-                                  known_names, keys={unit, society})
-    unchecked = check_logic(data, answers, acc, instrument, fields, personal_q, issues,
-                            today)
+    data, answers = typed_answers(
+        acc, instrument, fields, options, personal_q, issues, known_names, keys={unit, society}
+    )
+    unchecked = check_logic(data, answers, acc, instrument, fields, personal_q, issues, today)
     out = pd.DataFrame(index=acc.index)
     if unit != society:
         out[unit] = unit_vals[accepted]
@@ -320,10 +387,14 @@ def read_export(
     absent = [q for q in hmap.names if q not in fields and q not in personal_q]
     if absent:
         ordered = [q for q in instrument.fields()["name"] if q in absent]
-        issues.add(row=raw.header_row, column=None, value=", ".join(ordered[:40]) +
-                   (" ..." if len(ordered) > 40 else ""), rule="absent_questions",
-                   problem=f"{len(ordered)} question(s) of the instrument have no column in "
-                           "the export.", action="treated as not asked (missing)")
+        issues.add(
+            row=raw.header_row,
+            column=None,
+            value=", ".join(ordered[:40]) + (" ..." if len(ordered) > 40 else ""),
+            rule="absent_questions",
+            problem=f"{len(ordered)} question(s) of the instrument have no column in the export.",
+            action="treated as not asked (missing)",
+        )
 
     activities = activity_table(out, instrument, unit=unit, activity_question=activity_question)
     issues_df = issues.frame()
@@ -362,16 +433,23 @@ def _check_roles(roles: pd.DataFrame, path: Path, header_row: int) -> None:
         q = dup["question"].iloc[0]
         headers = dup.loc[dup["question"] == q, "header"].tolist()
         raise ExportReadError(
-            f"columns {headers} all hold question '{q}'.", file=path, row=header_row,
-            column=headers[1], hint="delete the extra column(s); export once, with one "
-                                    "header style.")
+            f"columns {headers} all hold question '{q}'.",
+            file=path,
+            row=header_row,
+            column=headers[1],
+            hint="delete the extra column(s); export once, with one header style.",
+        )
     opts = roles[roles["kind"] == "option"]
     dup = opts[opts[["question", "option"]].duplicated(keep=False)]
     if not dup.empty:
         raise ExportReadError(
             f"option '{dup['option'].iloc[0]}' of '{dup['question'].iloc[0]}' has two "
-            f"columns: {dup['header'].tolist()}.", file=path, row=header_row,
-            column=dup["header"].iloc[1], hint="delete the extra column.")
+            f"columns: {dup['header'].tolist()}.",
+            file=path,
+            row=header_row,
+            column=dup["header"].iloc[1],
+            hint="delete the extra column.",
+        )
 
 
 def _header_style(roles: pd.DataFrame) -> str:
@@ -381,15 +459,13 @@ def _header_style(roles: pd.DataFrame) -> str:
     h, q = mapped["header"], mapped["question"]
     shares = {
         "xml names": (h == q).mean(),
-        "xml names with group paths": pd.Series(
-            [a.endswith("/" + b) for a, b in zip(h, q)]).mean(),
+        "xml names with group paths": pd.Series([a.endswith("/" + b) for a, b in zip(h, q)]).mean(),
         "odk briefcase paths": pd.Series([a.endswith("-" + b) for a, b in zip(h, q)]).mean(),
     }
     best = max(shares, key=lambda k: shares[k])
     if shares["xml names with group paths"] > 0.2 and best == "xml names":
         best = "xml names with group paths"  # questions outside groups have no path
-    return best if shares[best] > 0.5 or best != "xml names" and shares[best] > 0.2 \
-        else "labels"
+    return best if shares[best] > 0.5 or (best != "xml names" and shares[best] > 0.2) else "labels"
 
 
 def _list_for(instrument: Instrument, name: str) -> str | None:
@@ -432,16 +508,19 @@ def _superseded(units: pd.Series, times: pd.Series) -> tuple[pd.Series, pd.Serie
     kept : pandas.Series
         Unit -> index label of its kept row.
     """
-    order = pd.DataFrame({"u": units.to_numpy(), "t": times.to_numpy(),
-                          "p": np.arange(len(units))}, index=units.index)
+    order = pd.DataFrame(
+        {"u": units.to_numpy(), "t": times.to_numpy(), "p": np.arange(len(units))},
+        index=units.index,
+    )
     order = order.sort_values(["u", "t", "p"], na_position="first")
     later = order.duplicated("u", keep="last")
     kept = order[~later]
     return later.reindex(units.index), pd.Series(kept.index, index=kept["u"].to_numpy())
 
 
-def _submission_times(table: pd.DataFrame, fields: dict[str, str],
-                      meta: dict[str, str]) -> pd.Series:
+def _submission_times(
+    table: pd.DataFrame, fields: dict[str, str], meta: dict[str, str]
+) -> pd.Series:
     for source in (meta.get("_submission_time"), fields.get("end"), fields.get("start")):
         if source is not None:
             t, _ = parse_datetime(table[source], date_only=False)
@@ -451,8 +530,13 @@ def _submission_times(table: pd.DataFrame, fields: dict[str, str],
 
 
 # ------------------------------------------------------------------------------------
-def activity_table(data: pd.DataFrame, instrument: Instrument, *, unit: str = "ns_iso3",
-                   activity_question: str = "activities") -> pd.DataFrame:
+def activity_table(
+    data: pd.DataFrame,
+    instrument: Instrument,
+    *,
+    unit: str = "ns_iso3",
+    activity_question: str = "activities",
+) -> pd.DataFrame:
     """Long table of selected activities with their stage, target groups and service types.
 
     Parameters
@@ -478,7 +562,7 @@ def activity_table(data: pd.DataFrame, instrument: Instrument, *, unit: str = "n
         act_q = instrument.question(activity_question)
     except KeyError:
         return pd.DataFrame(columns=[unit, "activity"])
-    codes = [c for c in instrument.choice_names(act_q["list_name"])]
+    codes = list(instrument.choice_names(act_q["list_name"]))
     detail_lists = {}
     for suffix, prefix in _DETAIL_SUFFIXES.items():
         for code in codes:
@@ -491,8 +575,12 @@ def activity_table(data: pd.DataFrame, instrument: Instrument, *, unit: str = "n
     present = [c for c in codes if f"{activity_question}__{c}" in data]
     if not present or data.empty:
         return pd.DataFrame(columns=[*keys, "activity"])
-    chosen = data[[f"{activity_question}__{c}" for c in present]].fillna(0) \
-        .to_numpy(dtype="int8").astype(bool)
+    chosen = (
+        data[[f"{activity_question}__{c}" for c in present]]
+        .fillna(0)
+        .to_numpy(dtype="int8")
+        .astype(bool)
+    )
     # one row per (unit, selected activity), units in data order, activities in form order
     rows, which = np.nonzero(chosen)
     carry = keys + [c for c in ("_file",) if c in data]
@@ -542,24 +630,38 @@ def combine(results: Iterable[IngestResult], *, unit: str = "ns_iso3") -> Ingest
     data = pd.concat([r.data for r in results], ignore_index=True)
     quarantine = pd.concat([r.quarantine for r in results], ignore_index=True)
     issues = pd.concat([r.issues for r in results], ignore_index=True)
-    t = data["_submission_time"] if "_submission_time" in data else pd.Series(pd.NaT,
-                                                                               index=data.index)
+    t = (
+        data["_submission_time"]
+        if "_submission_time" in data
+        else pd.Series(pd.NaT, index=data.index)
+    )
     dup, kept = _superseded(data[unit], t)
     if dup.any():
         keep_of = data.loc[kept.to_numpy(), ["_file", "_row"]].set_axis(kept.index)
         moved = data[dup]
-        why = ("duplicate submission for " + moved[unit].astype(str) + " across files; the "
-               "latest one (" + moved[unit].map(keep_of["_file"]).astype(str) + " row "
-               + moved[unit].map(keep_of["_row"]).astype(str) + ") was kept")
+        why = (
+            "duplicate submission for " + moved[unit].astype(str) + " across files; the "
+            "latest one ("
+            + moved[unit].map(keep_of["_file"]).astype(str)
+            + " row "
+            + moved[unit].map(keep_of["_row"]).astype(str)
+            + ") was kept"
+        )
         q = moved.astype("string").assign(reason=why.to_numpy(), rule="duplicate")
         q["_row"] = moved["_row"].to_numpy()
         quarantine = pd.concat([quarantine, q], ignore_index=True)
-        extra = pd.DataFrame({"file": moved["_file"].to_numpy(),
-                              "row": moved["_row"].to_numpy(),
-                              "ns_iso3": moved["ns_iso3"].to_numpy(), "column": unit,
-                              "value": moved[unit].astype(str).to_numpy(),
-                              "problem": why.to_numpy(), "action": "row quarantined",
-                              "rule": "duplicate"})
+        extra = pd.DataFrame(
+            {
+                "file": moved["_file"].to_numpy(),
+                "row": moved["_row"].to_numpy(),
+                "ns_iso3": moved["ns_iso3"].to_numpy(),
+                "column": unit,
+                "value": moved[unit].astype(str).to_numpy(),
+                "problem": why.to_numpy(),
+                "action": "row quarantined",
+                "rule": "duplicate",
+            }
+        )
         issues = pd.concat([issues, extra.astype({"row": "Int64"})], ignore_index=True)
         data = data[~dup].reset_index(drop=True)
     activities = pd.concat([r.activities for r in results], ignore_index=True)
@@ -573,9 +675,9 @@ def combine(results: Iterable[IngestResult], *, unit: str = "ns_iso3") -> Ingest
         "accepted": len(data),
         "quarantined": len(quarantine),
         "pseudonym_key_stable": all(r.summary.get("pseudonym_key_stable") for r in results),
-        "unchecked_expressions": sorted({e for r in results
-                                         for e in r.summary.get("unchecked_expressions", [])}),
+        "unchecked_expressions": sorted(
+            {e for r in results for e in r.summary.get("unchecked_expressions", [])}
+        ),
         "unit": unit,
     }
-    return IngestResult(data, activities, issues.reset_index(drop=True),
-                        quarantine, summary)
+    return IngestResult(data, activities, issues.reset_index(drop=True), quarantine, summary)

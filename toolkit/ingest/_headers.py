@@ -16,7 +16,7 @@ import pandas as pd
 
 from toolkit.instrument import Instrument
 
-__all__ = ["ColumnRole", "HeaderMap", "META_COLUMNS"]
+__all__ = ["META_COLUMNS", "ColumnRole", "HeaderMap"]
 
 #: Export metadata columns and the canonical name they are kept under.
 META_COLUMNS: dict[str, str] = {
@@ -165,7 +165,7 @@ class HeaderMap:
         # "<question label>/<option label>" (optionally below group labels)
         if len(parts) >= 2:
             opt_label = _norm(parts[-1])
-            for k in range(0, len(parts) - 1):
+            for k in range(len(parts) - 1):
                 q_label = _norm("/".join(parts[k:-1]))
                 q = self.labels.get(q_label)
                 if q in self.select_multiple:
@@ -189,9 +189,11 @@ class HeaderMap:
             Columns ``header``, ``kind``, ``question``, ``option``, one row per header.
         """
         roles = [self.role(h) for h in headers]
-        return pd.DataFrame({
-            "header": headers,
-            "kind": [r.kind for r in roles],
-            "question": [r.question for r in roles],
-            "option": [r.option for r in roles],
-        })
+        return pd.DataFrame(
+            {
+                "header": headers,
+                "kind": [r.kind for r in roles],
+                "question": [r.question for r in roles],
+                "option": [r.option for r in roles],
+            }
+        )

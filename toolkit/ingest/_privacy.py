@@ -22,10 +22,10 @@ __all__ = [
     "KEY_ENV",
     "PERSONAL_FIELDS",
     "PERSONAL_METADATA",
-    "resolve_key",
-    "pseudonymise",
     "mask_text",
     "personal_columns",
+    "pseudonymise",
+    "resolve_key",
 ]
 
 #: Environment variable holding the pseudonymisation key.
@@ -36,11 +36,28 @@ PERSONAL_FIELDS: tuple[str, ...] = ("resp_name", "resp_email", "resp_phone", "re
 
 #: XLSForm metadata types and export columns that identify a person or a device.
 PERSONAL_METADATA: tuple[str, ...] = (
-    "_submitted_by", "username", "email", "phonenumber", "deviceid", "simserial",
-    "subscriberid", "audit", "_geolocation", "SubmitterName", "SubmitterID", "DeviceID",
+    "_submitted_by",
+    "username",
+    "email",
+    "phonenumber",
+    "deviceid",
+    "simserial",
+    "subscriberid",
+    "audit",
+    "_geolocation",
+    "SubmitterName",
+    "SubmitterID",
+    "DeviceID",
 )
-_PERSONAL_TYPES = {"username", "email", "phonenumber", "deviceid", "simserial",
-                   "subscriberid", "audit"}
+_PERSONAL_TYPES = {
+    "username",
+    "email",
+    "phonenumber",
+    "deviceid",
+    "simserial",
+    "subscriberid",
+    "audit",
+}
 # Column names that say they hold contact details or a person's name.  The contact word
 # must end the name (optionally with number/address/digits), so that "contact_email",
 # "phone_number" or "whatsapp2" match but "mobile_clinics" or "phone_calls" do not.
@@ -50,7 +67,8 @@ _NAME_HINT = re.compile(
     r"|(^|_)(resp|respondent|contact|focal_point|focal|person|interviewee|enumerator"
     r"|informant|submitter)_?(full_?|first_?|last_?|family_?|sur)?name_?\d*$"
     r"|^(full_?|first_?|last_?|family_?|sur)name_?\d*$",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 # Candidate phone numbers: an optional "+", then digit groups (a group may be bracketed,
@@ -58,14 +76,17 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
 # around a whole number, "(+41 22 730 42 22)", stay in the text.  Whether a candidate
 # is a phone number is decided by _is_phone (dates, years and counts are not).
 _PHONE = re.compile(
-    r"(?<![\w+])(?:\+\s?)?(?:\(\+?\d+\)|\d+)(?:[ \u00a0.\-/]?(?:\(\d+\)|\d+))+(?!\w)")
+    r"(?<![\w+])(?:\+\s?)?(?:\(\+?\d+\)|\d+)(?:[ \u00a0.\-/]?(?:\(\d+\)|\d+))+(?!\w)"
+)
 _DATE = re.compile(
     r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2}))"
-    r"(?:[ T]\d{1,2})?$")
+    r"(?:[ T]\d{1,2})?$"
+)
 _YEARS = re.compile(r"^(?:19|20)\d\d(?:\s?[-/ ]\s?(?:(?:19|20)\d\d|\d\d))+$")
 _GROUPED = re.compile(
     r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^\d{1,3}(?:\.\d{3})+(?:,\d+)?$"
-    r"|^\d{1,2}(?:[ \u00a0]\d{3})+$")
+    r"|^\d{1,2}(?:[ \u00a0]\d{3})+$"
+)
 
 
 def _is_phone(candidate: str) -> bool:
@@ -114,8 +135,9 @@ def resolve_key(key: str | bytes | None = None) -> tuple[bytes, bool]:
     return (key.encode("utf-8") if isinstance(key, str) else bytes(key)), True
 
 
-def pseudonymise(values: pd.Series, key: bytes, *, prefix: str = "R", length: int = 10
-                 ) -> pd.Series:
+def pseudonymise(
+    values: pd.Series, key: bytes, *, prefix: str = "R", length: int = 10
+) -> pd.Series:
     """Replace identifying values by keyed pseudonyms.
 
     Values are normalised (trimmed, case-folded, inner whitespace collapsed) before
@@ -137,8 +159,7 @@ def pseudonymise(values: pd.Series, key: bytes, *, prefix: str = "R", length: in
     pandas.Series
         Pseudonyms such as ``"R3f9a0c12be"``, aligned with ``values``.
     """
-    norm = values.astype("string").str.strip().str.casefold().str.replace(r"\s+", " ",
-                                                                          regex=True)
+    norm = values.astype("string").str.strip().str.casefold().str.replace(r"\s+", " ", regex=True)
     cache: dict[str, str] = {}
 
     def one(v: object) -> object:
@@ -153,8 +174,9 @@ def pseudonymise(values: pd.Series, key: bytes, *, prefix: str = "R", length: in
     return pd.Series([one(v) for v in norm], index=values.index, dtype="string")
 
 
-def mask_text(text: pd.Series, *, names: Iterable[str] = (), places: Iterable[str] = ()
-              ) -> pd.Series:
+def mask_text(
+    text: pd.Series, *, names: Iterable[str] = (), places: Iterable[str] = ()
+) -> pd.Series:
     """Mask emails, phone numbers and listed names or places in free text.
 
     Parameters
@@ -180,19 +202,22 @@ def mask_text(text: pd.Series, *, names: Iterable[str] = (), places: Iterable[st
     out = out.str.replace(_EMAIL, "[email]", regex=True)
     out = out.str.replace(_PHONE, _mask_phone, regex=True)
     for words, token in ((names, "[name]"), (places, "[place]")):
-        listed = sorted({w.strip() for w in words
-                         if isinstance(w, str) and w.strip()}, key=len, reverse=True)
+        listed = sorted(
+            {w.strip() for w in words if isinstance(w, str) and w.strip()}, key=len, reverse=True
+        )
         if listed:
             # Whole words: not inside another word, even when the listed text starts or
             # ends with punctuation ("J. Doe", "St. Gallen").
-            pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, listed)) + r")(?!\w)",
-                                 re.IGNORECASE)
+            pattern = re.compile(
+                r"(?<!\w)(?:" + "|".join(map(re.escape, listed)) + r")(?!\w)", re.IGNORECASE
+            )
             out = out.str.replace(pattern, token, regex=True)
     return out
 
 
-def personal_columns(columns: Iterable[str], instrument_types: dict[str, str] | None = None
-                     ) -> list[str]:
+def personal_columns(
+    columns: Iterable[str], instrument_types: dict[str, str] | None = None
+) -> list[str]:
     """Columns that hold personal data and must not pass ingestion as they are.
 
     Parameters
@@ -215,10 +240,12 @@ def personal_columns(columns: Iterable[str], instrument_types: dict[str, str] | 
         base = str(col).rsplit("/", 1)[-1]
         # ODK Briefcase joins group paths with '-' ("respondent-resp_email").
         bases = {base, base.rsplit("-", 1)[-1]} if base not in types else {base}
-        if any(b in PERSONAL_FIELDS or b in PERSONAL_METADATA
-               or types.get(b) in _PERSONAL_TYPES
-               or (types.get(b, "text") == "text" and not b.startswith("_")
-                   and _NAME_HINT.search(b))
-               for b in bases):
+        if any(
+            b in PERSONAL_FIELDS
+            or b in PERSONAL_METADATA
+            or types.get(b) in _PERSONAL_TYPES
+            or (types.get(b, "text") == "text" and not b.startswith("_") and _NAME_HINT.search(b))
+            for b in bases
+        ):
             out.append(col)
     return out

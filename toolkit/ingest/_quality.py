@@ -9,24 +9,40 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from toolkit.instrument._xpath import UnsupportedExpression, evaluate
 from toolkit.frame import ZONES
 from toolkit.instrument import Instrument
+from toolkit.instrument._xpath import UnsupportedExpression, evaluate
 
 __all__ = [
-    "returns_by_zone",
+    "completeness_by_group",
+    "completeness_by_question",
     "issue_summary",
     "quarantine_summary",
-    "completeness_by_question",
-    "completeness_by_group",
+    "returns_by_zone",
 ]
 
-_SKIP_TYPES = {"calculate", "note", "start", "end", "today", "deviceid", "username",
-               "phonenumber", "email", "audit", "simserial", "subscriberid", "hidden"}
+_SKIP_TYPES = {
+    "calculate",
+    "note",
+    "start",
+    "end",
+    "today",
+    "deviceid",
+    "username",
+    "phonenumber",
+    "email",
+    "audit",
+    "simserial",
+    "subscriberid",
+    "hidden",
+}
 
 
-def returns_by_zone(societies: pd.DataFrame, quarantine: pd.DataFrame | None = None,
-                    zones: Sequence[str] | None = None) -> pd.DataFrame:
+def returns_by_zone(
+    societies: pd.DataFrame,
+    quarantine: pd.DataFrame | None = None,
+    zones: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Questionnaires returned by zone, against the membership frame.
 
     Parameters
@@ -52,11 +68,18 @@ def returns_by_zone(societies: pd.DataFrame, quarantine: pd.DataFrame | None = N
     if quarantine is not None and "ns_iso3" in quarantine:
         q_codes = set(quarantine["ns_iso3"].dropna().astype(str))
     only_q = ~soc["responded"].astype(bool) & soc["iso3"].astype(str).isin(q_codes)
-    df = pd.DataFrame({"zone": soc["zone"].astype(str),
-                       "returned": soc["responded"].astype(bool).astype(int),
-                       "only_quarantined": only_q.astype(int)})
-    out = df.groupby("zone").agg(societies=("returned", "size"), returned=("returned", "sum"),
-                                 only_quarantined=("only_quarantined", "sum"))
+    df = pd.DataFrame(
+        {
+            "zone": soc["zone"].astype(str),
+            "returned": soc["responded"].astype(bool).astype(int),
+            "only_quarantined": only_q.astype(int),
+        }
+    )
+    out = df.groupby("zone").agg(
+        societies=("returned", "size"),
+        returned=("returned", "sum"),
+        only_quarantined=("only_quarantined", "sum"),
+    )
     out = out.reindex([z for z in zones if z in out.index])
     out.loc["all"] = out.sum()
     out["not_returned"] = out["societies"] - out["returned"]
@@ -78,9 +101,14 @@ def issue_summary(issues: pd.DataFrame) -> pd.DataFrame:
     if issues.empty:
         return pd.DataFrame(columns=cols)
     soc = issues["ns_iso3"] if "ns_iso3" in issues else pd.Series(pd.NA, index=issues.index)
-    out = (issues.assign(_soc=soc).groupby(["rule", "action"], dropna=False)
-           .agg(issues=("problem", "size"), societies=("_soc", "nunique"),
-                example=("problem", "first")).reset_index())
+    out = (
+        issues.assign(_soc=soc)
+        .groupby(["rule", "action"], dropna=False)
+        .agg(
+            issues=("problem", "size"), societies=("_soc", "nunique"), example=("problem", "first")
+        )
+        .reset_index()
+    )
     return out.sort_values("issues", ascending=False, ignore_index=True)[cols]
 
 
@@ -89,10 +117,15 @@ def quarantine_summary(quarantine: pd.DataFrame) -> pd.DataFrame:
     cols = ["rule", "rows", "files", "example"]
     if quarantine.empty:
         return pd.DataFrame(columns=cols)
-    out = (quarantine.groupby("rule").agg(rows=("reason", "size"),
-                                          files=("_file", lambda s: ", ".join(
-                                              sorted({str(x).rsplit("/", 1)[-1] for x in s}))),
-                                          example=("reason", "first")).reset_index())
+    out = (
+        quarantine.groupby("rule")
+        .agg(
+            rows=("reason", "size"),
+            files=("_file", lambda s: ", ".join(sorted({str(x).rsplit("/", 1)[-1] for x in s}))),
+            example=("reason", "first"),
+        )
+        .reset_index()
+    )
     return out.sort_values("rows", ascending=False, ignore_index=True)[cols]
 
 
@@ -140,8 +173,7 @@ def completeness_by_question(responses: pd.DataFrame, instrument: Instrument) ->
         mask = pd.Series(True, index=responses.index)
         checked = True
         path = [g for g in str(rec.group).split("/") if g]
-        for expr in [groups.at[g, "relevant"] for g in path if g in groups.index] + \
-                [rec.relevant]:
+        for expr in [groups.at[g, "relevant"] for g in path if g in groups.index] + [rec.relevant]:
             if isinstance(expr, str) and expr.strip():
                 r = rel(expr)
                 if r is None:
@@ -150,11 +182,18 @@ def completeness_by_question(responses: pd.DataFrame, instrument: Instrument) ->
                     mask &= r
         answered = _answered(responses, rec.name, rec.type) & mask
         applicable = int(mask.sum())
-        rows.append({"question": rec.name, "group": path[0] if path else "(top level)",
-                     "type": rec.type, "required": bool(rec.required),
-                     "applicable": applicable, "answered": int(answered.sum()),
-                     "completeness": answered.sum() / applicable if applicable else np.nan,
-                     "relevance_checked": checked})
+        rows.append(
+            {
+                "question": rec.name,
+                "group": path[0] if path else "(top level)",
+                "type": rec.type,
+                "required": bool(rec.required),
+                "applicable": applicable,
+                "answered": int(answered.sum()),
+                "completeness": answered.sum() / applicable if applicable else np.nan,
+                "relevance_checked": checked,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -170,17 +209,20 @@ def completeness_by_group(responses: pd.DataFrame, instrument: Instrument) -> pd
     """
     per_q = completeness_by_question(responses, instrument)
     if per_q.empty:
-        return pd.DataFrame(columns=["questions", "applicable", "answered", "completeness",
-                                     "lowest"])
+        return pd.DataFrame(
+            columns=["questions", "applicable", "answered", "completeness", "lowest"]
+        )
     order = list(dict.fromkeys(per_q["group"]))
 
     def lowest(g: pd.DataFrame) -> str:
         g = g[g["applicable"] > 0]
         return "" if g.empty else str(g.loc[g["completeness"].idxmin(), "question"])
 
-    out = per_q.groupby("group", sort=False).agg(questions=("question", "size"),
-                                                 applicable=("applicable", "sum"),
-                                                 answered=("answered", "sum"))
+    out = per_q.groupby("group", sort=False).agg(
+        questions=("question", "size"),
+        applicable=("applicable", "sum"),
+        answered=("answered", "sum"),
+    )
     out["completeness"] = out["answered"] / out["applicable"].where(out["applicable"] > 0)
     out["lowest"] = [lowest(per_q[per_q["group"] == g]) for g in out.index]
     return out.reindex(order)

@@ -22,10 +22,10 @@ from toolkit.ingest._values import (
     parse_select_multiple,
     parse_select_one,
 )
-from toolkit.instrument._xpath import UnsupportedExpression, evaluate
 from toolkit.instrument import NUMERIC_TYPES, Instrument
+from toolkit.instrument._xpath import UnsupportedExpression, evaluate
 
-__all__ = ["ISSUE_COLUMNS", "IssueLog", "empty_issues", "typed_answers", "check_logic"]
+__all__ = ["ISSUE_COLUMNS", "IssueLog", "check_logic", "empty_issues", "typed_answers"]
 
 #: Columns of the issues table.
 ISSUE_COLUMNS = ["file", "row", "column", "value", "problem", "action", "rule"]
@@ -40,21 +40,46 @@ class IssueLog:
         self.blocks: list[pd.DataFrame] = []
         self.records: list[dict[str, object]] = []
 
-    def add(self, *, row: object, column: object, value: object, problem: str, action: str,
-            rule: str) -> None:
-        self.records.append({"file": self.file, "row": row, "column": column,
-                             "value": value, "problem": problem, "action": action,
-                             "rule": rule})
+    def add(
+        self, *, row: object, column: object, value: object, problem: str, action: str, rule: str
+    ) -> None:
+        self.records.append(
+            {
+                "file": self.file,
+                "row": row,
+                "column": column,
+                "value": value,
+                "problem": problem,
+                "action": action,
+                "rule": rule,
+            }
+        )
 
-    def block(self, rows: pd.Index, values: pd.Series | Sequence[object], *, column: str,
-              problem: str | pd.Series, action: str, rule: str) -> None:
+    def block(
+        self,
+        rows: pd.Index,
+        values: pd.Series | Sequence[object],
+        *,
+        column: str,
+        problem: str | pd.Series,
+        action: str,
+        rule: str,
+    ) -> None:
         if len(rows) == 0:
             return
-        self.blocks.append(pd.DataFrame({
-            "file": self.file, "row": np.asarray(rows, dtype="int64"), "column": column,
-            "value": pd.Series(values, dtype="string").to_numpy(),
-            "problem": problem if isinstance(problem, str) else problem.to_numpy(),
-            "action": action, "rule": rule}))
+        self.blocks.append(
+            pd.DataFrame(
+                {
+                    "file": self.file,
+                    "row": np.asarray(rows, dtype="int64"),
+                    "column": column,
+                    "value": pd.Series(values, dtype="string").to_numpy(),
+                    "problem": problem if isinstance(problem, str) else problem.to_numpy(),
+                    "action": action,
+                    "rule": rule,
+                }
+            )
+        )
 
     def frame(self) -> pd.DataFrame:
         parts = [pd.DataFrame(self.records, columns=ISSUE_COLUMNS)] if self.records else []
@@ -69,14 +94,25 @@ class IssueLog:
 
 
 def empty_issues() -> pd.DataFrame:
-    return pd.DataFrame({"file": pd.Series(dtype="string"), "row": pd.Series(dtype="Int64"),
-                         **{c: pd.Series(dtype="string") for c in ISSUE_COLUMNS[2:]}})
+    return pd.DataFrame(
+        {
+            "file": pd.Series(dtype="string"),
+            "row": pd.Series(dtype="Int64"),
+            **{c: pd.Series(dtype="string") for c in ISSUE_COLUMNS[2:]},
+        }
+    )
 
 
-def typed_answers(acc: pd.DataFrame, instrument: Instrument, fields: dict[str, str],
-                  options: dict[str, dict[str, str]], personal: set[str], issues: IssueLog,
-                  known_names: Sequence[str] = (), keys: set[str] | frozenset[str] = frozenset()
-                  ) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+def typed_answers(
+    acc: pd.DataFrame,
+    instrument: Instrument,
+    fields: dict[str, str],
+    options: dict[str, dict[str, str]],
+    personal: set[str],
+    issues: IssueLog,
+    known_names: Sequence[str] = (),
+    keys: set[str] | frozenset[str] = frozenset(),
+) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
     """Parse every question column of the accepted rows; cell problems -> issues.
 
     Free-text answers are masked for emails, phone numbers and the ``names`` given
@@ -98,27 +134,52 @@ def typed_answers(acc: pd.DataFrame, instrument: Instrument, fields: dict[str, s
             lookup = label_lookup(table)
             if typ == "select_one":
                 val, bad = parse_select_one(raw, names, lookup)
-                issues.block(idx[bad], raw[bad], column=header or name,
-                             problem=f"not a choice of list '{q.list_name}'",
-                             action="answer set to missing", rule="invalid_choice")
+                issues.block(
+                    idx[bad],
+                    raw[bad],
+                    column=header or name,
+                    problem=f"not a choice of list '{q.list_name}'",
+                    action="answer set to missing",
+                    rule="invalid_choice",
+                )
                 cols[name] = val
                 answers[name] = val
             else:
-                cols.update(_select_multiple(name, raw if header else None, names, lookup,
-                                             options.get(name, {}), acc, issues, q.list_name))
+                cols.update(
+                    _select_multiple(
+                        name,
+                        raw if header else None,
+                        names,
+                        lookup,
+                        options.get(name, {}),
+                        acc,
+                        issues,
+                        q.list_name,
+                    )
+                )
                 answers[name] = cols[name]
         elif typ in NUMERIC_TYPES:
             val, bad = parse_numeric(raw, integer=typ == "integer")
-            issues.block(idx[bad], raw[bad], column=header or name,
-                         problem="not a whole number" if typ == "integer" else "not a number",
-                         action="answer set to missing", rule="not_a_number")
+            issues.block(
+                idx[bad],
+                raw[bad],
+                column=header or name,
+                problem="not a whole number" if typ == "integer" else "not a number",
+                action="answer set to missing",
+                rule="not_a_number",
+            )
             cols[name] = val
             answers[name] = val.astype("float64")
         elif typ in ("date", "datetime", "start", "end", "today"):
             val, bad = parse_datetime(raw, date_only=typ in ("date", "today"))
-            issues.block(idx[bad], raw[bad], column=header or name,
-                         problem="not a date" if typ in ("date", "today") else "not a date-time",
-                         action="answer set to missing", rule="bad_date")
+            issues.block(
+                idx[bad],
+                raw[bad],
+                column=header or name,
+                problem="not a date" if typ in ("date", "today") else "not a date-time",
+                action="answer set to missing",
+                rule="bad_date",
+            )
             cols[name] = val
             answers[name] = val
         else:
@@ -130,19 +191,29 @@ def typed_answers(acc: pd.DataFrame, instrument: Instrument, fields: dict[str, s
     return pd.DataFrame(cols, index=idx), answers
 
 
-def _select_multiple(name: str, raw: pd.Series | None, names: list[str],
-                     lookup: dict[str, str], option_headers: dict[str, str],
-                     acc: pd.DataFrame, issues: IssueLog, list_name: str
-                     ) -> dict[str, pd.Series]:
+def _select_multiple(
+    name: str,
+    raw: pd.Series | None,
+    names: list[str],
+    lookup: dict[str, str],
+    option_headers: dict[str, str],
+    acc: pd.DataFrame,
+    issues: IssueLog,
+    list_name: str,
+) -> dict[str, pd.Series]:
     idx = acc.index
     summary = pd.Series(pd.NA, index=idx, dtype="string")
     answered = pd.Series(False, index=idx)
     if raw is not None:
         summary, bad, unknown = parse_select_multiple(raw, names, lookup)
-        issues.block(idx[bad], unknown[bad], column=name,
-                     problem=f"option(s) not in list '{list_name}'",
-                     action="unknown option(s) removed from the answer",
-                     rule="invalid_choice")
+        issues.block(
+            idx[bad],
+            unknown[bad],
+            column=name,
+            problem=f"option(s) not in list '{list_name}'",
+            action="unknown option(s) removed from the answer",
+            rule="invalid_choice",
+        )
         answered = raw.astype("string").str.strip().fillna("") != ""
     padded = " " + summary.fillna("") + " "
     from_summary = np.zeros((len(idx), len(names)), dtype="int8")
@@ -159,9 +230,14 @@ def _select_multiple(name: str, raw: pd.Series | None, names: list[str],
         for j, header in enumerate(headers):
             bad = block_bad[:, j]
             if bad.any():
-                issues.block(idx[bad], acc[header][bad], column=header,
-                             problem="option column holds neither 0/1 nor empty",
-                             action="cell set to missing", rule="invalid_choice")
+                issues.block(
+                    idx[bad],
+                    acc[header][bad],
+                    column=header,
+                    problem="option column holds neither 0/1 nor empty",
+                    action="cell set to missing",
+                    rule="invalid_choice",
+                )
     for k, opt in enumerate(names):
         values = from_summary[:, k]
         mask = not_answered.copy()
@@ -183,14 +259,20 @@ def _select_multiple(name: str, raw: pd.Series | None, names: list[str],
         if redo.any():
             chosen = pd.DataFrame({o: out[f"{name}__{o}"][redo] for o in names})
             any_known = chosen.notna().any(axis=1)
-            rebuilt = _join_selected(chosen, names).astype("string").replace("", pd.NA) \
-                .where(any_known)
+            rebuilt = (
+                _join_selected(chosen, names).astype("string").replace("", pd.NA).where(any_known)
+            )
             summary = summary.copy()
             summary[redo] = rebuilt
     if conflicts.any():
-        issues.block(idx[conflicts], summary[conflicts].fillna(""), column=name,
-                     problem="the answer column and its option columns disagree",
-                     action="option columns used", rule="select_multiple_conflict")
+        issues.block(
+            idx[conflicts],
+            summary[conflicts].fillna(""),
+            column=name,
+            problem="the answer column and its option columns disagree",
+            action="option columns used",
+            rule="select_multiple_conflict",
+        )
     return {name: summary, **out}
 
 
@@ -202,17 +284,28 @@ def _join_selected(chosen: pd.DataFrame, names: list[str]) -> pd.Series:
     return pd.Series(text, index=chosen.index)
 
 
-def check_logic(data: pd.DataFrame, answers: dict[str, pd.Series], acc: pd.DataFrame,
-                 instrument: Instrument, fields: dict[str, str], personal: set[str],
-                 issues: IssueLog, today: pd.Timestamp | str | None) -> list[str]:
+def check_logic(
+    data: pd.DataFrame,
+    answers: dict[str, pd.Series],
+    acc: pd.DataFrame,
+    instrument: Instrument,
+    fields: dict[str, str],
+    personal: set[str],
+    issues: IssueLog,
+    today: pd.Timestamp | str | None,
+) -> list[str]:
     """Required answers (under relevance) and numeric/date constraints."""
     stamp = pd.Timestamp(today) if today is not None else None
     q = instrument.questions
-    group_rel = dict(zip(q.loc[q["type"].isin(["begin_group", "begin_repeat"]), "name"],
-                         q.loc[q["type"].isin(["begin_group", "begin_repeat"]), "relevant"]))
+    group_rel = dict(
+        zip(
+            q.loc[q["type"].isin(["begin_group", "begin_repeat"]), "name"],
+            q.loc[q["type"].isin(["begin_group", "begin_repeat"]), "relevant"],
+        )
+    )
     cache: dict[str, pd.Series | None] = {}
     unchecked: list[str] = []
-    ctx = {k: v for k, v in answers.items()}
+    ctx = dict(answers.items())
     idx = acc.index
 
     def relevance(expr: str) -> pd.Series | None:
@@ -245,12 +338,20 @@ def check_logic(data: pd.DataFrame, answers: dict[str, pd.Series], acc: pd.DataF
             # there already.
             raw_empty = acc[fields[name]].astype("string").str.strip().fillna("") == ""
             miss = rel & value.isna() & raw_empty
-            issues.block(idx[miss], pd.Series([""] * int(miss.sum()), dtype="string"),
-                         column=fields[name], problem="required answer is missing",
-                         action="kept as item non-response", rule="missing_required")
+            issues.block(
+                idx[miss],
+                pd.Series([""] * int(miss.sum()), dtype="string"),
+                column=fields[name],
+                problem="required answer is missing",
+                action="kept as item non-response",
+                rule="missing_required",
+            )
         constraint = rec.constraint
-        if isinstance(constraint, str) and constraint.strip() and (
-                rec.type in NUMERIC_TYPES or rec.type in ("date", "datetime")):
+        if (
+            isinstance(constraint, str)
+            and constraint.strip()
+            and (rec.type in NUMERIC_TYPES or rec.type in ("date", "datetime"))
+        ):
             present = value.notna()
             if not present.any():
                 continue
@@ -267,9 +368,14 @@ def check_logic(data: pd.DataFrame, answers: dict[str, pd.Series], acc: pd.DataF
             fail = present & ~ok
             if fail.any():
                 msg = _constraint_message(rec, instrument) or f"fails constraint {constraint}"
-                issues.block(idx[fail], acc.loc[fail, fields[name]], column=fields[name],
-                             problem=f"out of range: {msg}", action="answer set to missing",
-                             rule="out_of_range")
+                issues.block(
+                    idx[fail],
+                    acc.loc[fail, fields[name]],
+                    column=fields[name],
+                    problem=f"out of range: {msg}",
+                    action="answer set to missing",
+                    rule="out_of_range",
+                )
                 data.loc[fail, name] = pd.NA
                 ctx[name] = ctx[name].where(~fail)
     return sorted(set(unchecked))

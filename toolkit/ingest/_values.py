@@ -14,13 +14,13 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
-    "parse_numeric",
-    "parse_datetime",
-    "parse_select_one",
-    "parse_select_multiple",
-    "parse_option_column",
-    "parse_option_block",
     "label_lookup",
+    "parse_datetime",
+    "parse_numeric",
+    "parse_option_block",
+    "parse_option_column",
+    "parse_select_multiple",
+    "parse_select_one",
 ]
 
 _TRUEISH = {"1", "1.0", "true", "yes", "y", "x", "vrai", "sí", "si", "oui"}
@@ -45,8 +45,9 @@ def parse_numeric(raw: pd.Series, *, integer: bool) -> tuple[pd.Series, pd.Serie
     clean = s.str.replace(r"[\s\u202f\u00a0']", "", regex=True)
     # "1.234,5" and "12,5": comma as decimal separator when no dot follows it.
     comma_dec = clean.str.contains(r"^-?[\d.]*,\d+$", regex=True, na=False)
-    clean = clean.where(~comma_dec, clean.str.replace(".", "", regex=False)
-                        .str.replace(",", ".", regex=False))
+    clean = clean.where(
+        ~comma_dec, clean.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+    )
     values = pd.to_numeric(clean.where(~empty), errors="coerce")
     bad = ~empty & values.isna()
     if integer:
@@ -73,11 +74,15 @@ def parse_datetime(raw: pd.Series, *, date_only: bool) -> tuple[pd.Series, pd.Se
     # Day-first dates typed by hand (31/12/2024) or Excel serial numbers.
     retry = parsed.isna() & ~empty
     if retry.any():
-        alt = pd.to_datetime(s[retry], errors="coerce", utc=True, dayfirst=True,
-                             format="%d/%m/%Y")
+        alt = pd.to_datetime(s[retry], errors="coerce", utc=True, dayfirst=True, format="%d/%m/%Y")
         serial = pd.to_numeric(s[retry], errors="coerce")
-        excel = pd.to_datetime(serial.where((serial > 20000) & (serial < 80000)), unit="D",
-                               origin="1899-12-30", utc=True, errors="coerce")
+        excel = pd.to_datetime(
+            serial.where((serial > 20000) & (serial < 80000)),
+            unit="D",
+            origin="1899-12-30",
+            utc=True,
+            errors="coerce",
+        )
         parsed.loc[retry] = alt.fillna(excel)
     values = parsed.dt.tz_convert(None)
     if date_only:
@@ -102,8 +107,9 @@ def _fold(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
-def parse_select_one(raw: pd.Series, names: list[str], lookup: dict[str, str]
-                     ) -> tuple[pd.Series, pd.Series]:
+def parse_select_one(
+    raw: pd.Series, names: list[str], lookup: dict[str, str]
+) -> tuple[pd.Series, pd.Series]:
     """Validate a select_one column; labels are translated to choice names.
 
     Returns
@@ -124,8 +130,9 @@ def parse_select_one(raw: pd.Series, names: list[str], lookup: dict[str, str]
     return mapped.astype("string"), bad
 
 
-def parse_select_multiple(raw: pd.Series, names: list[str], lookup: dict[str, str]
-                          ) -> tuple[pd.Series, pd.Series, pd.Series]:
+def parse_select_multiple(
+    raw: pd.Series, names: list[str], lookup: dict[str, str]
+) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Validate a select_multiple summary column (space-separated choice names).
 
     Label exports separate option labels by spaces too; they are split greedily by the
@@ -147,10 +154,10 @@ def parse_select_multiple(raw: pd.Series, names: list[str], lookup: dict[str, st
     order = {n: i for i, n in enumerate(names)}
     # Vectorised check: remove every valid name; whatever is left is not a choice name.
     # Doubling the separators gives every token its own leading and trailing space.
-    pattern = " (?:" + "|".join(re.escape(n) for n in sorted(valid, key=len, reverse=True)) \
-        + ") "
-    left = (" " + s.fillna("").str.replace(" ", "  ", regex=False) + " ") \
-        .str.replace(pattern, "", regex=True)
+    pattern = " (?:" + "|".join(re.escape(n) for n in sorted(valid, key=len, reverse=True)) + ") "
+    left = (" " + s.fillna("").str.replace(" ", "  ", regex=False) + " ").str.replace(
+        pattern, "", regex=True
+    )
     rest = (left.str.strip() != "").to_numpy() & ~empty
     out = s.where(~pd.Series(empty, index=s.index)).astype("string")
     unknown = pd.Series(pd.NA, index=s.index, dtype="string")
@@ -159,8 +166,7 @@ def parse_select_multiple(raw: pd.Series, names: list[str], lookup: dict[str, st
         for idx, text in s[rest].items():
             got, bad_parts = _greedy(_fold(str(text)), labels, lookup)
             got = [g for g in got if g in valid]
-            out[idx] = " ".join(sorted(dict.fromkeys(got), key=order.__getitem__)) \
-                if got else pd.NA
+            out[idx] = " ".join(sorted(dict.fromkeys(got), key=order.__getitem__)) if got else pd.NA
             if bad_parts:
                 unknown[idx] = " ".join(bad_parts)
     bad = unknown.notna()
@@ -174,7 +180,7 @@ def _greedy(text: str, labels: list[str], lookup: dict[str, str]) -> tuple[list[
         for lab in labels:
             if text == lab or text.startswith(lab + " "):
                 got.append(lookup[lab])
-                text = text[len(lab):].strip()
+                text = text[len(lab) :].strip()
                 break
         else:
             head, _, text = text.partition(" ")
@@ -197,8 +203,7 @@ def parse_option_column(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     empty = (s == "").to_numpy()
     yes = s.isin(_TRUEISH).to_numpy()
     no = s.isin(_FALSEISH).to_numpy()
-    values = pd.Series(pd.arrays.IntegerArray(yes.astype("int8"), ~(yes | no)),
-                       index=raw.index)
+    values = pd.Series(pd.arrays.IntegerArray(yes.astype("int8"), ~(yes | no)), index=raw.index)
     bad = pd.Series(~empty & ~yes & ~no, index=raw.index)
     return values, bad
 

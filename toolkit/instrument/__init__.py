@@ -9,26 +9,26 @@ without materialising empty rows; the frame and the export reader use it too.
 
 from __future__ import annotations
 
-from toolkit.instrument._xlsform import (
-    DATE_TYPES,
-    Instrument,
-    NUMERIC_TYPES,
-    SELECT_TYPES,
-    bundled_instrument_path,
-    load_instrument,
-    read_xlsform,
-)
 from toolkit.instrument._excel import (
     WorkbookError,
     read_workbook,
     workbook_format,
 )
+from toolkit.instrument._xlsform import (
+    DATE_TYPES,
+    NUMERIC_TYPES,
+    SELECT_TYPES,
+    Instrument,
+    bundled_instrument_path,
+    load_instrument,
+    read_xlsform,
+)
 
 __all__ = [
     "DATE_TYPES",
-    "Instrument",
     "NUMERIC_TYPES",
     "SELECT_TYPES",
+    "Instrument",
     "WorkbookError",
     "bundled_instrument_path",
     "load_instrument",

@@ -114,8 +114,7 @@ def _text(value: object) -> str | None:
             return None
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ") if value.time() != dt.time(0) else \
-            value.date().isoformat()
+        return value.isoformat(sep=" ") if value.time() != dt.time(0) else value.date().isoformat()
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     text = str(value)
@@ -150,8 +149,7 @@ def _read_xls(path: Path) -> dict[str, list[list[str | None]]]:
             for r in range(sh.nrows):
                 cells: list[str | None] = []
                 for cell in sh.row(r):
-                    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK,
-                                      xlrd.XL_CELL_ERROR):
+                    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
                         cells.append(None)
                     elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
                         cells.append(_text(bool(cell.value)))

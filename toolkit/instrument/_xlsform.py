@@ -23,17 +23,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from toolkit.instrument._excel import WorkbookError, read_workbook
 from toolkit.errors import InstrumentError
+from toolkit.instrument._excel import WorkbookError, read_workbook
 
 __all__ = [
-    "Instrument",
-    "read_xlsform",
-    "load_instrument",
-    "bundled_instrument_path",
-    "SELECT_TYPES",
-    "NUMERIC_TYPES",
     "DATE_TYPES",
+    "NUMERIC_TYPES",
+    "SELECT_TYPES",
+    "Instrument",
+    "bundled_instrument_path",
+    "load_instrument",
+    "read_xlsform",
 ]
 
 SELECT_TYPES = ("select_one", "select_multiple")
@@ -65,8 +65,7 @@ _TRUE = {"yes", "true", "true()", "1", "y"}
 _NAME_RE = re.compile(r"^[^\W\d][\w.\-]*$")
 # Columns that carry text in a language ("label::French (fr)").  An untranslated column
 # ("label") belongs to the settings' default_language, as in pyxform, else "default".
-_TRANSLATABLE = ("label", "hint", "guidance_hint", "constraint_message",
-                 "required_message")
+_TRANSLATABLE = ("label", "hint", "guidance_hint", "constraint_message", "required_message")
 
 
 @dataclass(frozen=True)
@@ -151,11 +150,13 @@ class Instrument:
         table = self.choices["activity"]
         table = table[table["name"] != "other"]
         col = f"label::{language or self.languages[0]}"
-        return pd.DataFrame({
-            "code": table["name"].to_numpy(),
-            "label": table[col].to_numpy() if col in table else table["name"].to_numpy(),
-            "definition": table["definition"].to_numpy() if "definition" in table else "",
-        })
+        return pd.DataFrame(
+            {
+                "code": table["name"].to_numpy(),
+                "label": table[col].to_numpy() if col in table else table["name"].to_numpy(),
+                "definition": table["definition"].to_numpy() if "definition" in table else "",
+            }
+        )
 
     def select_multiple_questions(self) -> pd.DataFrame:
         """Rows of ``select_multiple`` questions."""
@@ -217,39 +218,49 @@ def read_xlsform(path: str | Path) -> Instrument:
             f"the workbook has no 'survey' sheet (sheets: {', '.join(sheets) or 'none'}).",
             file=path,
             hint="an XLSForm needs a sheet named 'survey' with a header row starting "
-                 "'type', 'name', 'label'.",
+            "'type', 'name', 'label'.",
         )
     survey = _sheet_records(sheets[lower["survey"]], path, lower["survey"])
     choices_raw = (
         _sheet_records(sheets[lower["choices"]], path, lower["choices"])
-        if "choices" in lower else pd.DataFrame(columns=["list_name", "name", "row"])
+        if "choices" in lower
+        else pd.DataFrame(columns=["list_name", "name", "row"])
     )
-    settings = _settings(sheets[lower["settings"]], path, lower["settings"]) \
-        if "settings" in lower else {}
+    settings = (
+        _settings(sheets[lower["settings"]], path, lower["settings"]) if "settings" in lower else {}
+    )
     choices = _choices(choices_raw, path, lower.get("choices", "choices"))
     questions = _questions(survey, choices, path, lower["survey"])
     untranslated = settings.get("default_language", "").strip() or "default"
     questions = _localise(questions, untranslated)
     choices = {k: _localise(v, untranslated) for k, v in choices.items()}
     languages = _languages(questions, choices, settings)
-    return Instrument(questions=questions, choices=choices, settings=settings,
-                      languages=languages, path=path)
+    return Instrument(
+        questions=questions, choices=choices, settings=settings, languages=languages, path=path
+    )
 
 
 def _read_workbook(path: Path) -> dict[str, pd.DataFrame]:
     if not path.exists():
-        raise InstrumentError("the XLSForm file does not exist.", file=path,
-                              hint="check the 'instrument' path in study.yaml.")
+        raise InstrumentError(
+            "the XLSForm file does not exist.",
+            file=path,
+            hint="check the 'instrument' path in study.yaml.",
+        )
     if not path.is_file():
-        raise InstrumentError("the XLSForm path is a folder, not a file.", file=path,
-                              hint="give the path of the .xlsx or .xls workbook itself.")
+        raise InstrumentError(
+            "the XLSForm path is a folder, not a file.",
+            file=path,
+            hint="give the path of the .xlsx or .xls workbook itself.",
+        )
     try:
         return read_workbook(path)
     except WorkbookError as exc:
         raise InstrumentError(
-            f"{exc}; an XLSForm must be an Excel workbook (.xlsx or .xls).", file=path,
-            hint="open the form in Excel or LibreOffice and save it as .xlsx "
-                 "(Excel Workbook).") from exc
+            f"{exc}; an XLSForm must be an Excel workbook (.xlsx or .xls).",
+            file=path,
+            hint="open the form in Excel or LibreOffice and save it as .xlsx (Excel Workbook).",
+        ) from exc
 
 
 def _normalise_header(raw: object) -> str:
@@ -257,9 +268,22 @@ def _normalise_header(raw: object) -> str:
     if not text:
         return ""
     base, sep, lang = text.partition("::")
-    if not sep and ":" in text and text.split(":", 1)[0].strip().lower() in {
-            "label", "hint", "constraint_message", "required_message", "media", "image",
-            "audio", "video", "guidance_hint"}:
+    if (
+        not sep
+        and ":" in text
+        and text.split(":", 1)[0].strip().lower()
+        in {
+            "label",
+            "hint",
+            "constraint_message",
+            "required_message",
+            "media",
+            "image",
+            "audio",
+            "video",
+            "guidance_hint",
+        }
+    ):
         base, _, lang = text.partition(":")
     key = re.sub(r"\s+", " ", base.strip().lower())
     key = _ALIASES.get(key, key)
@@ -282,8 +306,12 @@ def _sheet_records(raw: pd.DataFrame, path: Path, sheet: str) -> pd.DataFrame:
         if h in seen:
             raise InstrumentError(
                 f"column header '{h}' appears twice (columns {seen[h] + 1} and {pos + 1}).",
-                file=path, sheet=sheet, row=int(header_idx) + 1, column=h,
-                hint="delete or rename one of the two columns.")
+                file=path,
+                sheet=sheet,
+                row=int(header_idx) + 1,
+                column=h,
+                hint="delete or rename one of the two columns.",
+            )
         seen[h] = pos
         keep.append(pos)
     body = raw.loc[raw.index > header_idx, raw.columns[keep]]
@@ -307,18 +335,26 @@ def _choices(raw: pd.DataFrame, path: Path, sheet: str) -> dict[str, pd.DataFram
         return {}
     for col in ("list_name", "name"):
         if col not in raw.columns:
-            raise InstrumentError(f"the choices sheet has no '{col}' column.", file=path,
-                                  sheet=sheet, row=1,
-                                  hint="the choices sheet needs 'list_name', 'name' and "
-                                       "'label' columns.")
+            raise InstrumentError(
+                f"the choices sheet has no '{col}' column.",
+                file=path,
+                sheet=sheet,
+                row=1,
+                hint="the choices sheet needs 'list_name', 'name' and 'label' columns.",
+            )
     out: dict[str, pd.DataFrame] = {}
     for rec in raw.itertuples(index=False):
         r = rec._asdict() if hasattr(rec, "_asdict") else dict(rec)
         if pd.isna(r["list_name"]) or pd.isna(r["name"]):
             missing = "list_name" if pd.isna(r["list_name"]) else "name"
-            raise InstrumentError(f"a choice has no {missing}.", file=path, sheet=sheet,
-                                  row=int(r["row"]), column=missing,
-                                  hint="fill in the cell or delete the row.")
+            raise InstrumentError(
+                f"a choice has no {missing}.",
+                file=path,
+                sheet=sheet,
+                row=int(r["row"]),
+                column=missing,
+                hint="fill in the cell or delete the row.",
+            )
     raw = raw.copy()
     raw.columns = [str(c) for c in raw.columns]
     for list_name, table in raw.groupby("list_name", sort=False):
@@ -327,8 +363,13 @@ def _choices(raw: pd.DataFrame, path: Path, sheet: str) -> dict[str, pd.DataFram
             bad = table.loc[dup.index[0]]
             raise InstrumentError(
                 f"choice name '{bad['name']}' appears twice in list '{list_name}'.",
-                file=path, sheet=sheet, row=int(bad["row"]), column="name",
-                value=bad["name"], hint="give every choice in a list a unique name.")
+                file=path,
+                sheet=sheet,
+                row=int(bad["row"]),
+                column="name",
+                value=bad["name"],
+                hint="give every choice in a list a unique name.",
+            )
         out[str(list_name)] = table.drop(columns=["list_name"]).reset_index(drop=True)
     return out
 
@@ -344,8 +385,12 @@ def _split_type(raw_type: str) -> tuple[str, str, bool, str]:
     parts = text.split(" ")
     base = parts[0].lower()
     if base in _FILE_SELECTS:
-        return base.replace("_from_file", ""), parts[1] if len(parts) > 1 else "", False, \
-            parts[1] if len(parts) > 1 else ""
+        return (
+            base.replace("_from_file", ""),
+            parts[1] if len(parts) > 1 else "",
+            False,
+            parts[1] if len(parts) > 1 else "",
+        )
     if base in SELECT_TYPES or base == "rank":
         list_name = parts[1] if len(parts) > 1 else ""
         or_other = len(parts) > 2 and parts[2].lower() == "or_other"
@@ -353,21 +398,34 @@ def _split_type(raw_type: str) -> tuple[str, str, bool, str]:
     # "select one x" (space) and "select_one(x)"-style variants
     m = re.match(r"^select[ _](one|multiple)[ (]+([^ )]+)\)?( or_other)?$", low)
     if m:
-        return f"select_{m.group(1)}", text.split()[-1 if not m.group(3) else -2].strip("()"), \
-            bool(m.group(3)), ""
+        return (
+            f"select_{m.group(1)}",
+            text.split()[-1 if not m.group(3) else -2].strip("()"),
+            bool(m.group(3)),
+            "",
+        )
     return base, "", False, ""
 
 
-def _questions(survey: pd.DataFrame, choices: dict[str, pd.DataFrame], path: Path,
-               sheet: str) -> pd.DataFrame:
+def _questions(
+    survey: pd.DataFrame, choices: dict[str, pd.DataFrame], path: Path, sheet: str
+) -> pd.DataFrame:
     if "type" not in survey.columns:
-        raise InstrumentError("the survey sheet has no 'type' column.", file=path,
-                              sheet=sheet, row=1,
-                              hint="the first row of the survey sheet must hold the headers "
-                                   "'type', 'name', 'label'.")
+        raise InstrumentError(
+            "the survey sheet has no 'type' column.",
+            file=path,
+            sheet=sheet,
+            row=1,
+            hint="the first row of the survey sheet must hold the headers 'type', 'name', 'label'.",
+        )
     if "name" not in survey.columns:
-        raise InstrumentError("the survey sheet has no 'name' column.", file=path,
-                              sheet=sheet, row=1, hint="add a 'name' column.")
+        raise InstrumentError(
+            "the survey sheet has no 'name' column.",
+            file=path,
+            sheet=sheet,
+            row=1,
+            hint="add a 'name' column.",
+        )
     rows: list[dict[str, object]] = []
     stack: list[tuple[str, str, int]] = []  # (kind, name, row)
     names: dict[str, int] = {}
@@ -381,70 +439,132 @@ def _questions(survey: pd.DataFrame, choices: dict[str, pd.DataFrame], path: Pat
             # label but no type is an error ("Question with no type").
             label = next((rec[c] for c in label_cols if not pd.isna(rec.get(c))), None)
             if not pd.isna(rec.get("name")) or label is not None:
-                what = f"a name ('{rec['name']}')" if not pd.isna(rec.get("name")) \
+                what = (
+                    f"a name ('{rec['name']}')"
+                    if not pd.isna(rec.get("name"))
                     else f"a label ('{label}')"
+                )
                 raise InstrumentError(
-                    f"row has {what} but no type.", file=path, sheet=sheet,
-                    row=row, column="type", hint="give the row a type (e.g. 'note' for a "
+                    f"row has {what} but no type.",
+                    file=path,
+                    sheet=sheet,
+                    row=row,
+                    column="type",
+                    hint="give the row a type (e.g. 'note' for a "
                     "heading) or delete it; a comment belongs in a column whose header "
-                    "starts with '#'.")
+                    "starts with '#'.",
+                )
             continue
         base, list_name, or_other, choice_file = _split_type(str(raw_type))
         name = rec.get("name")
         if base in ("end_group", "end_repeat"):
             kind = base.split("_")[1]
             if not stack:
-                raise InstrumentError(f"'{raw_type}' has no matching 'begin {kind}'.",
-                                      file=path, sheet=sheet, row=row, column="type",
-                                      hint=f"add the missing 'begin {kind}' or remove this row.")
+                raise InstrumentError(
+                    f"'{raw_type}' has no matching 'begin {kind}'.",
+                    file=path,
+                    sheet=sheet,
+                    row=row,
+                    column="type",
+                    hint=f"add the missing 'begin {kind}' or remove this row.",
+                )
             if stack[-1][0] != kind:
                 open_kind, open_name, open_row = stack[-1]
                 raise InstrumentError(
                     f"'{raw_type}' does not close the open 'begin {open_kind}' "
-                    f"'{open_name}' (row {open_row}).", file=path, sheet=sheet, row=row,
-                    column="type", hint=f"close the {open_kind} with 'end {open_kind}' "
-                    f"before this row, or change this row to 'end {open_kind}'.")
+                    f"'{open_name}' (row {open_row}).",
+                    file=path,
+                    sheet=sheet,
+                    row=row,
+                    column="type",
+                    hint=f"close the {open_kind} with 'end {open_kind}' "
+                    f"before this row, or change this row to 'end {open_kind}'.",
+                )
             stack.pop()
             continue
         if pd.isna(name):
-            raise InstrumentError(f"a '{raw_type}' row has no name.", file=path, sheet=sheet,
-                                  row=row, column="name",
-                                  hint="give every question and group a unique name.")
+            raise InstrumentError(
+                f"a '{raw_type}' row has no name.",
+                file=path,
+                sheet=sheet,
+                row=row,
+                column="name",
+                hint="give every question and group a unique name.",
+            )
         name = str(name)
         if not _NAME_RE.match(name):
             raise InstrumentError(
                 "the name is not a valid XML name (it must start with a letter or '_' and "
-                "hold only letters, digits, '_', '-' or '.'; no spaces).", file=path,
-                sheet=sheet, row=row, column="name", value=name,
-                hint="rename the question, e.g. with '_' instead of spaces.")
+                "hold only letters, digits, '_', '-' or '.'; no spaces).",
+                file=path,
+                sheet=sheet,
+                row=row,
+                column="name",
+                value=name,
+                hint="rename the question, e.g. with '_' instead of spaces.",
+            )
         if name in names:
             raise InstrumentError(
                 f"question name '{name}' is used twice (rows {names[name]} and {row}).",
-                file=path, sheet=sheet, row=row, column="name", value=name,
+                file=path,
+                sheet=sheet,
+                row=row,
+                column="name",
+                value=name,
                 hint="give every question a unique name, even in different groups: exports "
-                     "are matched to questions by name, and names are the codebook.")
+                "are matched to questions by name, and names are the codebook.",
+            )
         names[name] = row
         if base in SELECT_TYPES or base == "rank":
             if not list_name:
-                raise InstrumentError(f"'{raw_type}' names no choice list.", file=path,
-                                      sheet=sheet, row=row, column="type", value=raw_type,
-                                      hint="write e.g. 'select_one yes_no'.")
+                raise InstrumentError(
+                    f"'{raw_type}' names no choice list.",
+                    file=path,
+                    sheet=sheet,
+                    row=row,
+                    column="type",
+                    value=raw_type,
+                    hint="write e.g. 'select_one yes_no'.",
+                )
             if not choice_file and list_name not in choices:
                 raise InstrumentError(
                     f"choice list '{list_name}' is not defined in the choices sheet.",
-                    file=path, sheet=sheet, row=row, column="type", value=raw_type,
+                    file=path,
+                    sheet=sheet,
+                    row=row,
+                    column="type",
+                    value=raw_type,
                     hint=f"add rows with list_name '{list_name}' to the choices sheet, or "
-                         "fix the spelling.")
+                    "fix the spelling.",
+                )
         group = "/".join(s[1] for s in stack)
-        repeat = "/".join(s[1] for s in stack[: max((i + 1 for i, s in enumerate(stack)
-                                                     if s[0] == "repeat"), default=0)])
+        repeat = "/".join(
+            s[1]
+            for s in stack[
+                : max((i + 1 for i, s in enumerate(stack) if s[0] == "repeat"), default=0)
+            ]
+        )
         entry: dict[str, object] = {
-            "name": name, "type": base, "list_name": list_name, "group": group,
-            "repeat": repeat, "or_other": or_other, "choice_file": choice_file, "row": row,
+            "name": name,
+            "type": base,
+            "list_name": list_name,
+            "group": group,
+            "repeat": repeat,
+            "or_other": or_other,
+            "choice_file": choice_file,
+            "row": row,
             "required": str(rec.get("required", "")).strip().lower() in _TRUE,
         }
-        for col in ("relevant", "constraint", "calculation", "appearance", "choice_filter",
-                    "repeat_count", "default", "parameters"):
+        for col in (
+            "relevant",
+            "constraint",
+            "calculation",
+            "appearance",
+            "choice_filter",
+            "repeat_count",
+            "default",
+            "parameters",
+        ):
             value = rec.get(col)
             entry[col] = "" if value is None or pd.isna(value) else str(value)
         for col in survey.columns:
@@ -459,28 +579,51 @@ def _questions(survey: pd.DataFrame, choices: dict[str, pd.DataFrame], path: Pat
             if other in names:
                 raise InstrumentError(
                     f"'or_other' adds a question '{other}', but that name is already used "
-                    f"(row {names[other]}).", file=path, sheet=sheet, row=row, column="type",
-                    value=raw_type, hint=f"rename question '{other}' or drop 'or_other' and "
-                    "add an 'other' choice with its own text question.")
-            rows.append({**{k: "" for k in entry}, "name": other, "type": "text",
-                         "list_name": "", "group": group, "repeat": repeat,
-                         "or_other": False, "choice_file": "", "row": row, "required": False,
-                         "relevant": f"selected(${{{name}}}, 'other')",
-                         **{c: "Specify other" for c in label_cols}})
+                    f"(row {names[other]}).",
+                    file=path,
+                    sheet=sheet,
+                    row=row,
+                    column="type",
+                    value=raw_type,
+                    hint=f"rename question '{other}' or drop 'or_other' and "
+                    "add an 'other' choice with its own text question.",
+                )
+            rows.append(
+                {
+                    **dict.fromkeys(entry, ""),
+                    "name": other,
+                    "type": "text",
+                    "list_name": "",
+                    "group": group,
+                    "repeat": repeat,
+                    "or_other": False,
+                    "choice_file": "",
+                    "row": row,
+                    "required": False,
+                    "relevant": f"selected(${{{name}}}, 'other')",
+                    **dict.fromkeys(label_cols, "Specify other"),
+                }
+            )
             names[other] = row
     if stack:
         kind, name, row = stack[-1]
-        raise InstrumentError(f"'begin {kind}' {name!r} is never closed.", file=path,
-                              sheet=sheet, row=row, column="type",
-                              hint=f"add an 'end {kind}' row after its last question.")
+        raise InstrumentError(
+            f"'begin {kind}' {name!r} is never closed.",
+            file=path,
+            sheet=sheet,
+            row=row,
+            column="type",
+            hint=f"add an 'end {kind}' row after its last question.",
+        )
     for list_name, table in choices.items():
         # or_other lists gain an implicit 'other' choice, as in pyxform.
-        if any(r["or_other"] and r["list_name"] == list_name for r in rows) \
-                and "other" not in set(table["name"]):
+        if any(r["or_other"] and r["list_name"] == list_name for r in rows) and "other" not in set(
+            table["name"]
+        ):
             extra = {c: "Other" for c in table.columns if c.startswith("label")}
             choices[list_name] = pd.concat(
-                [table, pd.DataFrame([{**extra, "name": "other", "row": pd.NA}])],
-                ignore_index=True)
+                [table, pd.DataFrame([{**extra, "name": "other", "row": pd.NA}])], ignore_index=True
+            )
     return pd.DataFrame(rows)
 
 
@@ -498,8 +641,9 @@ def _localise(table: pd.DataFrame, untranslated: str) -> pd.DataFrame:
     return table.rename(columns=rename) if rename else table
 
 
-def _languages(questions: pd.DataFrame, choices: dict[str, pd.DataFrame],
-               settings: dict[str, str]) -> tuple[str, ...]:
+def _languages(
+    questions: pd.DataFrame, choices: dict[str, pd.DataFrame], settings: dict[str, str]
+) -> tuple[str, ...]:
     cols = list(questions.columns)
     for table in choices.values():
         cols.extend(table.columns)

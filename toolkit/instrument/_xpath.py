@@ -57,8 +57,14 @@ def _tokenise(expr: str) -> list[tuple[str, str]]:
 
 
 class _Parser:
-    def __init__(self, expr: str, lookup: Callable[[str], Value], current: Value | None,
-                 index: pd.Index, today: pd.Timestamp) -> None:
+    def __init__(
+        self,
+        expr: str,
+        lookup: Callable[[str], Value],
+        current: Value | None,
+        index: pd.Index,
+        today: pd.Timestamp,
+    ) -> None:
         self.tokens = _tokenise(expr)
         self.i = 0
         self.expr = expr
@@ -109,8 +115,13 @@ class _Parser:
             self.take()
             right = self.additive()
             literal = {id(v) for v in self._literals}
-            return _compare(left, tok[1], right, literal_left=id(left) in literal,
-                            literal_right=id(right) in literal)
+            return _compare(
+                left,
+                tok[1],
+                right,
+                literal_left=id(left) in literal,
+                literal_right=id(right) in literal,
+            )
         return left
 
     def additive(self) -> Value:
@@ -172,8 +183,7 @@ class _Parser:
             needle = " " + _as_text(args[1]).str.strip() + " "
             if len(needle) and (needle == needle.iloc[0]).all():
                 return hay.str.contains(needle.iloc[0], regex=False).astype(bool)
-            return pd.Series([b in a for a, b in zip(hay, needle)], index=self.index,
-                             dtype=bool)
+            return pd.Series([b in a for a, b in zip(hay, needle)], index=self.index, dtype=bool)
         if name == "count-selected" and len(args) == 1:
             return _as_text(args[0]).str.split().str.len().astype(float)
         if name == "string-length" and len(args) == 1:
@@ -183,7 +193,8 @@ class _Parser:
         if name == "int" and len(args) == 1:
             return np.trunc(_numeric(args[0]))  # XPath int() truncates towards zero
         raise UnsupportedExpression(
-            f"{name}() with {len(args)} argument(s) is not supported: {self.expr!r}")
+            f"{name}() with {len(args)} argument(s) is not supported: {self.expr!r}"
+        )
 
 
 _FUNCTIONS = {"not", "selected", "count-selected", "string-length", "number", "int"}
@@ -196,13 +207,23 @@ def _is_bool(v: Value) -> bool:
 def _as_text(v: Value) -> Value:
     """XPath string value of each answer: numbers as written (1 not 1.0), missing as ''."""
     if _is_bool(v):
-        return pd.Series(["" if x is pd.NA else ("true" if x else "false") for x in v],
-                         index=v.index, dtype=object)
+        return pd.Series(
+            ["" if x is pd.NA else ("true" if x else "false") for x in v],
+            index=v.index,
+            dtype=object,
+        )
     if pd.api.types.is_numeric_dtype(v):
         num = pd.to_numeric(v, errors="coerce").astype(float)
-        return pd.Series(["" if np.isnan(x) else (str(int(x)) if float(x).is_integer()
-                                                  and abs(x) < 1e15 else repr(float(x)))
-                          for x in num], index=v.index, dtype=object)
+        return pd.Series(
+            [
+                ""
+                if np.isnan(x)
+                else (str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(float(x)))
+                for x in num
+            ],
+            index=v.index,
+            dtype=object,
+        )
     return v.astype("string").fillna("").astype(object)
 
 
@@ -228,8 +249,9 @@ def _numeric(v: Value) -> Value:
     return pd.to_numeric(_as_text(v).str.strip(), errors="coerce").astype(float)
 
 
-def _compare(left: Value, op: str, right: Value, *, literal_left: bool = False,
-             literal_right: bool = False) -> Value:
+def _compare(
+    left: Value, op: str, right: Value, *, literal_left: bool = False, literal_right: bool = False
+) -> Value:
     if (_is_bool(left) or _is_bool(right)) and op in {"=", "!="}:
         # XPath 1.0: when either side is a boolean, both are compared as booleans.
         a, b = _truth(left), _truth(right)
@@ -237,7 +259,8 @@ def _compare(left: Value, op: str, right: Value, *, literal_left: bool = False,
 
     def is_time(s: Value) -> bool:
         return pd.api.types.is_datetime64_any_dtype(s) or (
-            s.dtype == object and len(s) > 0 and isinstance(s.iloc[0], pd.Timestamp))
+            s.dtype == object and len(s) > 0 and isinstance(s.iloc[0], pd.Timestamp)
+        )
 
     if is_time(left) or is_time(right):
         a = pd.to_datetime(left, errors="coerce")
@@ -245,7 +268,8 @@ def _compare(left: Value, op: str, right: Value, *, literal_left: bool = False,
         valid = a.notna() & b.notna()
     elif pd.api.types.is_numeric_dtype(left) or pd.api.types.is_numeric_dtype(right):
         text_literal = (literal_right and not pd.api.types.is_numeric_dtype(right)) or (
-            literal_left and not pd.api.types.is_numeric_dtype(left))
+            literal_left and not pd.api.types.is_numeric_dtype(left)
+        )
         if op in {"=", "!="} and text_literal:
             # A number answer against a string literal (${n} = '', ${n} = '5'): XPath
             # compares the answer's string value with the string ("" = "", "5" = "5").
@@ -261,16 +285,27 @@ def _compare(left: Value, op: str, right: Value, *, literal_left: bool = False,
         if op in {"=", "!="}:
             return (a == b) if op == "=" else (a != b)
         raise UnsupportedExpression("ordering comparison of text answers")
-    ops = {"=": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal,
-           ">": np.greater, ">=": np.greater_equal}
+    ops = {
+        "=": np.equal,
+        "!=": np.not_equal,
+        "<": np.less,
+        "<=": np.less_equal,
+        ">": np.greater,
+        ">=": np.greater_equal,
+    }
     with np.errstate(invalid="ignore"):
         result = pd.Series(ops[op](a.to_numpy(), b.to_numpy()), index=left.index)
     return result & valid if op != "!=" else result | ~valid
 
 
-def evaluate(expr: str, answers: Mapping[str, pd.Series] | pd.DataFrame, *,
-             current: pd.Series | None = None, index: pd.Index | None = None,
-             today: pd.Timestamp | None = None) -> pd.Series:
+def evaluate(
+    expr: str,
+    answers: Mapping[str, pd.Series] | pd.DataFrame,
+    *,
+    current: pd.Series | None = None,
+    index: pd.Index | None = None,
+    today: pd.Timestamp | None = None,
+) -> pd.Series:
     """Evaluate an XLSForm expression for every row.
 
     Parameters
@@ -296,9 +331,17 @@ def evaluate(expr: str, answers: Mapping[str, pd.Series] | pd.DataFrame, *,
         If the expression uses XPath outside the supported subset or names a question
         that is not in ``answers``.
     """
-    idx = index if index is not None else (
-        answers.index if isinstance(answers, pd.DataFrame) else current.index
-        if current is not None else None)
+    idx = (
+        index
+        if index is not None
+        else (
+            answers.index
+            if isinstance(answers, pd.DataFrame)
+            else current.index
+            if current is not None
+            else None
+        )
+    )
     if idx is None:
         raise ValueError("an index is needed to evaluate a constant expression")
 

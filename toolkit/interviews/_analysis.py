@@ -25,9 +25,11 @@ __all__: list[str] = []
 def _check_segments(segments: pd.DataFrame, need: Sequence[str]) -> None:
     missing = [c for c in need if c not in segments.columns]
     if missing:
-        raise InputError(f"the segments table has no column {missing[0]!r}.",
-                         column=missing[0],
-                         hint="pass read_segments(...).data, the validated segments.")
+        raise InputError(
+            f"the segments table has no column {missing[0]!r}.",
+            column=missing[0],
+            hint="pass read_segments(...).data, the validated segments.",
+        )
 
 
 def _filter_coder(segments: pd.DataFrame, coder: str | None) -> pd.DataFrame:
@@ -35,13 +37,21 @@ def _filter_coder(segments: pd.DataFrame, coder: str | None) -> pd.DataFrame:
         return segments
     known = set(segments["coder"].astype(str))
     if coder not in known:
-        raise InputError(f"coder {coder!r} coded none of these segments.", value=coder,
-                         hint=f"coders are: {', '.join(sorted(known))}.")
+        raise InputError(
+            f"coder {coder!r} coded none of these segments.",
+            value=coder,
+            hint=f"coders are: {', '.join(sorted(known))}.",
+        )
     return segments[segments["coder"].astype(str) == coder]
 
 
-def society_codes(segments: pd.DataFrame, *, level: str = "code", coder: str | None = None,
-                  codebook: Codebook | None = None) -> pd.DataFrame:
+def society_codes(
+    segments: pd.DataFrame,
+    *,
+    level: str = "code",
+    coder: str | None = None,
+    codebook: Codebook | None = None,
+) -> pd.DataFrame:
     """Society x code (or theme) 0/1 table: whether the code was applied for the Society.
 
     Parameters
@@ -106,14 +116,20 @@ def code_frequencies(
         the group with at least one accepted segment) and ``share``.
     """
     if by not in frame.columns:
-        raise InputError(f"the frame has no column {by!r}.", column=by,
-                         hint="group by a frame column such as 'zone'.")
+        raise InputError(
+            f"the frame has no column {by!r}.",
+            column=by,
+            hint="group by a frame column such as 'zone'.",
+        )
     tab = society_codes(segments, level=level, coder=coder, codebook=codebook)
     groups = frame.set_index(frame["iso3"].astype(str))[by].astype(str)
     unknown = sorted(set(tab.index) - set(groups.index))
     if unknown:
-        raise InputError(f"Society {unknown[0]} of the segments is not in the frame.",
-                         value=unknown[0], hint="validate segments with read_segments().")
+        raise InputError(
+            f"Society {unknown[0]} of the segments is not in the frame.",
+            value=unknown[0],
+            hint="validate segments with read_segments().",
+        )
     g = groups.reindex(tab.index)
     counts = tab.groupby(g.to_numpy()).sum()
     n_int = g.value_counts()
@@ -130,9 +146,14 @@ def code_frequencies(
     return long.reset_index(drop=True)
 
 
-def theme_zone_table(segments: pd.DataFrame, frame: pd.DataFrame, *,
-                     codebook: Codebook | None = None, value: str = "share",
-                     coder: str | None = None) -> pd.DataFrame:
+def theme_zone_table(
+    segments: pd.DataFrame,
+    frame: pd.DataFrame,
+    *,
+    codebook: Codebook | None = None,
+    value: str = "share",
+    coder: str | None = None,
+) -> pd.DataFrame:
     """Theme x zone table (the data of a heatmap).
 
     Parameters
@@ -148,8 +169,9 @@ def theme_zone_table(segments: pd.DataFrame, frame: pd.DataFrame, *,
         Index theme, one column per zone.
     """
     if value not in ("share", "n_societies"):
-        raise InputError(f"unknown value {value!r}.", value=value,
-                         hint="use 'share' or 'n_societies'.")
+        raise InputError(
+            f"unknown value {value!r}.", value=value, hint="use 'share' or 'n_societies'."
+        )
     long = code_frequencies(segments, frame, level="theme", codebook=codebook, coder=coder)
     wide = long.pivot(index="theme", columns="zone", values=value)
     zones = list(dict.fromkeys(long["zone"]))
@@ -157,8 +179,13 @@ def theme_zone_table(segments: pd.DataFrame, frame: pd.DataFrame, *,
     return wide.reindex(index=themes, columns=zones)
 
 
-def cooccurrence(segments: pd.DataFrame, *, within: str = "interview",
-                 codes: Iterable[str] | None = None, coder: str | None = None) -> pd.DataFrame:
+def cooccurrence(
+    segments: pd.DataFrame,
+    *,
+    within: str = "interview",
+    codes: Iterable[str] | None = None,
+    coder: str | None = None,
+) -> pd.DataFrame:
     """Code co-occurrence counts.
 
     Parameters
@@ -189,11 +216,19 @@ def cooccurrence(segments: pd.DataFrame, *, within: str = "interview",
     elif within == "segment":
         sid = seg["segment_id"] if "segment_id" in seg else pd.Series(pd.NA, index=seg.index)
         text = seg["segment"].astype("string").fillna("").str.split().str.join(" ")
-        unit = (seg["interview_id"].astype(str) + "#" + seg["coder"].astype(str) + "#"
-                + sid.astype("string").fillna("text:" + text).astype(str))
+        unit = (
+            seg["interview_id"].astype(str)
+            + "#"
+            + seg["coder"].astype(str)
+            + "#"
+            + sid.astype("string").fillna("text:" + text).astype(str)
+        )
     else:
-        raise InputError(f"unknown co-occurrence unit {within!r}.", value=within,
-                         hint="use 'interview', 'segment' or 'society'.")
+        raise InputError(
+            f"unknown co-occurrence unit {within!r}.",
+            value=within,
+            hint="use 'interview', 'segment' or 'society'.",
+        )
     tab = pd.crosstab(unit, seg["code"].astype(str)).clip(upper=1)
     if codes is not None:
         codes = list(codes)
@@ -213,8 +248,10 @@ def _binary(s: pd.Series, name: str) -> pd.Series:
     if bad.any():
         raise InputError(
             f"questionnaire indicator {name!r} is not binary (value {s[bad].iloc[0]!r}).",
-            column=name, value=s[bad].iloc[0],
-            hint="use a 0/1 or yes/no indicator such as 'activities__rfl' or 'coop_any'.")
+            column=name,
+            value=s[bad].iloc[0],
+            hint="use a 0/1 or yes/no indicator such as 'activities__rfl' or 'coop_any'.",
+        )
     return out.astype("Int8")
 
 
@@ -265,16 +302,26 @@ def compare_with_answers(
         ``p_value``.
     """
     if "ns_iso3" not in answers.columns:
-        raise InputError("the answers table has no 'ns_iso3' column.", column="ns_iso3",
-                         hint="pass one row per Society with an ns_iso3 column.")
+        raise InputError(
+            "the answers table has no 'ns_iso3' column.",
+            column="ns_iso3",
+            hint="pass one row per Society with an ns_iso3 column.",
+        )
     missing = [c for c in indicators if c not in answers.columns]
     if missing:
-        raise InputError(f"the answers table has no indicator column {missing[0]!r}.",
-                         column=missing[0], hint="check the questionnaire variable name.")
+        raise InputError(
+            f"the answers table has no indicator column {missing[0]!r}.",
+            column=missing[0],
+            hint="check the questionnaire variable name.",
+        )
     dup = answers["ns_iso3"][answers["ns_iso3"].duplicated()]
     if len(dup):
-        raise InputError("the answers table has several rows for a Society.", column="ns_iso3",
-                         value=dup.iloc[0], hint="pass one row per Society.")
+        raise InputError(
+            "the answers table has several rows for a Society.",
+            column="ns_iso3",
+            value=dup.iloc[0],
+            hint="pass one row per Society.",
+        )
     tab = society_codes(segments, level=level, coder=coder, codebook=codebook)
     if codes is not None:
         tab = tab.reindex(columns=list(codes), fill_value=0)
@@ -296,11 +343,34 @@ def compare_with_answers(
                 orr, p = float(res.statistic), float(res.pvalue)
             else:
                 orr = p = float("nan")
-            rows.append({level: code, "indicator": ind, "n": n, "a": a, "b": b, "c": c,
-                         "d": d,
-                         "share_code_if_1": a / (a + c) if a + c else float("nan"),
-                         "share_code_if_0": b / (b + d) if b + d else float("nan"),
-                         "odds_ratio": orr, "p_value": p})
-    return pd.DataFrame(rows, columns=[level, "indicator", "n", "a", "b", "c", "d",
-                                       "share_code_if_1", "share_code_if_0", "odds_ratio",
-                                       "p_value"])
+            rows.append(
+                {
+                    level: code,
+                    "indicator": ind,
+                    "n": n,
+                    "a": a,
+                    "b": b,
+                    "c": c,
+                    "d": d,
+                    "share_code_if_1": a / (a + c) if a + c else float("nan"),
+                    "share_code_if_0": b / (b + d) if b + d else float("nan"),
+                    "odds_ratio": orr,
+                    "p_value": p,
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            level,
+            "indicator",
+            "n",
+            "a",
+            "b",
+            "c",
+            "d",
+            "share_code_if_1",
+            "share_code_if_0",
+            "odds_ratio",
+            "p_value",
+        ],
+    )

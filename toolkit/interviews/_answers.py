@@ -43,9 +43,11 @@ def _check_value(v: str, spec: AnswerSpec) -> tuple[object, str | None]:
         except ValueError:
             return pd.NA, "not a number"
     if isinstance(spec, str):
-        raise InterviewDataError(f"unknown answer type {spec!r}.", value=spec,
-                                 hint="use None/'text', 'integer', 'number' or a list of "
-                                 "allowed values.")
+        raise InterviewDataError(
+            f"unknown answer type {spec!r}.",
+            value=spec,
+            hint="use None/'text', 'integer', 'number' or a list of allowed values.",
+        )
     allowed = {str(a) for a in spec}
     tokens = v.split()
     bad = [t for t in tokens if t not in allowed]
@@ -101,27 +103,41 @@ def read_answers(
     if "ns_iso3" not in raw.columns:
         raise InterviewDataError(
             "the interview answers have no 'ns_iso3' column (found: "
-            + ", ".join(raw.columns) + ").", file=file,
-            hint="name the Society column ns_iso3, as in the questionnaire.")
+            + ", ".join(raw.columns)
+            + ").",
+            file=file,
+            hint="name the Society column ns_iso3, as in the questionnaire.",
+        )
     known = set(frame["iso3"].astype(str))
     cols = [c for c in raw.columns if c in allowed]
     for c in raw.columns:
         if c != "ns_iso3" and c not in allowed:
             filled = int((raw[c].astype(str).str.strip() != "").sum())
-            issues.add(None, c, None, f"column is not a questionnaire variable allowed here "
-                       f"({filled} non-empty cell(s))", "column not imported")
+            issues.add(
+                None,
+                c,
+                None,
+                f"column is not a questionnaire variable allowed here ({filled} non-empty cell(s))",
+                "column not imported",
+            )
     n = len(raw)
     problems: list[list[str]] = [[] for _ in range(n)]
     iso = raw["ns_iso3"].astype(str).str.strip().str.upper().reset_index(drop=True)
     for i in range(n):
         if not iso[i]:
             problems[i].append("Society (ns_iso3) is empty")
-            issues.add(spreadsheet_row(i), "ns_iso3", "", "Society (ns_iso3) is empty",
-                       "quarantined")
+            issues.add(
+                spreadsheet_row(i), "ns_iso3", "", "Society (ns_iso3) is empty", "quarantined"
+            )
         elif iso[i] not in known:
             problems[i].append("Society not in the frame")
-            issues.add(spreadsheet_row(i), "ns_iso3", raw["ns_iso3"].iloc[i],
-                       "Society not in the frame", "quarantined")
+            issues.add(
+                spreadsheet_row(i),
+                "ns_iso3",
+                raw["ns_iso3"].iloc[i],
+                "Society not in the frame",
+                "quarantined",
+            )
     valid = [i for i in range(n) if not problems[i]]
     counts = iso.iloc[valid].value_counts()
     for i in valid:
@@ -156,7 +172,9 @@ def read_answers(
             data[c] = data[c].astype("string")
     data["ns_iso3"] = data["ns_iso3"].astype("string")
     qrows = [i for i in range(n) if problems[i]]
-    quarantine = quarantine_frame(raw.reset_index(drop=True), file, qrows,
-                                  ["; ".join(problems[i]) for i in qrows])
-    return InterviewImport(data=data, issues=issues.frame(), quarantine=quarantine,
-                           format="answers", n_rows=n)
+    quarantine = quarantine_frame(
+        raw.reset_index(drop=True), file, qrows, ["; ".join(problems[i]) for i in qrows]
+    )
+    return InterviewImport(
+        data=data, issues=issues.frame(), quarantine=quarantine, format="answers", n_rows=n
+    )

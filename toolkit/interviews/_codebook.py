@@ -85,8 +85,7 @@ class Codebook:
         return len(self.codes)
 
 
-def read_codebook(source: str | Path | pd.DataFrame, *, sheet: str | int | None = None
-                  ) -> Codebook:
+def read_codebook(source: str | Path | pd.DataFrame, *, sheet: str | int | None = None) -> Codebook:
     """Read and validate a codebook.
 
     Parameters
@@ -124,7 +123,9 @@ def read_codebook(source: str | Path | pd.DataFrame, *, sheet: str | int | None 
     if "code" not in pick:
         raise InterviewDataError(
             "the codebook has no 'code' column (found: " + ", ".join(raw.columns) + ").",
-            file=file, hint="name the column of code names 'code'.")
+            file=file,
+            hint="name the column of code names 'code'.",
+        )
     rows = []
     for i, r in raw.iterrows():
         rec = {k: str(r[c]).strip() for k, c in pick.items()}
@@ -139,21 +140,30 @@ def read_codebook(source: str | Path | pd.DataFrame, *, sheet: str | int | None 
 def _read_qdc(path: Path) -> Codebook:
     file = str(path)
     if not path.exists():
-        raise InterviewDataError("the codebook file does not exist.", file=file,
-                                 hint="check the path and the file name.")
+        raise InterviewDataError(
+            "the codebook file does not exist.", file=file, hint="check the path and the file name."
+        )
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as exc:
         line = exc.position[0] if getattr(exc, "position", None) else None
         raise InterviewDataError(
-            f"the REFI-QDA codebook is not well-formed XML ({exc}).", file=file, row=line,
-            hint="export the codebook again from the QDA program (.qdc).") from exc
-    book = root if _local(root.tag) == "CodeBook" else next(
-        (e for e in root.iter() if _local(e.tag) == "CodeBook"), None)
+            f"the REFI-QDA codebook is not well-formed XML ({exc}).",
+            file=file,
+            row=line,
+            hint="export the codebook again from the QDA program (.qdc).",
+        ) from exc
+    book = (
+        root
+        if _local(root.tag) == "CodeBook"
+        else next((e for e in root.iter() if _local(e.tag) == "CodeBook"), None)
+    )
     if book is None:
         raise InterviewDataError(
             f"the file has no <CodeBook> element (root element is <{_local(root.tag)}>).",
-            file=file, hint="give a REFI-QDA codebook (.qdc) exported by a QDA program.")
+            file=file,
+            hint="give a REFI-QDA codebook (.qdc) exported by a QDA program.",
+        )
     codes_el = next((e for e in book if _local(e.tag) == "Codes"), None)
     rows: list[dict[str, object]] = []
     counter = [0]
@@ -165,13 +175,18 @@ def _read_qdc(path: Path) -> Codebook:
             counter[0] += 1
             desc = next((d for d in child if _local(d.tag) == "Description"), None)
             name = (child.get("name") or "").strip()
-            rows.append({
-                "code": name, "label": name,
-                "description": (desc.text or "").strip() if desc is not None else "",
-                "parent": parent or "", "theme": "",
-                "codable": (child.get("isCodable", "true").strip().lower() != "false"),
-                "guid": child.get("guid", ""), "_row": counter[0],
-            })
+            rows.append(
+                {
+                    "code": name,
+                    "label": name,
+                    "description": (desc.text or "").strip() if desc is not None else "",
+                    "parent": parent or "",
+                    "theme": "",
+                    "codable": (child.get("isCodable", "true").strip().lower() != "false"),
+                    "guid": child.get("guid", ""),
+                    "_row": counter[0],
+                }
+            )
             walk(child, name)
 
     if codes_el is not None:
@@ -182,12 +197,16 @@ def _read_qdc(path: Path) -> Codebook:
             for m in s:
                 if _local(m.tag) == "MemberCode" and m.get("guid"):
                     guid_sets.setdefault(m.get("guid", ""), []).append(s.get("name", ""))
-    df = pd.DataFrame(rows, columns=["code", "label", "description", "parent", "theme",
-                                     "codable", "guid", "_row"])
+    df = pd.DataFrame(
+        rows, columns=["code", "label", "description", "parent", "theme", "codable", "guid", "_row"]
+    )
     df["sets"] = [";".join(guid_sets.get(g, [])) for g in df["guid"]]
     if df.empty:
-        raise InterviewDataError("the REFI-QDA codebook has no <Code> elements.", file=file,
-                                 hint="export a codebook that contains codes.")
+        raise InterviewDataError(
+            "the REFI-QDA codebook has no <Code> elements.",
+            file=file,
+            hint="export a codebook that contains codes.",
+        )
     return _finish(df, file, row_word="code element")
 
 
@@ -206,12 +225,22 @@ def _finish(df: pd.DataFrame, file: str | None, row_word: str = "row") -> Codebo
         issues.add(int(df.at[i, "_row"]), "code", "", "empty code name", "rejected")
     dup = (df["code"] != "") & norm.duplicated(keep=False)
     for i in df.index[dup]:
-        issues.add(int(df.at[i, "_row"]), "code", df.at[i, "code"],
-                   "duplicated code name (names must be unique, ignoring case)", "rejected")
+        issues.add(
+            int(df.at[i, "_row"]),
+            "code",
+            df.at[i, "code"],
+            "duplicated code name (names must be unique, ignoring case)",
+            "rejected",
+        )
     known = set(df["code"])
     for i in df.index[(df["parent"] != "") & ~df["parent"].isin(known)]:
-        issues.add(int(df.at[i, "_row"]), "parent", df.at[i, "parent"],
-                   "parent code is not in the codebook", "rejected")
+        issues.add(
+            int(df.at[i, "_row"]),
+            "parent",
+            df.at[i, "parent"],
+            "parent code is not in the codebook",
+            "rejected",
+        )
     parent = dict(zip(df["code"], df["parent"], strict=False))
     themes = []
     for i in df.index:
@@ -221,22 +250,31 @@ def _finish(df: pd.DataFrame, file: str | None, row_word: str = "row") -> Codebo
         while parent.get(cur, "") not in ("", None) and parent[cur] in parent:
             cur = parent[cur]
             if cur in seen:
-                issues.add(int(df.at[i, "_row"]), "parent", df.at[i, "parent"],
-                           "parent chain forms a cycle", "rejected")
+                issues.add(
+                    int(df.at[i, "_row"]),
+                    "parent",
+                    df.at[i, "parent"],
+                    "parent chain forms a cycle",
+                    "rejected",
+                )
                 break
             seen.add(cur)
         themes.append(cur)
     df["theme"] = df["theme"].where(df["theme"] != "", pd.Series(themes, index=df.index))
     table = issues.frame()
     if len(table):
-        listed = "; ".join(f"{row_word} {r.row}: {r.problem} ({r.value!r})"
-                           for r in table.head(15).itertuples())
+        listed = "; ".join(
+            f"{row_word} {r.row}: {r.problem} ({r.value!r})" for r in table.head(15).itertuples()
+        )
         more = f" (and {len(table) - 15} more)" if len(table) > 15 else ""
         err = InterviewDataError(
-            f"{len(table)} problem(s) in the codebook: {listed}{more}.", file=file,
-            row=int(table["row"].iloc[0]), column=str(table["column"].iloc[0]),
+            f"{len(table)} problem(s) in the codebook: {listed}{more}.",
+            file=file,
+            row=int(table["row"].iloc[0]),
+            column=str(table["column"].iloc[0]),
             value=table["value"].iloc[0],
-            hint="give every code a unique, non-empty name and parents that exist.")
+            hint="give every code a unique, non-empty name and parents that exist.",
+        )
         err.issues = table  # type: ignore[attr-defined]
         raise err
     df["parent"] = df["parent"].replace("", pd.NA)

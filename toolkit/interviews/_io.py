@@ -59,11 +59,19 @@ class Issues:
         self.file = file
         self.rows: list[dict[str, Any]] = []
 
-    def add(self, row: int | None, column: str | None, value: Any, problem: str,
-            action: str) -> None:
-        self.rows.append({"file": self.file, "row": row, "column": column,
-                          "value": None if value is None else str(value),
-                          "problem": problem, "action": action})
+    def add(
+        self, row: int | None, column: str | None, value: Any, problem: str, action: str
+    ) -> None:
+        self.rows.append(
+            {
+                "file": self.file,
+                "row": row,
+                "column": column,
+                "value": None if value is None else str(value),
+                "problem": problem,
+                "action": action,
+            }
+        )
 
     def frame(self) -> pd.DataFrame:
         out = pd.DataFrame(self.rows, columns=ISSUE_COLUMNS)
@@ -71,8 +79,9 @@ class Issues:
         return out
 
 
-def read_table(source: str | Path | pd.DataFrame, *, what: str, sheet: str | int | None = None
-               ) -> tuple[pd.DataFrame, str | None, list[str]]:
+def read_table(
+    source: str | Path | pd.DataFrame, *, what: str, sheet: str | int | None = None
+) -> tuple[pd.DataFrame, str | None, list[str]]:
     """Read a CSV or XLSX file (or take a DataFrame) as strings.
 
     Returns
@@ -98,31 +107,47 @@ def read_table(source: str | Path | pd.DataFrame, *, what: str, sheet: str | int
     path = Path(source)
     name = str(path)
     if not path.exists():
-        raise InterviewDataError(f"the {what} file does not exist.", file=name,
-                                 hint="check the path and the file name.")
+        raise InterviewDataError(
+            f"the {what} file does not exist.", file=name, hint="check the path and the file name."
+        )
     if path.is_dir():
-        raise InterviewDataError(f"the {what} path is a folder, not a file.", file=name,
-                                 hint="give the path of the exported file.")
+        raise InterviewDataError(
+            f"the {what} path is a folder, not a file.",
+            file=name,
+            hint="give the path of the exported file.",
+        )
     raw = path.read_bytes()
     if not raw.strip():
-        raise InterviewDataError(f"the {what} file is empty.", file=name,
-                                 hint="export the file again from the coding software.")
+        raise InterviewDataError(
+            f"the {what} file is empty.",
+            file=name,
+            hint="export the file again from the coding software.",
+        )
     suffix = path.suffix.lower()
     if suffix in _EXCEL or raw[:2] == b"PK":
         try:
-            df = pd.read_excel(io.BytesIO(raw), sheet_name=0 if sheet is None else sheet,
-                               dtype=str, keep_default_na=False, engine="openpyxl")
+            df = pd.read_excel(
+                io.BytesIO(raw),
+                sheet_name=0 if sheet is None else sheet,
+                dtype=str,
+                keep_default_na=False,
+                engine="openpyxl",
+            )
         except (zipfile.BadZipFile, ValueError, KeyError, OSError) as exc:
             raise InterviewDataError(
-                f"the {what} file cannot be read as an Excel workbook ({exc}).", file=name,
+                f"the {what} file cannot be read as an Excel workbook ({exc}).",
+                file=name,
                 sheet=None if sheet is None else str(sheet),
                 hint="open it in a spreadsheet program and save it again as .xlsx, "
-                "or export CSV instead.") from exc
+                "or export CSV instead.",
+            ) from exc
     else:
         if b"\x00" in raw[:4096]:
             raise InterviewDataError(
-                f"the {what} file is not a text (CSV) file.", file=name,
-                hint="export the data as CSV (UTF-8) or .xlsx.")
+                f"the {what} file is not a text (CSV) file.",
+                file=name,
+                hint="export the data as CSV (UTF-8) or .xlsx.",
+            )
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
@@ -130,22 +155,34 @@ def read_table(source: str | Path | pd.DataFrame, *, what: str, sheet: str | int
             notes.append("the file is not UTF-8; it was read as Windows-1252 (check accents).")
         sample = text[:20000]
         try:
-            delim = csv.Sniffer().sniff(sample.splitlines()[0] if sample else "",
-                                        delimiters=",;\t").delimiter
+            delim = (
+                csv.Sniffer()
+                .sniff(sample.splitlines()[0] if sample else "", delimiters=",;\t")
+                .delimiter
+            )
         except csv.Error:
             delim = ","
         try:
-            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=delim,
-                             skip_blank_lines=True)
+            df = pd.read_csv(
+                io.StringIO(text),
+                dtype=str,
+                keep_default_na=False,
+                sep=delim,
+                skip_blank_lines=True,
+            )
         except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error) as exc:
             raise InterviewDataError(
-                f"the {what} file cannot be parsed as CSV ({exc}).", file=name,
+                f"the {what} file cannot be parsed as CSV ({exc}).",
+                file=name,
                 hint="check for unbalanced quotes or a truncated file; export it again.",
             ) from exc
     df.columns = [str(c).replace("\ufeff", "").strip() for c in df.columns]
     if len(df.columns) == 0 or all(c.startswith("Unnamed") or c == "" for c in df.columns):
-        raise InterviewDataError(f"the {what} file has no header row.", file=name,
-                                 hint="the first row must hold the column names.")
+        raise InterviewDataError(
+            f"the {what} file has no header row.",
+            file=name,
+            hint="the first row must hold the column names.",
+        )
     df = df.fillna("").astype(object)
     return df, name, notes
 
@@ -155,8 +192,9 @@ def spreadsheet_row(i: int) -> int:
     return int(i) + 2
 
 
-def quarantine_frame(raw: pd.DataFrame, file: str | None, rows: list[int],
-                     reasons: list[str]) -> pd.DataFrame:
+def quarantine_frame(
+    raw: pd.DataFrame, file: str | None, rows: list[int], reasons: list[str]
+) -> pd.DataFrame:
     """Rejected raw rows with ``file``, ``row`` and ``reason`` columns."""
     q = raw.iloc[rows].copy() if rows else raw.iloc[0:0].copy()
     q.insert(0, "file", file)

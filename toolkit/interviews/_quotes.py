@@ -47,23 +47,32 @@ __all__: list[str] = []
 _NAME = r"[A-ZÀ-ÖØ-Þ][\w'’\-]+"
 _LABEL = re.compile(
     rf"^(?P<indent>[ \t]*)(?P<label>{_NAME}(?:[ \t]+{_NAME}){{0,3}})[ \t]*"
-    r"(?P<role>\([^)\n]*\))?[ \t]*:(?P<rest>[ \t]?)", re.MULTILINE)
+    r"(?P<role>\([^)\n]*\))?[ \t]*:(?P<rest>[ \t]?)",
+    re.MULTILINE,
+)
 _GENERIC = re.compile(
     r"^(?:interviewer|interviewee|respondent|participant|moderator|facilitator|"
     r"note|notes|translator|interpreter|speaker(?:\s*\d+)?|question|answer|q|a|"
-    r"[RPIQA]\d+|int|resp)$", re.IGNORECASE)
+    r"[RPIQA]\d+|int|resp)$",
+    re.IGNORECASE,
+)
 _TITLE = re.compile(
     rf"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam|Mme|Mlle|Sr|Sra|Dra|Dona|Don)\.?[ \t]+"
-    rf"{_NAME}(?:[ \t]+{_NAME})?")
-_SELF = re.compile(rf"(?P<pre>\b(?:[Mm]y name is|I am called|I'm called|call me))[ \t]+"
-                   rf"{_NAME}(?:[ \t]+{_NAME})?")
+    rf"{_NAME}(?:[ \t]+{_NAME})?"
+)
+_SELF = re.compile(
+    rf"(?P<pre>\b(?:[Mm]y name is|I am called|I'm called|call me))[ \t]+"
+    rf"{_NAME}(?:[ \t]+{_NAME})?"
+)
 _PLACE_AFTER = re.compile(
     rf"\b{_NAME}(?:[ \t]+{_NAME}){{0,2}}[ \t]+(?:District|Province|Region|County|"
-    r"Municipality|Governorate|Prefecture|Department|Oblast|State|Camp|City|Town|Village)\b")
+    r"Municipality|Governorate|Prefecture|Department|Oblast|State|Camp|City|Town|Village)\b"
+)
 _PLACE_OF = re.compile(
     rf"(?P<pre>\b(?:[Cc]ity|[Tt]own|[Vv]illage|[Cc]amp|[Dd]istrict|[Pp]rovince|[Rr]egion|"
     rf"[Cc]ounty|[Mm]unicipality|[Gg]overnorate|[Pp]refecture|[Dd]epartment) of)[ \t]+"
-    rf"{_NAME}(?:[ \t]+{_NAME}){{0,2}}")
+    rf"{_NAME}(?:[ \t]+{_NAME}){{0,2}}"
+)
 _TOKENS = re.compile(r"\[(?:name|place|email|phone)\]")
 
 
@@ -71,8 +80,10 @@ def _check_key(key: str | bytes) -> bytes:
     if isinstance(key, str):
         key = key.encode("utf-8")
     if not isinstance(key, (bytes, bytearray)) or len(key) == 0:
-        raise InputError("a non-empty pseudonymisation key is needed for quotes.",
-                         hint="pass the study key, e.g. key=os.environ['NSMAP_PSEUDONYM_KEY'].")
+        raise InputError(
+            "a non-empty pseudonymisation key is needed for quotes.",
+            hint="pass the study key, e.g. key=os.environ['NSMAP_PSEUDONYM_KEY'].",
+        )
     return bytes(key)
 
 
@@ -102,11 +113,36 @@ def speaker_names(texts: Iterable[str]) -> list[str]:
 
 #: Words never masked on their own when they are part of a speaker label
 #: ("Kenya Red Cross:" masks the whole label, not every "Red" and "Cross").
-_NOT_NAMES = frozenset({
-    "red", "cross", "crescent", "society", "national", "international", "federation",
-    "committee", "branch", "office", "team", "staff", "volunteer", "volunteers", "the",
-    "and", "of", "for", "de", "la", "du", "des", "del", "los", "las", "el",
-})
+_NOT_NAMES = frozenset(
+    {
+        "red",
+        "cross",
+        "crescent",
+        "society",
+        "national",
+        "international",
+        "federation",
+        "committee",
+        "branch",
+        "office",
+        "team",
+        "staff",
+        "volunteer",
+        "volunteers",
+        "the",
+        "and",
+        "of",
+        "for",
+        "de",
+        "la",
+        "du",
+        "des",
+        "del",
+        "los",
+        "las",
+        "el",
+    }
+)
 
 
 def _name_words(names: Iterable[str]) -> list[str]:
@@ -122,8 +158,13 @@ def _name_words(names: Iterable[str]) -> list[str]:
     return list(words)
 
 
-def mask_quote(text: str, *, names: Iterable[str] = (), places: Iterable[str] = (),
-               key: str | bytes | None = None) -> str:
+def mask_quote(
+    text: str,
+    *,
+    names: Iterable[str] = (),
+    places: Iterable[str] = (),
+    key: str | bytes | None = None,
+) -> str:
     """Mask personal details in one quote.
 
     Parameters
@@ -158,8 +199,11 @@ def mask_quote(text: str, *, names: Iterable[str] = (), places: Iterable[str] = 
     out = _TITLE.sub("[name]", out)
     out = _PLACE_OF.sub(lambda m: m.group("pre") + " [place]", out)
     out = _PLACE_AFTER.sub("[place]", out)
-    masked = mask_text(pd.Series([out], dtype="string"),
-                       names=_name_words(list(names) + labels), places=list(places))
+    masked = mask_text(
+        pd.Series([out], dtype="string"),
+        names=_name_words(list(names) + labels),
+        places=list(places),
+    )
     return str(masked.iloc[0])
 
 
@@ -207,10 +251,14 @@ def quote_table(
     k = _check_key(key)
     need = [c for c in ("segment", "code", "ns_iso3", "interview_id") if c not in segments]
     if need:
-        raise InputError(f"the segments table has no column {need[0]!r}.", column=need[0],
-                         hint="pass read_segments(...).data, the validated segments.")
-    seg = segments[segments["segment"].notna()
-                   & (segments["segment"].astype("string").str.strip() != "")].copy()
+        raise InputError(
+            f"the segments table has no column {need[0]!r}.",
+            column=need[0],
+            hint="pass read_segments(...).data, the validated segments.",
+        )
+    seg = segments[
+        segments["segment"].notna() & (segments["segment"].astype("string").str.strip() != "")
+    ].copy()
     speakers = []
     if "speaker" in seg:
         speakers = [s for s in seg["speaker"].dropna().astype(str) if s.strip()]
@@ -243,16 +291,30 @@ def quote_table(
             if spk_ps is pd.NA:
                 labels = speaker_names([text])
                 spk_ps = pseudonym(labels[0], k) if labels else pd.NA
-            rows.append({
-                "theme": getattr(r, "theme", pd.NA), "code": code,
-                "zone": getattr(r, "zone", pd.NA), "ns_iso3": r.ns_iso3,
-                "interview": pseudonym(str(r.interview_id), k, prefix="I"),
-                "speaker": spk_ps, "quote": masked,
-                "n_masked": len(_TOKENS.findall(masked)) - len(_TOKENS.findall(text)),
-                "truncated": truncated,
-            })
-    cols = ["theme", "code", "zone", "ns_iso3", "interview", "speaker", "quote", "n_masked",
-            "truncated"]
+            rows.append(
+                {
+                    "theme": getattr(r, "theme", pd.NA),
+                    "code": code,
+                    "zone": getattr(r, "zone", pd.NA),
+                    "ns_iso3": r.ns_iso3,
+                    "interview": pseudonym(str(r.interview_id), k, prefix="I"),
+                    "speaker": spk_ps,
+                    "quote": masked,
+                    "n_masked": len(_TOKENS.findall(masked)) - len(_TOKENS.findall(text)),
+                    "truncated": truncated,
+                }
+            )
+    cols = [
+        "theme",
+        "code",
+        "zone",
+        "ns_iso3",
+        "interview",
+        "speaker",
+        "quote",
+        "n_masked",
+        "truncated",
+    ]
     out = pd.DataFrame(rows, columns=cols)
     for c in cols[:7]:
         out[c] = out[c].astype("string")

@@ -49,15 +49,19 @@ def _is_missing(v: object) -> bool:
         return False
 
 
-def _value_domain(values: list[object], level: str, domain: Sequence[object] | None
-                  ) -> tuple[list[object], np.ndarray | None]:
+def _value_domain(
+    values: list[object], level: str, domain: Sequence[object] | None
+) -> tuple[list[object], np.ndarray | None]:
     """The ordered value domain and numeric values (for interval/ratio)."""
     if domain is not None:
         dom = list(domain)
         unknown = [v for v in values if v not in set(dom)]
         if unknown:
-            raise InputError(f"value {unknown[0]!r} is not in the given value domain.",
-                             value=unknown[0], hint="add it to values= or correct the data.")
+            raise InputError(
+                f"value {unknown[0]!r} is not in the given value domain.",
+                value=unknown[0],
+                hint="add it to values= or correct the data.",
+            )
     else:
         uniq = list(dict.fromkeys(values))
         try:
@@ -65,13 +69,16 @@ def _value_domain(values: list[object], level: str, domain: Sequence[object] | N
         except TypeError:
             dom = sorted(uniq, key=str)
         if level in ("ordinal", "interval", "ratio") and not all(
-                isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-                for v in dom):
+            isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+            for v in dom
+        ):
             raise InputError(
                 f"{level} alpha needs numeric values or an ordered value domain.",
-                value=next(v for v in dom if not isinstance(v, (int, float, np.integer,
-                                                                 np.floating))),
-                hint="pass values=[...] in their order, or use level='nominal'.")
+                value=next(
+                    v for v in dom if not isinstance(v, (int, float, np.integer, np.floating))
+                ),
+                hint="pass values=[...] in their order, or use level='nominal'.",
+            )
     num = None
     if level in ("interval", "ratio"):
         try:
@@ -81,15 +88,22 @@ def _value_domain(values: list[object], level: str, domain: Sequence[object] | N
     return dom, num
 
 
-def value_counts(data: pd.DataFrame | np.ndarray | Sequence[Sequence[object]], level: str,
-                 values: Sequence[object] | None = None
-                 ) -> tuple[np.ndarray, list[object], np.ndarray | None]:
+def value_counts(
+    data: pd.DataFrame | np.ndarray | Sequence[Sequence[object]],
+    level: str,
+    values: Sequence[object] | None = None,
+) -> tuple[np.ndarray, list[object], np.ndarray | None]:
     """Units x values count matrix of a coders x units reliability table."""
-    arr = data.to_numpy(dtype=object) if isinstance(data, pd.DataFrame) else np.asarray(
-        data, dtype=object)
+    arr = (
+        data.to_numpy(dtype=object)
+        if isinstance(data, pd.DataFrame)
+        else np.asarray(data, dtype=object)
+    )
     if arr.ndim != 2:
-        raise InputError("reliability data must be a 2-D table of coders x units.",
-                         hint="one row per coder, one column per unit; NaN for missing.")
+        raise InputError(
+            "reliability data must be a 2-D table of coders x units.",
+            hint="one row per coder, one column per unit; NaN for missing.",
+        )
     flat = [v for v in arr.ravel() if not _is_missing(v)]
     flat = [v.item() if isinstance(v, np.generic) else v for v in flat]
     dom, num = _value_domain(flat, level, values)
@@ -124,15 +138,15 @@ def _delta(level: str, n_c: np.ndarray, num: np.ndarray | None) -> np.ndarray:
         i, k = np.meshgrid(np.arange(V), np.arange(V), indexing="ij")
         lo, hi = np.minimum(i, k), np.maximum(i, k)
         s = cum[hi + 1] - cum[lo] - (n_c[i] + n_c[k]) / 2.0
-        return s ** 2
+        return s**2
     assert num is not None
     diff = num[:, None] - num[None, :]
     if level == "interval":
-        return diff ** 2
+        return diff**2
     tot = num[:, None] + num[None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
         r = np.where(tot != 0, diff / np.where(tot != 0, tot, 1.0), 0.0)
-    return r ** 2
+    return r**2
 
 
 def alpha_from_coincidence(o: np.ndarray, level: str, num: np.ndarray | None) -> float:
@@ -186,8 +200,11 @@ def krippendorff_alpha(
     0.743
     """
     if level not in LEVELS:
-        raise InputError(f"unknown level of measurement {level!r}.", value=level,
-                         hint=f"use one of {', '.join(LEVELS)}.")
+        raise InputError(
+            f"unknown level of measurement {level!r}.",
+            value=level,
+            hint=f"use one of {', '.join(LEVELS)}.",
+        )
     counts, _, num = value_counts(data, level, values)
     o = coincidence_contributions(counts).sum(axis=0)
     return alpha_from_coincidence(o, level, num)
@@ -216,15 +233,24 @@ def bootstrap_alpha(
         (valid replicates).
     """
     if level not in LEVELS:
-        raise InputError(f"unknown level of measurement {level!r}.", value=level,
-                         hint=f"use one of {', '.join(LEVELS)}.")
+        raise InputError(
+            f"unknown level of measurement {level!r}.",
+            value=level,
+            hint=f"use one of {', '.join(LEVELS)}.",
+        )
     counts, _, num = value_counts(data, level, values)
     contrib = coincidence_contributions(counts)
     return _boot(contrib, level, num, n_boot, ci, seed)
 
 
-def _boot(contrib: np.ndarray, level: str, num: np.ndarray | None, n_boot: int, ci: float,
-          seed: int | None) -> pd.Series:
+def _boot(
+    contrib: np.ndarray,
+    level: str,
+    num: np.ndarray | None,
+    n_boot: int,
+    ci: float,
+    seed: int | None,
+) -> pd.Series:
     est = alpha_from_coincidence(contrib.sum(axis=0), level, num)
     pairable = contrib.reshape(contrib.shape[0], -1).sum(axis=1) > 0
     U = contrib.shape[0]
@@ -240,12 +266,18 @@ def _boot(contrib: np.ndarray, level: str, num: np.ndarray | None, n_boot: int, 
         if valid:
             a = (1 - ci) / 2
             lo, hi = (float(q) for q in np.quantile(reps, [a, 1 - a]))
-    return pd.Series({"alpha": est, "ci_low": lo, "ci_high": hi,
-                      "n_units": int(pairable.sum()), "n_boot": valid})
+    return pd.Series(
+        {"alpha": est, "ci_low": lo, "ci_high": hi, "n_units": int(pairable.sum()), "n_boot": valid}
+    )
 
 
-def cohen_kappa(a: Sequence[object] | pd.Series, b: Sequence[object] | pd.Series, *,
-                weights: str | None = None, labels: Sequence[object] | None = None) -> float:
+def cohen_kappa(
+    a: Sequence[object] | pd.Series,
+    b: Sequence[object] | pd.Series,
+    *,
+    weights: str | None = None,
+    labels: Sequence[object] | None = None,
+) -> float:
     """Cohen's kappa for two coders.
 
     ``kappa = (p_o - p_e) / (1 - p_e)`` with ``p_o`` the observed agreement and ``p_e``
@@ -269,10 +301,13 @@ def cohen_kappa(a: Sequence[object] | pd.Series, b: Sequence[object] | pd.Series
     """
     a_l, b_l = list(a), list(b)
     if len(a_l) != len(b_l):
-        raise InputError(f"the two coders have {len(a_l)} and {len(b_l)} values.",
-                         hint="give both coders' values for the same units, in order.")
-    pairs = [(x, y) for x, y in zip(a_l, b_l, strict=True)
-             if not _is_missing(x) and not _is_missing(y)]
+        raise InputError(
+            f"the two coders have {len(a_l)} and {len(b_l)} values.",
+            hint="give both coders' values for the same units, in order.",
+        )
+    pairs = [
+        (x, y) for x, y in zip(a_l, b_l, strict=True) if not _is_missing(x) and not _is_missing(y)
+    ]
     if not pairs:
         return float("nan")
     if labels is None:
@@ -286,8 +321,10 @@ def cohen_kappa(a: Sequence[object] | pd.Series, b: Sequence[object] | pd.Series
     m = np.zeros((K, K))
     for x, y in pairs:
         if x not in index or y not in index:
-            raise InputError(f"value {x if x not in index else y!r} is not in labels.",
-                             hint="add it to labels= or correct the data.")
+            raise InputError(
+                f"value {x if x not in index else y!r} is not in labels.",
+                hint="add it to labels= or correct the data.",
+            )
         m[index[x], index[y]] += 1
     expected = np.outer(m.sum(axis=1), m.sum(axis=0)) / m.sum()
     if weights is None:
@@ -296,10 +333,13 @@ def cohen_kappa(a: Sequence[object] | pd.Series, b: Sequence[object] | pd.Series
         g = np.arange(K, dtype=float)
         w = np.abs(g[:, None] - g[None, :])
         if weights == "quadratic":
-            w = w ** 2
+            w = w**2
     else:
-        raise InputError(f"unknown kappa weights {weights!r}.", value=weights,
-                         hint="use None, 'linear' or 'quadratic'.")
+        raise InputError(
+            f"unknown kappa weights {weights!r}.",
+            value=weights,
+            hint="use None, 'linear' or 'quadratic'.",
+        )
     denom = float((w * expected).sum())
     if denom <= 1e-15:
         return float("nan")
@@ -316,8 +356,7 @@ def _verdict(a: float) -> str:
     return "unreliable"
 
 
-def coding_matrix(segments: pd.DataFrame, code: str, *, unit: str = "interview"
-                  ) -> pd.DataFrame:
+def coding_matrix(segments: pd.DataFrame, code: str, *, unit: str = "interview") -> pd.DataFrame:
     """Coders x units 0/1 table of whether each coder applied ``code`` to each unit.
 
     Parameters
@@ -337,8 +376,13 @@ def coding_matrix(segments: pd.DataFrame, code: str, *, unit: str = "interview"
         Index coders, columns units, values 1.0 / 0.0 / NaN.
     """
     keys = _unit_keys(segments, unit)
-    df = pd.DataFrame({"unit": keys, "coder": segments["coder"].astype(str).to_numpy(),
-                       "hit": (segments["code"].astype(str) == code).to_numpy()})
+    df = pd.DataFrame(
+        {
+            "unit": keys,
+            "coder": segments["coder"].astype(str).to_numpy(),
+            "hit": (segments["code"].astype(str) == code).to_numpy(),
+        }
+    )
     tab = df.groupby(["coder", "unit"])["hit"].max().unstack("unit")
     return tab.astype(float)
 
@@ -348,14 +392,18 @@ def _unit_keys(segments: pd.DataFrame, unit: str) -> np.ndarray:
         return segments["interview_id"].astype(str).to_numpy()
     if unit == "segment":
         if "segment_id" not in segments or segments["segment_id"].isna().any():
-            raise InputError("unit='segment' needs a segment_id on every segment.",
-                             column="segment_id",
-                             hint="use the template's segment_id column for pre-segmented "
-                             "transcripts, or unit='interview'.")
-        return (segments["interview_id"].astype(str) + "#"
-                + segments["segment_id"].astype(str)).to_numpy()
-    raise InputError(f"unknown reliability unit {unit!r}.", value=unit,
-                     hint="use 'interview' or 'segment'.")
+            raise InputError(
+                "unit='segment' needs a segment_id on every segment.",
+                column="segment_id",
+                hint="use the template's segment_id column for pre-segmented "
+                "transcripts, or unit='interview'.",
+            )
+        return (
+            segments["interview_id"].astype(str) + "#" + segments["segment_id"].astype(str)
+        ).to_numpy()
+    raise InputError(
+        f"unknown reliability unit {unit!r}.", value=unit, hint="use 'interview' or 'segment'."
+    )
 
 
 def reliability_report(
@@ -404,8 +452,7 @@ def reliability_report(
     if not 0 < ci < 1:
         raise InputError("ci must be between 0 and 1.", value=ci, hint="e.g. ci=0.95.")
     keys = _unit_keys(segments, unit)
-    coders_per_unit = pd.Series(segments["coder"].astype(str).to_numpy()).groupby(
-        keys).nunique()
+    coders_per_unit = pd.Series(segments["coder"].astype(str).to_numpy()).groupby(keys).nunique()
     multi = coders_per_unit[coders_per_unit >= 2].index
     seg = segments[np.isin(keys, multi)]
     ukeys = keys[np.isin(keys, multi)]
@@ -415,9 +462,17 @@ def reliability_report(
         else:
             codes = sorted(segments["code"].astype(str).unique())
     codes = list(codes)
-    theme = codebook.theme_of() if codebook is not None else dict(  # type: ignore[attr-defined]
-        zip(segments["code"].astype(str), segments.get("theme", segments["code"]).astype(str),
-            strict=False))
+    theme = (
+        codebook.theme_of()
+        if codebook is not None
+        else dict(  # type: ignore[attr-defined]
+            zip(
+                segments["code"].astype(str),
+                segments.get("theme", segments["code"]).astype(str),
+                strict=False,
+            )
+        )
+    )
     units = sorted(set(ukeys))
     coders = sorted(seg["coder"].astype(str).unique())
     U = len(units)
@@ -432,14 +487,16 @@ def reliability_report(
         m = np.where(coded, 0.0, np.nan)
         hit = (seg["code"].astype(str) == code).to_numpy()
         if hit.any():
-            m[[cidx[c] for c in seg["coder"].astype(str)[hit]],
-              [uidx[u] for u in ukeys[hit]]] = 1.0
+            m[[cidx[c] for c in seg["coder"].astype(str)[hit]], [uidx[u] for u in ukeys[hit]]] = 1.0
         mats[code] = m
         counts = np.stack([(m == 0).sum(axis=0), (m == 1).sum(axis=0)], axis=1).astype(float)
         contribs[code] = coincidence_contributions(counts)
     rng = np.random.default_rng(seed)
-    w = rng.multinomial(U, np.full(U, 1.0 / U), size=n_boot).astype(float) if U else \
-        np.zeros((n_boot, 0))
+    w = (
+        rng.multinomial(U, np.full(U, 1.0 / U), size=n_boot).astype(float)
+        if U
+        else np.zeros((n_boot, 0))
+    )
     a_lo = (1 - ci) / 2
     rows = []
 
@@ -448,8 +505,7 @@ def reliability_report(
         lo = hi = float("nan")
         if U and n_boot:
             o = np.tensordot(w, contrib, axes=(1, 0))
-            reps = np.array([alpha_from_coincidence(o[b], "nominal", None)
-                             for b in range(n_boot)])
+            reps = np.array([alpha_from_coincidence(o[b], "nominal", None) for b in range(n_boot)])
             reps = reps[np.isfinite(reps)]
             if reps.size:
                 lo, hi = (float(q) for q in np.quantile(reps, [a_lo, 1 - a_lo]))
@@ -463,11 +519,18 @@ def reliability_report(
             if both.any():
                 kappas.append(cohen_kappa(a[both], b[both], labels=[0.0, 1.0]))
         finite = [k for k in kappas if np.isfinite(k)]
-        return {"code": name, "n_units": U, "n_coders": len(coders),
-                "prevalence": float(vals.mean()) if vals.size else float("nan"),
-                "alpha": est, "ci_low": lo, "ci_high": hi,
-                "kappa": float(np.mean(finite)) if finite else float("nan"),
-                "verdict": _verdict(est), "verdict_ci_low": _verdict(lo)}
+        return {
+            "code": name,
+            "n_units": U,
+            "n_coders": len(coders),
+            "prevalence": float(vals.mean()) if vals.size else float("nan"),
+            "alpha": est,
+            "ci_low": lo,
+            "ci_high": hi,
+            "kappa": float(np.mean(finite)) if finite else float("nan"),
+            "verdict": _verdict(est),
+            "verdict_ci_low": _verdict(lo),
+        }
 
     for code in codes:
         r = summarise(code, contribs[code], [mats[code]])
@@ -478,6 +541,17 @@ def reliability_report(
         r = summarise("(all codes)", allc, [mats[c] for c in codes])
         r["theme"] = pd.NA
         rows.append(r)
-    cols = ["code", "theme", "n_units", "n_coders", "prevalence", "alpha", "ci_low",
-            "ci_high", "kappa", "verdict", "verdict_ci_low"]
+    cols = [
+        "code",
+        "theme",
+        "n_units",
+        "n_coders",
+        "prevalence",
+        "alpha",
+        "ci_low",
+        "ci_high",
+        "kappa",
+        "verdict",
+        "verdict_ci_low",
+    ]
     return pd.DataFrame(rows, columns=cols)

@@ -20,13 +20,13 @@ import pandas as pd
 
 from toolkit.errors import InputError, InterviewDataError
 from toolkit.frame import ZONES
+from toolkit.ingest import mask_text, personal_columns
 from toolkit.interviews._analysis import code_frequencies, compare_with_answers
 from toolkit.interviews._answers import AnswerSpec, read_answers
 from toolkit.interviews._codebook import Codebook, read_codebook
 from toolkit.interviews._io import ISSUE_COLUMNS
 from toolkit.interviews._reliability import reliability_report
 from toolkit.interviews._segments import read_segments
-from toolkit.ingest import mask_text, personal_columns
 
 __all__: list[str] = []
 
@@ -55,8 +55,11 @@ def answer_spec(instrument: Any) -> dict[str, AnswerSpec]:
     personal = set(personal_columns(list(types), types))
     out: dict[str, AnswerSpec] = {}
     for name, typ, lst in zip(fields["name"], fields["type"], fields["list_name"], strict=True):
-        if name in personal or name == "ns_iso3" or typ in ("start", "end", "today",
-                                                              "deviceid", "calculate"):
+        if (
+            name in personal
+            or name == "ns_iso3"
+            or typ in ("start", "end", "today", "deviceid", "calculate")
+        ):
             continue
         if typ in ("select_one", "select_multiple") and lst in instrument.choices:
             names = [str(c) for c in instrument.choice_names(lst)]
@@ -120,6 +123,7 @@ class StudyInterviews:
     def summary(self) -> pd.DataFrame:
         """One row per file: rows read, accepted, quarantined and issues found (file
         names without their folder)."""
+
         def names(t: pd.DataFrame) -> pd.Series:
             if not len(t):
                 return pd.Series([], dtype=object)
@@ -134,17 +138,37 @@ class StudyInterviews:
             else:
                 acc = int((seg == name).sum())
             q = int((quar == name).sum())
-            rows.append({"file": name, "rows": acc + q, "accepted": acc, "quarantined": q,
-                         "issues": int((iss == name).sum())})
+            rows.append(
+                {
+                    "file": name,
+                    "rows": acc + q,
+                    "accepted": acc,
+                    "quarantined": q,
+                    "issues": int((iss == name).sum()),
+                }
+            )
         return pd.DataFrame(rows, columns=["file", "rows", "accepted", "quarantined", "issues"])
 
 
-_QUARANTINE_KEEP = ("file", "row", "interview_id", "document", "ns_iso3", "coder", "code",
-                    "tag", "Codename", "File", "Coder", "reason")
+_QUARANTINE_KEEP = (
+    "file",
+    "row",
+    "interview_id",
+    "document",
+    "ns_iso3",
+    "coder",
+    "code",
+    "tag",
+    "Codename",
+    "File",
+    "Coder",
+    "reason",
+)
 
 
-def read_study_interviews(study: Any, *, frame: pd.DataFrame | None = None,
-                          instrument: Any | None = None) -> StudyInterviews:
+def read_study_interviews(
+    study: Any, *, frame: pd.DataFrame | None = None, instrument: Any | None = None
+) -> StudyInterviews:
     """Read and validate every interview file a study configuration lists.
 
     Parameters
@@ -170,10 +194,12 @@ def read_study_interviews(study: Any, *, frame: pd.DataFrame | None = None,
     paths = (study.config.get("paths") or {}).get("interviews") or {}
     if not paths.get("codebook") or not paths.get("segments"):
         raise InterviewDataError(
-            "the study lists no interview codebook or coded segments.", file=str(study.path),
+            "the study lists no interview codebook or coded segments.",
+            file=str(study.path),
             column="paths.interviews",
             hint="add 'codebook:' and 'segments:' (a list of files) under paths.interviews "
-                 "in study.yaml.")
+            "in study.yaml.",
+        )
     frame = study.frame() if frame is None else frame
     codebook = read_codebook(paths["codebook"])
     documents = paths.get("documents")
@@ -201,27 +227,47 @@ def read_study_interviews(study: Any, *, frame: pd.DataFrame | None = None,
     if dup.any():
         # the same coding in two files: keep the first, say so
         extra = segs[dup]
-        issues.append(pd.DataFrame({
-            "file": extra["file"], "row": extra["row"], "column": "segment",
-            "value": extra["interview_id"].astype(str),
-            "problem": "the same coded segment is in an earlier file",
-            "action": "quarantined"}))
-        quarantine.append(extra[["file", "row", "interview_id", "ns_iso3", "coder", "code"]]
-                          .assign(reason="duplicate of a segment in an earlier file"))
+        issues.append(
+            pd.DataFrame(
+                {
+                    "file": extra["file"],
+                    "row": extra["row"],
+                    "column": "segment",
+                    "value": extra["interview_id"].astype(str),
+                    "problem": "the same coded segment is in an earlier file",
+                    "action": "quarantined",
+                }
+            )
+        )
+        quarantine.append(
+            extra[["file", "row", "interview_id", "ns_iso3", "coder", "code"]].assign(
+                reason="duplicate of a segment in an earlier file"
+            )
+        )
         segs = segs[~dup].reset_index(drop=True)
-    iss = pd.concat([i for i in issues if len(i)] or [pd.DataFrame(columns=ISSUE_COLUMNS)],
-                    ignore_index=True)[ISSUE_COLUMNS]
+    iss = pd.concat(
+        [i for i in issues if len(i)] or [pd.DataFrame(columns=ISSUE_COLUMNS)], ignore_index=True
+    )[ISSUE_COLUMNS]
     if len(iss):
         iss["value"] = mask_text(iss["value"].astype("string"))
-    quar = pd.concat([q for q in quarantine if len(q)] or
-                     [pd.DataFrame(columns=["file", "row", "reason"])], ignore_index=True)
+    quar = pd.concat(
+        [q for q in quarantine if len(q)] or [pd.DataFrame(columns=["file", "row", "reason"])],
+        ignore_index=True,
+    )
     for t in (iss, quar):
         if len(t):
             t["file"] = t["file"].map(lambda p: Path(str(p)).name if pd.notna(p) else p)
     segs["file"] = segs["file"].astype("string")
-    return StudyInterviews(codebook=codebook, segments=segs, issues=iss, quarantine=quar,
-                           answers=answers, n_rows=n_rows, files=tuple(files),
-                           answers_file=str(paths["answers"]) if paths.get("answers") else None)
+    return StudyInterviews(
+        codebook=codebook,
+        segments=segs,
+        issues=iss,
+        quarantine=quar,
+        answers=answers,
+        n_rows=n_rows,
+        files=tuple(files),
+        answers_file=str(paths["answers"]) if paths.get("answers") else None,
+    )
 
 
 # ------------------------------------------------------------------------ analysis helpers
@@ -262,14 +308,17 @@ def primary_coder(segments: pd.DataFrame, coder: str | None = "auto") -> str | N
         n = segments.assign(_c=coders).groupby("_c")["interview_id"].nunique()
         return str(min(n.index, key=lambda c: (-int(n[c]), c)))
     if str(coder) not in set(coders):
-        raise InputError(f"coder {coder!r} coded none of the segments.", value=coder,
-                         hint=f"coders are: {', '.join(sorted(set(coders)))}; or use 'auto' "
-                              "or 'any'.")
+        raise InputError(
+            f"coder {coder!r} coded none of the segments.",
+            value=coder,
+            hint=f"coders are: {', '.join(sorted(set(coders)))}; or use 'auto' or 'any'.",
+        )
     return str(coder)
 
 
-def interview_coverage(segments: pd.DataFrame, societies: pd.DataFrame,
-                       zones: Sequence[str] | None = None) -> pd.DataFrame:
+def interview_coverage(
+    segments: pd.DataFrame, societies: pd.DataFrame, zones: Sequence[str] | None = None
+) -> pd.DataFrame:
     """How many Societies of each zone were interviewed, double-coded, and had answered.
 
     Parameters
@@ -293,10 +342,12 @@ def interview_coverage(segments: pd.DataFrame, societies: pd.DataFrame,
     """
     for c in ("iso3", "zone", "responded"):
         if c not in societies.columns:
-            raise InputError(f"the Societies table has no column {c!r}.", column=c,
-                             hint="pass the 'societies' table of the analytical database.")
-    soc = societies.assign(zone=societies["zone"].astype(str),
-                           iso3=societies["iso3"].astype(str))
+            raise InputError(
+                f"the Societies table has no column {c!r}.",
+                column=c,
+                hint="pass the 'societies' table of the analytical database.",
+            )
+    soc = societies.assign(zone=societies["zone"].astype(str), iso3=societies["iso3"].astype(str))
     if zones is None:
         zones = _zone_order(soc["zone"])
     seg = segments.assign(ns_iso3=segments["ns_iso3"].astype(str))
@@ -304,23 +355,37 @@ def interview_coverage(segments: pd.DataFrame, societies: pd.DataFrame,
     per_int = seg.groupby("interview_id")["coder"].nunique()
     double_int = set(per_int[per_int >= 2].index)
     double = set(seg.loc[seg["interview_id"].isin(double_int), "ns_iso3"])
-    soc = soc.assign(_i=soc["iso3"].isin(interviewed), _d=soc["iso3"].isin(double),
-                     _r=soc["responded"].astype(bool))
+    soc = soc.assign(
+        _i=soc["iso3"].isin(interviewed),
+        _d=soc["iso3"].isin(double),
+        _r=soc["responded"].astype(bool),
+    )
     rows = []
     for z in [*zones, "all"]:
         s = soc if z == "all" else soc[soc["zone"] == z]
         n_i = int(s["_i"].sum())
-        rows.append({"zone": z, "societies": len(s), "interviewed": n_i,
-                     "share_interviewed": n_i / len(s) if len(s) else np.nan,
-                     "double_coded": int(s["_d"].sum()),
-                     "returned_questionnaire": int((s["_i"] & s["_r"]).sum()),
-                     "not_returned": int((s["_i"] & ~s["_r"]).sum())})
+        rows.append(
+            {
+                "zone": z,
+                "societies": len(s),
+                "interviewed": n_i,
+                "share_interviewed": n_i / len(s) if len(s) else np.nan,
+                "double_coded": int(s["_d"].sum()),
+                "returned_questionnaire": int((s["_i"] & s["_r"]).sum()),
+                "not_returned": int((s["_i"] & ~s["_r"]).sum()),
+            }
+        )
     return pd.DataFrame(rows).set_index("zone")
 
 
-def reliability_by_zone(segments: pd.DataFrame, *, codebook: Codebook | None = None,
-                        n_boot: int = 1000, seed: int | None = None,
-                        zones: Sequence[str] | None = None) -> pd.DataFrame:
+def reliability_by_zone(
+    segments: pd.DataFrame,
+    *,
+    codebook: Codebook | None = None,
+    n_boot: int = 1000,
+    seed: int | None = None,
+    zones: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Overall inter-coder reliability (all codes) per zone and for all zones.
 
     Parameters
@@ -343,8 +408,16 @@ def reliability_by_zone(segments: pd.DataFrame, *, codebook: Codebook | None = N
         ``verdict``, ``verdict_ci_low``.  A zone without double-coded interviews has
         ``n_units`` 0 and NaN values.
     """
-    cols = ["n_units", "prevalence", "alpha", "ci_low", "ci_high", "kappa", "verdict",
-            "verdict_ci_low"]
+    cols = [
+        "n_units",
+        "prevalence",
+        "alpha",
+        "ci_low",
+        "ci_high",
+        "kappa",
+        "verdict",
+        "verdict_ci_low",
+    ]
     seg = segments.assign(zone=segments["zone"].astype(str))
     if zones is None:
         per_int = seg.groupby("interview_id")["coder"].nunique()
@@ -353,8 +426,11 @@ def reliability_by_zone(segments: pd.DataFrame, *, codebook: Codebook | None = N
     rows = []
     for z in [*zones, "all"]:
         s = seg if z == "all" else seg[seg["zone"] == z]
-        r = reliability_report(s, codebook=codebook, n_boot=n_boot, seed=seed) if len(s) \
+        r = (
+            reliability_report(s, codebook=codebook, n_boot=n_boot, seed=seed)
+            if len(s)
             else pd.DataFrame()
+        )
         if len(r) and int(r.iloc[-1]["n_units"]) > 0:
             row = r.iloc[-1][cols].to_dict()
         else:
@@ -366,9 +442,16 @@ def reliability_by_zone(segments: pd.DataFrame, *, codebook: Codebook | None = N
     return out
 
 
-def theme_table(segments: pd.DataFrame, frame: pd.DataFrame, *, level: str = "theme",
-                codebook: Codebook | None = None, coder: str | None = None,
-                zones: Sequence[str] | None = None, overall: bool = True) -> pd.DataFrame:
+def theme_table(
+    segments: pd.DataFrame,
+    frame: pd.DataFrame,
+    *,
+    level: str = "theme",
+    codebook: Codebook | None = None,
+    coder: str | None = None,
+    zones: Sequence[str] | None = None,
+    overall: bool = True,
+) -> pd.DataFrame:
     """Themes (or codes) by zone, counted by Society, with an all-zones column.
 
     Parameters
@@ -398,17 +481,29 @@ def theme_table(segments: pd.DataFrame, frame: pd.DataFrame, *, level: str = "th
     if zones is not None:
         long = long[long["zone"].astype(str).isin([str(z) for z in zones])]
     if overall and len(segments):
-        all_ = code_frequencies(segments, frame.assign(_all="all"), level=level, by="_all",
-                                codebook=codebook, coder=coder).rename(columns={"_all": "zone"})
+        all_ = code_frequencies(
+            segments,
+            frame.assign(_all="all"),
+            level=level,
+            by="_all",
+            codebook=codebook,
+            coder=coder,
+        ).rename(columns={"_all": "zone"})
         long = pd.concat([long, all_], ignore_index=True)
     long["zone"] = long["zone"].astype(str)
     return long.reset_index(drop=True)
 
 
-def themes_vs_answers(segments: pd.DataFrame, answers: pd.DataFrame,
-                      pairs: Mapping[str, str], *, level: str = "code",
-                      coder: str | None = None, codebook: Codebook | None = None,
-                      interview_answers: pd.DataFrame | None = None) -> pd.DataFrame:
+def themes_vs_answers(
+    segments: pd.DataFrame,
+    answers: pd.DataFrame,
+    pairs: Mapping[str, str],
+    *,
+    level: str = "code",
+    coder: str | None = None,
+    codebook: Codebook | None = None,
+    interview_answers: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Each chosen interview code against one questionnaire indicator (Fisher's test).
 
     Parameters
@@ -439,18 +534,25 @@ def themes_vs_answers(segments: pd.DataFrame, answers: pd.DataFrame,
         If an indicator is not a column of the answers, or is not binary.
     """
     if not pairs:
-        raise InputError("no code-indicator pair to compare.",
-                         hint="pass e.g. {'cross_border': 'coop_any'}.")
+        raise InputError(
+            "no code-indicator pair to compare.", hint="pass e.g. {'cross_border': 'coop_any'}."
+        )
     ans = answers
     if interview_answers is not None and len(interview_answers):
-        extra = interview_answers[~interview_answers["ns_iso3"].astype(str).isin(
-            set(answers["ns_iso3"].astype(str)))]
-        keep = ["ns_iso3", *[c for c in dict.fromkeys(pairs.values())
-                             if c in interview_answers.columns]]
+        extra = interview_answers[
+            ~interview_answers["ns_iso3"].astype(str).isin(set(answers["ns_iso3"].astype(str)))
+        ]
+        keep = [
+            "ns_iso3",
+            *[c for c in dict.fromkeys(pairs.values()) if c in interview_answers.columns],
+        ]
         ans = pd.concat([answers, extra[keep]], ignore_index=True)
-    parts = [compare_with_answers(segments, ans, [ind], codes=[code], level=level,
-                                  coder=coder, codebook=codebook)
-             for code, ind in pairs.items()]
+    parts = [
+        compare_with_answers(
+            segments, ans, [ind], codes=[code], level=level, coder=coder, codebook=codebook
+        )
+        for code, ind in pairs.items()
+    ]
     return pd.concat(parts, ignore_index=True)
 
 
@@ -459,10 +561,50 @@ def themes_vs_answers(segments: pd.DataFrame, answers: pd.DataFrame,
 _CAP_WORD = re.compile(r"[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’\-]*[a-zß-öø-ÿ]")
 _LOWER_WORD = re.compile(r"(?<![\w'’])[a-zß-öø-ÿ][\w'’\-]*")
 _TOKEN = re.compile(r"[^\W_][\w'’\-]*|[^\w\s]")
-_SENTENCE_START = {".", "!", "?", ":", "]", ")", '"', "“", "”", "(", "[", "–", "—", "-",
-                   "…", "«", "»", "¿", "¡", "*", "•"}
-_PLACE_PREP = {"in", "at", "from", "near", "around", "outside", "inside", "via", "towards",
-               "toward", "into", "to", "between", "across", "en", "à", "dans", "desde", "hacia"}
+_SENTENCE_START = {
+    ".",
+    "!",
+    "?",
+    ":",
+    "]",
+    ")",
+    '"',
+    "“",
+    "”",
+    "(",
+    "[",
+    "–",
+    "—",
+    "-",
+    "…",
+    "«",
+    "»",
+    "¿",
+    "¡",
+    "*",
+    "•",
+}
+_PLACE_PREP = {
+    "in",
+    "at",
+    "from",
+    "near",
+    "around",
+    "outside",
+    "inside",
+    "via",
+    "towards",
+    "toward",
+    "into",
+    "to",
+    "between",
+    "across",
+    "en",
+    "à",
+    "dans",
+    "desde",
+    "hacia",
+}
 _STOP_TEXT = """
 a about above after again against all also although always among an and another any are
 as at because been before being below between both but by can could did do does during
@@ -493,9 +635,38 @@ british filipino filipina turkish dutch swiss kurdish kurd arab muslim christian
 latina roma rohingya bedouin european
 """
 #: Endings that make a demonym of a country name ("Ukrain|ian", "Sudan|ese").
-_DEMONYM_ENDINGS = frozenset({"", "s", "n", "ns", "an", "ans", "ian", "ians", "ese", "i", "is",
-                              "ish", "ic", "ite", "ites", "er", "ers", "lese", "ean", "eans",
-                              "ani", "anis", "ien", "iens", "o", "os", "a", "as"})
+_DEMONYM_ENDINGS = frozenset(
+    {
+        "",
+        "s",
+        "n",
+        "ns",
+        "an",
+        "ans",
+        "ian",
+        "ians",
+        "ese",
+        "i",
+        "is",
+        "ish",
+        "ic",
+        "ite",
+        "ites",
+        "er",
+        "ers",
+        "lese",
+        "ean",
+        "eans",
+        "ani",
+        "anis",
+        "ien",
+        "iens",
+        "o",
+        "os",
+        "a",
+        "as",
+    }
+)
 _COUNTRY_ENDINGS = frozenset({"", "a", "e", "o", "y", "s", "on", "ia", "ea", "istan"})
 _STOPWORDS = frozenset(_STOP_TEXT.split())
 _VOCABULARY = frozenset(_VOCAB_TEXT.split())
@@ -545,8 +716,12 @@ def _vocabulary(frame: pd.DataFrame | None, known: Iterable[str]) -> set[str]:
     return words
 
 
-def likely_identifiers(texts: Iterable[str] | pd.Series, *, frame: pd.DataFrame | None = None,
-                       known: Iterable[str] = ()) -> Identifiers:
+def likely_identifiers(
+    texts: Iterable[str] | pd.Series,
+    *,
+    frame: pd.DataFrame | None = None,
+    known: Iterable[str] = (),
+) -> Identifiers:
     """Find capitalised words that are probably personal names or sub-national places.
 
     A heuristic that prefers over-masking (see :func:`mask_quote` for what is caught
@@ -584,15 +759,22 @@ def likely_identifiers(texts: Iterable[str] | pd.Series, *, frame: pd.DataFrame 
     lower_words = {w.casefold() for t in texts for w in _LOWER_WORD.findall(t)}
     vocab = _vocabulary(frame, known)
 
-    countries = ({w.casefold() for v in frame["country"].dropna().astype(str)
-                  for w in re.findall(r"[^\W\d_]+", v)}
-                 if frame is not None and "country" in frame.columns else set())
+    countries = (
+        {
+            w.casefold()
+            for v in frame["country"].dropna().astype(str)
+            for w in re.findall(r"[^\W\d_]+", v)
+        }
+        if frame is not None and "country" in frame.columns
+        else set()
+    )
 
     def common(word: str) -> bool:
         f = word.casefold()
         forms = {f, re.sub(r"['’]s$", "", f), f.removesuffix("s")}
-        return (any(x in _STOPWORDS or x in vocab or x in lower_words for x in forms)
-                or _country_like(f, countries))
+        return any(
+            x in _STOPWORDS or x in vocab or x in lower_words for x in forms
+        ) or _country_like(f, countries)
 
     names: Counter[str] = Counter()
     places: Counter[str] = Counter()
@@ -604,8 +786,11 @@ def likely_identifiers(texts: Iterable[str] | pd.Series, *, frame: pd.DataFrame 
                 i += 1
                 continue
             j = i
-            while (j + 1 < len(toks) and _CAP_WORD.fullmatch(toks[j + 1][0])
-                   and "\n" not in text[toks[j][2]:toks[j + 1][1]]):
+            while (
+                j + 1 < len(toks)
+                and _CAP_WORD.fullmatch(toks[j + 1][0])
+                and "\n" not in text[toks[j][2] : toks[j + 1][1]]
+            ):
                 j += 1
             # split the run [i, j] into sub-runs of uncommon words
             k = i
@@ -619,8 +804,9 @@ def likely_identifiers(texts: Iterable[str] | pd.Series, *, frame: pd.DataFrame 
                 words = [re.sub(r"['’]s$", "", toks[x][0]) for x in range(k, m + 1)]
                 term = " ".join(words)
                 prev = toks[k - 1][0] if k > 0 else None
-                initial = (k == 0 or prev in _SENTENCE_START
-                           or "\n" in text[toks[k - 1][2]:toks[k][1]])
+                initial = (
+                    k == 0 or prev in _SENTENCE_START or "\n" in text[toks[k - 1][2] : toks[k][1]]
+                )
                 if prev is not None and prev.casefold() in _PLACE_PREP:
                     places[term] += 1
                 elif len(words) >= 2 or not initial:
@@ -648,10 +834,13 @@ def study_key(study: Any) -> tuple[bytes, str]:
     env = str(study.config.get("privacy", {}).get("key_env") or "NSMAP_PSEUDONYM_KEY")
     key = study.pseudonym_key()
     if key:
-        return key.encode("utf-8"), (f"Speakers and interviews are pseudonymised with the key "
-                                     f"in the environment variable {env}: the same person "
-                                     "gets the same pseudonym in every run.")
+        return key.encode("utf-8"), (
+            f"Speakers and interviews are pseudonymised with the key "
+            f"in the environment variable {env}: the same person "
+            "gets the same pseudonym in every run."
+        )
     return secrets.token_bytes(32), (
         f"The environment variable {env} is not set, so a random key is used for this run "
         "only: pseudonyms will differ from one run to the next and cannot be linked. Set "
-        f"{env} (and keep it secret) for stable pseudonyms.")
+        f"{env} (and keep it secret) for stable pseudonyms."
+    )

@@ -50,8 +50,21 @@ __all__: list[str] = []
 
 TEMPLATE_COLUMNS = ["interview_id", "ns_iso3", "coder", "code", "segment"]
 TEMPLATE_OPTIONAL = ["segment_id", "speaker", "document"]
-SEGMENT_COLUMNS = ["file", "row", "format", "interview_id", "document", "ns_iso3", "zone",
-                   "coder", "code", "theme", "segment_id", "speaker", "segment"]
+SEGMENT_COLUMNS = [
+    "file",
+    "row",
+    "format",
+    "interview_id",
+    "document",
+    "ns_iso3",
+    "zone",
+    "coder",
+    "code",
+    "theme",
+    "segment_id",
+    "speaker",
+    "segment",
+]
 
 _ISO_PREFIX = re.compile(r"^([A-Za-z]{3})(?:$|[_\-\s.])")
 
@@ -66,8 +79,9 @@ def segment_template() -> pd.DataFrame:
         (the last two optional).  Save it with ``to_csv(path, index=False)`` and give
         it to coders who do not use a QDA program.
     """
-    return pd.DataFrame({c: pd.Series(dtype="string")
-                         for c in TEMPLATE_COLUMNS + ["segment_id", "speaker"]})
+    return pd.DataFrame(
+        {c: pd.Series(dtype="string") for c in [*TEMPLATE_COLUMNS, "segment_id", "speaker"]}
+    )
 
 
 def _detect(cols: list[str], file: str | None) -> str:
@@ -79,15 +93,17 @@ def _detect(cols: list[str], file: str | None) -> str:
     if set(TEMPLATE_COLUMNS) <= low:
         return "template"
     raise InterviewDataError(
-        "the coded-segment file is not a known export (columns found: "
-        + ", ".join(cols) + ").", file=file,
+        "the coded-segment file is not a known export (columns found: " + ", ".join(cols) + ").",
+        file=file,
         hint="use Taguette's highlights export (id, document, tag, content), QualCoder's "
         "coding report (File, Coder, Coded, Id, Codename) or the toolkit template "
-        "(interview_id, ns_iso3, coder, code, segment).")
+        "(interview_id, ns_iso3, coder, code, segment).",
+    )
 
 
-def _documents_table(documents: str | Path | pd.DataFrame | None, frame_codes: set[str],
-                     issues: Issues) -> dict[str, dict[str, str]]:
+def _documents_table(
+    documents: str | Path | pd.DataFrame | None, frame_codes: set[str], issues: Issues
+) -> dict[str, dict[str, str]]:
     if documents is None:
         return {}
     raw, file, _ = read_table(documents, what="documents table")
@@ -96,16 +112,21 @@ def _documents_table(documents: str | Path | pd.DataFrame | None, frame_codes: s
     if need:
         raise InterviewDataError(
             f"the documents table has no {need[0]!r} column (found: "
-            + ", ".join(raw.columns) + ").", file=file,
-            hint="give the columns document, interview_id, ns_iso3 (and optionally coder).")
+            + ", ".join(raw.columns)
+            + ").",
+            file=file,
+            hint="give the columns document, interview_id, ns_iso3 (and optionally coder).",
+        )
     out: dict[str, dict[str, str]] = {}
     doc_issues = Issues(file)
     for i, r in raw.iterrows():
         doc = str(r[cols["document"]]).strip()
         iso = str(r[cols["ns_iso3"]]).strip().upper()
-        rec = {"interview_id": str(r[cols["interview_id"]]).strip() if "interview_id" in cols
-               else doc, "ns_iso3": iso,
-               "coder": str(r[cols["coder"]]).strip() if "coder" in cols else ""}
+        rec = {
+            "interview_id": str(r[cols["interview_id"]]).strip() if "interview_id" in cols else doc,
+            "ns_iso3": iso,
+            "coder": str(r[cols["coder"]]).strip() if "coder" in cols else "",
+        }
         if not rec["interview_id"]:
             rec["interview_id"] = doc
         row = spreadsheet_row(int(i))
@@ -113,12 +134,22 @@ def _documents_table(documents: str | Path | pd.DataFrame | None, frame_codes: s
             doc_issues.add(row, "document", "", "document name is empty", "row ignored")
             continue
         if doc in out:
-            doc_issues.add(row, "document", doc, "document listed twice in the documents "
-                           "table", "row ignored; first row used")
+            doc_issues.add(
+                row,
+                "document",
+                doc,
+                "document listed twice in the documents table",
+                "row ignored; first row used",
+            )
             continue
         if iso not in frame_codes:
-            doc_issues.add(row, "ns_iso3", iso, "Society not in the frame",
-                           "segments of this document quarantined")
+            doc_issues.add(
+                row,
+                "ns_iso3",
+                iso,
+                "Society not in the frame",
+                "segments of this document quarantined",
+            )
         out[doc] = rec
     issues.rows.extend(doc_issues.rows)
     return out
@@ -177,8 +208,12 @@ def read_segments(
     raw, file, notes = read_table(source, what="coded-segment", sheet=sheet)
     fmt = format or _detect(list(raw.columns), file)
     if fmt not in ("taguette", "qualcoder", "template"):
-        raise InterviewDataError(f"unknown segment format {fmt!r}.", file=file, value=fmt,
-                                 hint="use 'taguette', 'qualcoder' or 'template'.")
+        raise InterviewDataError(
+            f"unknown segment format {fmt!r}.",
+            file=file,
+            value=fmt,
+            hint="use 'taguette', 'qualcoder' or 'template'.",
+        )
     issues = Issues(file)
     for note in notes:
         issues.add(None, None, None, note, "accepted")
@@ -194,35 +229,58 @@ def read_segments(
     if fmt == "taguette":
         need = {"id", "document", "tag", "content"} - set(cols)
         if need:
-            raise InterviewDataError(f"the Taguette export has no column {min(need)!r}.",
-                                     file=file, hint="export highlights from Taguette again.")
+            raise InterviewDataError(
+                f"the Taguette export has no column {min(need)!r}.",
+                file=file,
+                hint="export highlights from Taguette again.",
+            )
         has_doc_coder = any(d.get("coder") for d in docs.values())
         if coder is None and not has_doc_coder:
             raise InterviewDataError(
-                "Taguette exports do not record the coder.", file=file,
-                hint="pass coder='<name>' or a documents table with a 'coder' column.")
-        norm = pd.DataFrame({
-            "document": col("document").str.strip(), "interview_id": "",
-            "ns_iso3": "", "coder": coder or "", "code": col("tag").str.strip(),
-            "segment_id": col("id").str.strip(), "speaker": "", "segment": col("content"),
-        })
+                "Taguette exports do not record the coder.",
+                file=file,
+                hint="pass coder='<name>' or a documents table with a 'coder' column.",
+            )
+        norm = pd.DataFrame(
+            {
+                "document": col("document").str.strip(),
+                "interview_id": "",
+                "ns_iso3": "",
+                "coder": coder or "",
+                "code": col("tag").str.strip(),
+                "segment_id": col("id").str.strip(),
+                "speaker": "",
+                "segment": col("content"),
+            }
+        )
     elif fmt == "qualcoder":
         case_report = "case" in cols and "filename" in cols
         doc = col("filename") if case_report else col("file")
-        norm = pd.DataFrame({
-            "document": doc.str.strip(), "interview_id": "",
-            "ns_iso3": col("case").str.strip() if case_report else "",
-            "coder": col("coder").str.strip(), "code": col("codename").str.strip(),
-            "segment_id": col("id").str.strip(), "speaker": "", "segment": col("coded"),
-        })
+        norm = pd.DataFrame(
+            {
+                "document": doc.str.strip(),
+                "interview_id": "",
+                "ns_iso3": col("case").str.strip() if case_report else "",
+                "coder": col("coder").str.strip(),
+                "code": col("codename").str.strip(),
+                "segment_id": col("id").str.strip(),
+                "speaker": "",
+                "segment": col("coded"),
+            }
+        )
     else:
-        norm = pd.DataFrame({
-            "document": col("document").str.strip(),
-            "interview_id": col("interview_id").str.strip(),
-            "ns_iso3": col("ns_iso3").str.strip(), "coder": col("coder").str.strip(),
-            "code": col("code").str.strip(), "segment_id": col("segment_id").str.strip(),
-            "speaker": col("speaker").str.strip(), "segment": col("segment"),
-        })
+        norm = pd.DataFrame(
+            {
+                "document": col("document").str.strip(),
+                "interview_id": col("interview_id").str.strip(),
+                "ns_iso3": col("ns_iso3").str.strip(),
+                "coder": col("coder").str.strip(),
+                "code": col("code").str.strip(),
+                "segment_id": col("segment_id").str.strip(),
+                "speaker": col("speaker").str.strip(),
+                "segment": col("segment"),
+            }
+        )
     norm = norm.reset_index(drop=True)
     n = len(norm)
     problems: list[list[str]] = [[] for _ in range(n)]
@@ -255,16 +313,22 @@ def read_segments(
                 norm.at[i, "ns_iso3"] = m.group(1).upper()
             else:
                 norm.at[i, "ns_iso3"] = ""
-                bad(i, "document", d, "document is not in the documents table and its name "
-                    "does not start with a Society's ISO3 code")
+                bad(
+                    i,
+                    "document",
+                    d,
+                    "document is not in the documents table and its name "
+                    "does not start with a Society's ISO3 code",
+                )
 
     theme = codebook.theme_of()
     exact = set(codebook.codes["code"])
     codable = set(codebook.codable)
     folded = {" ".join(c.casefold().split()): c for c in exact}
     known_coders = None if coders is None else {str(c).strip() for c in coders}
-    folded_coders = None if known_coders is None else {
-        " ".join(c.casefold().split()): c for c in known_coders}
+    folded_coders = (
+        None if known_coders is None else {" ".join(c.casefold().split()): c for c in known_coders}
+    )
     for i in range(n):
         if problems[i]:
             continue
@@ -283,8 +347,13 @@ def read_segments(
         elif c not in exact:
             key = " ".join(c.casefold().split())
             if key in folded:
-                issues.add(spreadsheet_row(i), "code", c, "code differs from the codebook in "
-                           "case or spacing", f"normalised to {folded[key]!r}")
+                issues.add(
+                    spreadsheet_row(i),
+                    "code",
+                    c,
+                    "code differs from the codebook in case or spacing",
+                    f"normalised to {folded[key]!r}",
+                )
                 norm.at[i, "code"] = folded[key]
             else:
                 bad(i, "code", c, "code not in the codebook")
@@ -296,16 +365,25 @@ def read_segments(
         elif folded_coders is not None and who not in known_coders:  # type: ignore[operator]
             key = " ".join(who.casefold().split())
             if key in folded_coders:
-                issues.add(spreadsheet_row(i), "coder", who, "coder differs from the known "
-                           "coder names in case or spacing",
-                           f"normalised to {folded_coders[key]!r}")
+                issues.add(
+                    spreadsheet_row(i),
+                    "coder",
+                    who,
+                    "coder differs from the known coder names in case or spacing",
+                    f"normalised to {folded_coders[key]!r}",
+                )
                 norm.at[i, "coder"] = folded_coders[key]
             else:
                 bad(i, "coder", who, "unknown coder")
         sid = norm.at[i, "segment_id"]
         if fmt == "qualcoder" and sid.startswith(("imid:", "avid:")):
-            issues.add(spreadsheet_row(i), "Coded", norm.at[i, "segment"],
-                       "image or audio/video coding has no text", "accepted without text")
+            issues.add(
+                spreadsheet_row(i),
+                "Coded",
+                norm.at[i, "segment"],
+                "image or audio/video coding has no text",
+                "accepted without text",
+            )
             norm.at[i, "segment"] = ""
 
     ok = [i for i in range(n) if not problems[i]]
@@ -316,18 +394,30 @@ def read_segments(
     multi = {k for k, v in by_iv.items() if len(v) > 1}
     for i in ok:
         if norm.at[i, "interview_id"] in multi:
-            bad(i, "ns_iso3", norm.at[i, "ns_iso3"],
+            bad(
+                i,
+                "ns_iso3",
+                norm.at[i, "ns_iso3"],
                 f"interview {norm.at[i, 'interview_id']!r} is linked to several Societies "
-                f"({', '.join(sorted(by_iv[norm.at[i, 'interview_id']]))})")
+                f"({', '.join(sorted(by_iv[norm.at[i, 'interview_id']]))})",
+            )
     ok = [i for i in range(n) if not problems[i]]
     seen: dict[tuple[str, ...], int] = {}
     for i in ok:
-        key = (norm.at[i, "interview_id"], norm.at[i, "coder"], norm.at[i, "code"],
-               norm.at[i, "segment_id"] or " ".join(str(norm.at[i, "segment"]).split()))
+        key = (
+            norm.at[i, "interview_id"],
+            norm.at[i, "coder"],
+            norm.at[i, "code"],
+            norm.at[i, "segment_id"] or " ".join(str(norm.at[i, "segment"]).split()),
+        )
         if key in seen:
-            bad(i, "code", norm.at[i, "code"],
+            bad(
+                i,
+                "code",
+                norm.at[i, "code"],
                 f"duplicate of row {spreadsheet_row(seen[key])} (same interview, coder, code "
-                "and segment)")
+                "and segment)",
+            )
         else:
             seen[key] = i
     ok = [i for i in range(n) if not problems[i]]
@@ -345,7 +435,9 @@ def read_segments(
     for c in SEGMENT_COLUMNS:
         if c != "row":
             data[c] = data[c].astype("string").replace("", pd.NA)
-    quarantine = quarantine_frame(raw.reset_index(drop=True), file, qrows,
-                                  ["; ".join(problems[i]) for i in qrows])
-    return InterviewImport(data=data, issues=issues.frame(), quarantine=quarantine,
-                           format=fmt, n_rows=n)
+    quarantine = quarantine_frame(
+        raw.reset_index(drop=True), file, qrows, ["; ".join(problems[i]) for i in qrows]
+    )
+    return InterviewImport(
+        data=data, issues=issues.frame(), quarantine=quarantine, format=fmt, n_rows=n
+    )

@@ -90,8 +90,7 @@ def _codes(value: object) -> set[str]:
     return {c for c in _SPLIT.split(str(value).strip().lower()) if c and c != "other"}
 
 
-def established_activities(profiles: pd.DataFrame, *,
-                           require_scale: bool = True) -> pd.DataFrame:
+def established_activities(profiles: pd.DataFrame, *, require_scale: bool = True) -> pd.DataFrame:
     """Which Society has which activity established (see the module docstring).
 
     Parameters
@@ -108,8 +107,11 @@ def established_activities(profiles: pd.DataFrame, *,
         Boolean, index ``iso3`` (in profile order), one column per activity code.
     """
     acts = _profile_activities(profiles)
-    responded = profiles["responded"].fillna(False).astype(bool).to_numpy() \
-        if "responded" in profiles else np.ones(len(profiles), bool)
+    responded = (
+        profiles["responded"].fillna(False).astype(bool).to_numpy()
+        if "responded" in profiles
+        else np.ones(len(profiles), bool)
+    )
     people = np.zeros(len(profiles))
     for col in ("staff_migration", "volunteers_migration"):
         if col in profiles:
@@ -119,12 +121,14 @@ def established_activities(profiles: pd.DataFrame, *,
         runs = _num(profiles[f"act__{a}"]) == 1
         ok = runs & responded
         if require_scale:
-            reach = _num(profiles[f"reached__{a}"]) if f"reached__{a}" in profiles \
+            reach = (
+                _num(profiles[f"reached__{a}"])
+                if f"reached__{a}" in profiles
                 else np.full(len(profiles), np.nan)
+            )
             ok &= np.where(np.isnan(reach), people > 0, reach > 0)
         out[a] = ok
-    return pd.DataFrame(out, index=pd.Index(profiles["iso3"].astype(str).str.upper(),
-                                            name="iso3"))
+    return pd.DataFrame(out, index=pd.Index(profiles["iso3"].astype(str).str.upper(), name="iso3"))
 
 
 def _check_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
@@ -132,14 +136,20 @@ def _check_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
     if weights is not None:
         for k, v in weights.items():
             if k not in DEFAULT_WEIGHTS:
-                raise InputError(f"unknown score component '{k}'.", value=k,
-                                 hint=f"use some of {', '.join(DEFAULT_WEIGHTS)}.")
+                raise InputError(
+                    f"unknown score component '{k}'.",
+                    value=k,
+                    hint=f"use some of {', '.join(DEFAULT_WEIGHTS)}.",
+                )
             if not np.isfinite(float(v)) or float(v) < 0:
                 raise InputError(f"the weight of '{k}' must be a number >= 0.", value=v)
             w[k] = float(v)
     if sum(w.values()) <= 0:
-        raise InputError("at least one score weight must be positive.",
-                         value=weights, hint="e.g. weights={'adjacency': 1}.")
+        raise InputError(
+            "at least one score weight must be positive.",
+            value=weights,
+            hint="e.g. weights={'adjacency': 1}.",
+        )
     return w
 
 
@@ -161,8 +171,10 @@ def _society_matrices(profiles: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     codes = profiles["iso3"].astype(str).str.upper().to_numpy()
     n = len(codes)
     none = [None] * n
-    langs = [_codes(a) | _codes(b) for a, b in zip(profiles.get("languages", none),
-                                                   profiles.get("work_languages", none))]
+    langs = [
+        _codes(a) | _codes(b)
+        for a, b in zip(profiles.get("languages", none), profiles.get("work_languages", none))
+    ]
     vocab = {c: k for k, c in enumerate(sorted(set().union(*langs)))} if n else {}
     member = np.zeros((n, len(vocab)), dtype=np.int32)
     for i, ls in enumerate(langs):
@@ -184,8 +196,7 @@ def _recipient_state(profiles: pd.DataFrame, acts: Sequence[str]) -> pd.DataFram
     out = {}
     for a in acts:
         v = _num(profiles[f"act__{a}"])
-        state = np.where(np.isnan(v) | ~responded, "unknown",
-                         np.where(v == 1, "runs", "lacking"))
+        state = np.where(np.isnan(v) | ~responded, "unknown", np.where(v == 1, "runs", "lacking"))
         out[a] = state
     return pd.DataFrame(out, index=profiles["iso3"].astype(str).str.upper().to_numpy())
 
@@ -195,24 +206,45 @@ def _select_activities(acts: list[str], activities: Sequence[str] | None) -> lis
         return acts
     bad = [a for a in activities if a not in acts]
     if bad:
-        raise InputError(f"unknown activity '{bad[0]}'.", value=bad[0],
-                         hint=f"use some of {', '.join(acts)}.")
+        raise InputError(
+            f"unknown activity '{bad[0]}'.", value=bad[0], hint=f"use some of {', '.join(acts)}."
+        )
     return [a for a in acts if a in set(activities)]
 
 
 _PAIR_COLUMNS = [
-    "provider", "recipient", "provider_zone", "recipient_zone", "cross_regional",
-    "route_id", "routes", "activity", "distance", "provider_position",
-    "recipient_position", "recipient_stage", "status", "provider_reached",
-    "provider_volunteers", *DEFAULT_WEIGHTS, "score", "rank",
+    "provider",
+    "recipient",
+    "provider_zone",
+    "recipient_zone",
+    "cross_regional",
+    "route_id",
+    "routes",
+    "activity",
+    "distance",
+    "provider_position",
+    "recipient_position",
+    "recipient_stage",
+    "status",
+    "provider_reached",
+    "provider_volunteers",
+    *DEFAULT_WEIGHTS,
+    "score",
+    "rank",
 ]
 
 
-def cooperation_pairs(routes: pd.DataFrame, profiles: pd.DataFrame, *,
-                      max_distance: int = 2, weights: Mapping[str, float] | None = None,
-                      min_score: float = 0.0, needs: pd.DataFrame | None = None,
-                      activities: Sequence[str] | None = None,
-                      require_scale: bool = True) -> pd.DataFrame:
+def cooperation_pairs(
+    routes: pd.DataFrame,
+    profiles: pd.DataFrame,
+    *,
+    max_distance: int = 2,
+    weights: Mapping[str, float] | None = None,
+    min_score: float = 0.0,
+    needs: pd.DataFrame | None = None,
+    activities: Sequence[str] | None = None,
+    require_scale: bool = True,
+) -> pd.DataFrame:
     """Provider -> recipient pairs along routes, ranked by a transparent score.
 
     Parameters
@@ -265,8 +297,11 @@ def cooperation_pairs(routes: pd.DataFrame, profiles: pd.DataFrame, *,
     shared, coop = _society_matrices(profiles)
     codes = profiles["iso3"].astype(str).str.upper().to_numpy()
     zone = profiles["zone"].astype(str).to_numpy()
-    vol = _num(profiles["volunteers_migration"]) if "volunteers_migration" in profiles \
+    vol = (
+        _num(profiles["volunteers_migration"])
+        if "volunteers_migration" in profiles
         else np.full(len(profiles), np.nan)
+    )
 
     r = canon.assign(_soc=where)
     pairs = r.merge(r, on="route_id", suffixes=("_p", "_r"))
@@ -284,30 +319,39 @@ def cooperation_pairs(routes: pd.DataFrame, profiles: pd.DataFrame, *,
             continue
         sub = pairs[keep]
         p, q = pi[keep], ri[keep]
-        reach = _num(profiles[f"reached__{a}"]) if f"reached__{a}" in profiles \
+        reach = (
+            _num(profiles[f"reached__{a}"])
+            if f"reached__{a}" in profiles
             else np.full(len(profiles), np.nan)
+        )
         capacity = (_pct_rank(reach, e) + _pct_rank(vol, e)) / 2
         d = sub["distance"].to_numpy()
-        piece = pd.DataFrame({
-            "provider": codes[p], "recipient": codes[q],
-            "provider_zone": zone[p], "recipient_zone": zone[q],
-            "cross_regional": zone[p] != zone[q],
-            "route_id": sub["route_id"].to_numpy(), "activity": a,
-            "distance": d.astype(int),
-            "provider_position": sub["position_p"].to_numpy(),
-            "recipient_position": sub["position_r"].to_numpy(),
-            "recipient_stage": sub["stage_role_r"].to_numpy(),
-            "status": st[q],
-            "provider_reached": pd.array(reach[p]).astype("Int64"),
-            "provider_volunteers": pd.array(vol[p]).astype("Int64"),
-            "adjacency": (max_distance - d + 1) / max_distance,
-            "capacity": capacity[p],
-            "shared_language": shared[p, q].astype(float),
-            "existing_cooperation": coop[p, q].astype(float),
-            "recipient_need": np.isin(sub["stage_role_r"].to_numpy(),
-                                      [st_ for st_, a_ in need if a_ == a]).astype(float),
-            "_route_rank": sub["route_id"].map(route_rank).to_numpy(),
-        })
+        piece = pd.DataFrame(
+            {
+                "provider": codes[p],
+                "recipient": codes[q],
+                "provider_zone": zone[p],
+                "recipient_zone": zone[q],
+                "cross_regional": zone[p] != zone[q],
+                "route_id": sub["route_id"].to_numpy(),
+                "activity": a,
+                "distance": d.astype(int),
+                "provider_position": sub["position_p"].to_numpy(),
+                "recipient_position": sub["position_r"].to_numpy(),
+                "recipient_stage": sub["stage_role_r"].to_numpy(),
+                "status": st[q],
+                "provider_reached": pd.array(reach[p]).astype("Int64"),
+                "provider_volunteers": pd.array(vol[p]).astype("Int64"),
+                "adjacency": (max_distance - d + 1) / max_distance,
+                "capacity": capacity[p],
+                "shared_language": shared[p, q].astype(float),
+                "existing_cooperation": coop[p, q].astype(float),
+                "recipient_need": np.isin(
+                    sub["stage_role_r"].to_numpy(), [st_ for st_, a_ in need if a_ == a]
+                ).astype(float),
+                "_route_rank": sub["route_id"].map(route_rank).to_numpy(),
+            }
+        )
         pieces.append(piece)
     if not pieces:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in _PAIR_COLUMNS})
@@ -315,34 +359,60 @@ def cooperation_pairs(routes: pd.DataFrame, profiles: pd.DataFrame, *,
     total = sum(w.values())
     out["score"] = sum(w[k] * out[k] for k in DEFAULT_WEIGHTS) / total
     key = ["provider", "recipient", "activity"]
-    out = out.sort_values(key + ["score", "distance", "_route_rank"],
-                          ascending=[True, True, True, False, True, True], kind="stable")
+    out = out.sort_values(
+        [*key, "score", "distance", "_route_rank"],
+        ascending=[True, True, True, False, True, True],
+        kind="stable",
+    )
     names = list(route_rank)
     seen: dict[tuple[str, str, str], set[int]] = {}
     for k in zip(out["provider"], out["recipient"], out["activity"], out["_route_rank"]):
         seen.setdefault(k[:3], set()).add(int(k[3]))
     out = out.drop_duplicates(key, keep="first")
-    out["routes"] = [", ".join(names[i] for i in sorted(seen[k]))
-                     for k in zip(out["provider"], out["recipient"], out["activity"])]
+    out["routes"] = [
+        ", ".join(names[i] for i in sorted(seen[k]))
+        for k in zip(out["provider"], out["recipient"], out["activity"])
+    ]
     out = out[out["score"] >= min_score]
     out["_status"] = out["status"].map({s: i for i, s in enumerate(PAIR_STATUSES)})
-    out = out.sort_values(["_status", "score", "provider", "recipient", "activity"],
-                          ascending=[True, False, True, True, True], kind="stable")
+    out = out.sort_values(
+        ["_status", "score", "provider", "recipient", "activity"],
+        ascending=[True, False, True, True, True],
+        kind="stable",
+    )
     out["rank"] = out.groupby("_status").cumcount() + 1
     return out[_PAIR_COLUMNS].reset_index(drop=True)
 
 
 _CHAIN_COLUMNS = [
-    "route_id", "activity", "direction", "provider", "provider_zone", "recipients",
-    "members", "length", "n_lacking", "n_unknown", "status", "member_status", "zones",
-    "cross_regional", "start_position", "end_position",
+    "route_id",
+    "activity",
+    "direction",
+    "provider",
+    "provider_zone",
+    "recipients",
+    "members",
+    "length",
+    "n_lacking",
+    "n_unknown",
+    "status",
+    "member_status",
+    "zones",
+    "cross_regional",
+    "start_position",
+    "end_position",
 ]
 
 
-def cooperation_chains(routes: pd.DataFrame, profiles: pd.DataFrame, *,
-                       min_length: int = 3, direction: str = "both",
-                       activities: Sequence[str] | None = None,
-                       require_scale: bool = True) -> pd.DataFrame:
+def cooperation_chains(
+    routes: pd.DataFrame,
+    profiles: pd.DataFrame,
+    *,
+    min_length: int = 3,
+    direction: str = "both",
+    activities: Sequence[str] | None = None,
+    require_scale: bool = True,
+) -> pd.DataFrame:
     """Chains of consecutive Societies along a route that an established activity could
     reach.
 
@@ -380,8 +450,7 @@ def cooperation_chains(routes: pd.DataFrame, profiles: pd.DataFrame, *,
         order, then activity, direction and start position.
     """
     if direction not in ("both", "forward", "backward"):
-        raise InputError("direction must be 'both', 'forward' or 'backward'.",
-                         value=direction)
+        raise InputError("direction must be 'both', 'forward' or 'backward'.", value=direction)
     if not isinstance(min_length, (int, np.integer)) or min_length < 2:
         raise InputError("min_length must be a whole number >= 2.", value=min_length)
     canon, where = _on_route(routes, profiles)
@@ -414,27 +483,40 @@ def cooperation_chains(routes: pd.DataFrame, profiles: pd.DataFrame, *,
                     stats = [str(st[k]) for k in walk]
                     n_l, n_u = stats.count("lacking"), stats.count("unknown")
                     zs = list(dict.fromkeys(zone[idx[members]]))
-                    rows.append({
-                        "route_id": rid, "activity": a, "direction": dname,
-                        "provider": codes[idx[i]], "provider_zone": zone[idx[i]],
-                        "recipients": ", ".join(codes[idx[walk]]),
-                        "members": ", ".join(codes[idx[members]]),
-                        "length": len(members), "n_lacking": n_l, "n_unknown": n_u,
-                        "status": "lacking" if n_u == 0 else ("unknown" if n_l == 0
-                                                              else "mixed"),
-                        "member_status": ", ".join(stats),
-                        "zones": ", ".join(zs), "cross_regional": len(zs) > 1,
-                        "start_position": int(pos[i]), "end_position": int(pos[walk[-1]]),
-                    })
+                    rows.append(
+                        {
+                            "route_id": rid,
+                            "activity": a,
+                            "direction": dname,
+                            "provider": codes[idx[i]],
+                            "provider_zone": zone[idx[i]],
+                            "recipients": ", ".join(codes[idx[walk]]),
+                            "members": ", ".join(codes[idx[members]]),
+                            "length": len(members),
+                            "n_lacking": n_l,
+                            "n_unknown": n_u,
+                            "status": "lacking"
+                            if n_u == 0
+                            else ("unknown" if n_l == 0 else "mixed"),
+                            "member_status": ", ".join(stats),
+                            "zones": ", ".join(zs),
+                            "cross_regional": len(zs) > 1,
+                            "start_position": int(pos[i]),
+                            "end_position": int(pos[walk[-1]]),
+                        }
+                    )
     if not rows:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in _CHAIN_COLUMNS})
     return pd.DataFrame(rows, columns=_CHAIN_COLUMNS)
 
 
-def cooperation_network_data(pairs: pd.DataFrame, profiles: pd.DataFrame, *,
-                             routes: pd.DataFrame | None = None,
-                             route_id: str | None = None
-                             ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def cooperation_network_data(
+    pairs: pd.DataFrame,
+    profiles: pd.DataFrame,
+    *,
+    routes: pd.DataFrame | None = None,
+    route_id: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Edges and nodes for :func:`toolkit.figures.cooperation_network`.
 
     Parameters
@@ -457,27 +539,39 @@ def cooperation_network_data(pairs: pd.DataFrame, profiles: pd.DataFrame, *,
     nodes : pandas.DataFrame
         ``iso3``, ``zone``, ``responded`` and, with ``route_id``, ``order``.
     """
-    info = pd.DataFrame({
-        "iso3": profiles["iso3"].astype(str).str.upper().to_numpy(),
-        "zone": profiles["zone"].astype(str).to_numpy(),
-        "responded": profiles["responded"].fillna(False).astype(bool).to_numpy(),
-    }).set_index("iso3")
+    info = pd.DataFrame(
+        {
+            "iso3": profiles["iso3"].astype(str).str.upper().to_numpy(),
+            "zone": profiles["zone"].astype(str).to_numpy(),
+            "responded": profiles["responded"].fillna(False).astype(bool).to_numpy(),
+        }
+    ).set_index("iso3")
     if route_id is None:
         edges = pairs.reset_index(drop=True)
         codes = list(dict.fromkeys([*edges["provider"], *edges["recipient"]]))
         missing = [c for c in codes if c not in info.index]
         if missing:
-            raise InputError("a Society in the pairs is not in the profiles.",
-                             column="provider", value=missing[0])
+            raise InputError(
+                "a Society in the pairs is not in the profiles.",
+                column="provider",
+                value=missing[0],
+            )
         return edges, info.loc[codes].reset_index()
     if routes is None:
-        raise InputError("route_id needs the route table.", value=route_id,
-                         hint="pass routes=load_routes() as well.")
+        raise InputError(
+            "route_id needs the route table.",
+            value=route_id,
+            hint="pass routes=load_routes() as well.",
+        )
     canon, _ = _on_route(routes, profiles)
     on = canon["route_id"] == route_id
     if not on.any():
-        raise InputError("unknown route.", column="route_id", value=route_id,
-                         hint=f"use one of {', '.join(dict.fromkeys(canon['route_id']))}.")
+        raise InputError(
+            "unknown route.",
+            column="route_id",
+            value=route_id,
+            hint=f"use one of {', '.join(dict.fromkeys(canon['route_id']))}.",
+        )
     found = pairs["routes"].astype(str).map(lambda s: route_id in s.split(", "))
     edges = pairs[found.to_numpy(bool)].reset_index(drop=True)
     g = canon[on].sort_values("position")

@@ -9,22 +9,37 @@ import pandas as pd
 
 from toolkit.instrument import Instrument
 from toolkit.mapping._profiles import activity_codes, activity_indicators
-from toolkit.nonresponse import nonresponse_design
-from toolkit.nonresponse import bounds
+from toolkit.nonresponse import bounds, nonresponse_design
 from toolkit.survey import Design
 
-__all__ = ["DIMENSIONS", "unit_indicators", "study_design", "design_columns",
-           "activity_shares", "forest_table"]
+__all__ = [
+    "DIMENSIONS",
+    "activity_shares",
+    "design_columns",
+    "forest_table",
+    "study_design",
+    "unit_indicators",
+]
 
 #: Dimensions of :func:`activity_shares`: indicator prefix -> choice list.
-DIMENSIONS = {"activity": "activity", "stage": "stage", "group": "target_group",
-              "service": "service_type"}
+DIMENSIONS = {
+    "activity": "activity",
+    "stage": "stage",
+    "group": "target_group",
+    "service": "service_type",
+}
 _ALL = "all"
 
 
-def unit_indicators(responses: pd.DataFrame, activities: pd.DataFrame, instrument: Instrument,
-                    *, unit: str = "ns_iso3", dimensions: Sequence[str] = tuple(DIMENSIONS),
-                    activity_stage: bool = False) -> pd.DataFrame:
+def unit_indicators(
+    responses: pd.DataFrame,
+    activities: pd.DataFrame,
+    instrument: Instrument,
+    *,
+    unit: str = "ns_iso3",
+    dimensions: Sequence[str] = tuple(DIMENSIONS),
+    activity_stage: bool = False,
+) -> pd.DataFrame:
     """0/1 indicators per returned questionnaire for every dimension of the mapping.
 
     ``act__<a>``: runs activity ``a``; ``stage__<s>``, ``group__<g>``,
@@ -68,8 +83,11 @@ def unit_indicators(responses: pd.DataFrame, activities: pd.DataFrame, instrumen
             sub = long[long["activity"] == a]
             for s in instrument.choice_names("stage"):
                 col = f"stage__{s}"
-                by_unit = sub.groupby(unit)[col].max().astype("boolean").fillna(False) \
-                    if col in sub else pd.Series(dtype="boolean")
+                by_unit = (
+                    sub.groupby(unit)[col].max().astype("boolean").fillna(False)
+                    if col in sub
+                    else pd.Series(dtype="boolean")
+                )
                 hit = responses[unit].map(by_unit).fillna(False).astype(int)
                 values = pd.array(hit.to_numpy(), dtype="Int8")
                 values[act[f"act__{a}"].isna().to_numpy()] = pd.NA
@@ -77,9 +95,16 @@ def unit_indicators(responses: pd.DataFrame, activities: pd.DataFrame, instrumen
     return out
 
 
-def study_design(frame: pd.DataFrame, data: pd.DataFrame, *, unit: str = "ns_iso3",
-                 classes: Sequence[str] = ("zone",), method: str = "class",
-                 collapse: bool = True, min_respondents: int = 5) -> Design:
+def study_design(
+    frame: pd.DataFrame,
+    data: pd.DataFrame,
+    *,
+    unit: str = "ns_iso3",
+    classes: Sequence[str] = ("zone",),
+    method: str = "class",
+    collapse: bool = True,
+    min_respondents: int = 5,
+) -> Design:
     """The respondents as a survey design with non-response adjusted weights.
 
     For a Society-level study this is :func:`toolkit.nonresponse.nonresponse_design`
@@ -114,12 +139,23 @@ def study_design(frame: pd.DataFrame, data: pd.DataFrame, *, unit: str = "ns_iso
     toolkit.survey.Design
     """
     if unit == "ns_iso3":
-        return nonresponse_design(frame, data=data, classes=list(classes), method=method,
-                                  collapse=collapse, min_respondents=min_respondents)
+        return nonresponse_design(
+            frame,
+            data=data,
+            classes=list(classes),
+            method=method,
+            collapse=collapse,
+            min_respondents=min_respondents,
+        )
     societies = pd.DataFrame({"ns_iso3": pd.unique(data["ns_iso3"].astype(str))})
-    soc_design = nonresponse_design(frame, data=societies, classes=list(classes),
-                                    method=method, collapse=collapse,
-                                    min_respondents=min_respondents)
+    soc_design = nonresponse_design(
+        frame,
+        data=societies,
+        classes=list(classes),
+        method=method,
+        collapse=collapse,
+        min_respondents=min_respondents,
+    )
     sd = soc_design.data.assign(nr_weight=soc_design.weights.to_numpy())
     key = "ns_iso3" if "ns_iso3" in sd else "iso3"
     info = sd.set_index(sd[key].astype(str))[["nr_class", "nr_class_size", "nr_weight"]]
@@ -149,12 +185,23 @@ def _ones(table: pd.DataFrame) -> pd.DataFrame:
     return out.droplevel("category")
 
 
-def activity_shares(frame: pd.DataFrame, responses: pd.DataFrame, activities: pd.DataFrame,
-                    instrument: Instrument, *, unit: str = "ns_iso3", by: str = "zone",
-                    classes: Sequence[str] = ("zone",), method: str = "class",
-                    dimensions: Sequence[str] = tuple(DIMENSIONS), activity_stage: bool = False,
-                    level: float = 0.95, ci: str = "logit", min_cell: int = 3,
-                    language: str | None = None) -> pd.DataFrame:
+def activity_shares(
+    frame: pd.DataFrame,
+    responses: pd.DataFrame,
+    activities: pd.DataFrame,
+    instrument: Instrument,
+    *,
+    unit: str = "ns_iso3",
+    by: str = "zone",
+    classes: Sequence[str] = ("zone",),
+    method: str = "class",
+    dimensions: Sequence[str] = tuple(DIMENSIONS),
+    activity_stage: bool = False,
+    level: float = 0.95,
+    ci: str = "logit",
+    min_cell: int = 3,
+    language: str | None = None,
+) -> pd.DataFrame:
     """Weighted share of Societies running each activity (and stage, group, service).
 
     Parameters
@@ -196,8 +243,14 @@ def activity_shares(frame: pd.DataFrame, responses: pd.DataFrame, activities: pd
         interval where all respondents of a domain answered alike and the design
         variance is zero); ``suppressed`` (fewer than ``min_cell`` responding units).
     """
-    ind = unit_indicators(responses, activities, instrument, unit=unit, dimensions=dimensions,
-                          activity_stage=activity_stage)
+    ind = unit_indicators(
+        responses,
+        activities,
+        instrument,
+        unit=unit,
+        dimensions=dimensions,
+        activity_stage=activity_stage,
+    )
     cols = [c for c in ind.columns if "__" in c]
     data = ind.copy()
     if unit != "ns_iso3":
@@ -211,47 +264,72 @@ def activity_shares(frame: pd.DataFrame, responses: pd.DataFrame, activities: pd
     naive = Design(naive_data) if unit == "ns_iso3" else Design(naive_data, ids="ns_iso3")
     parts = []
     for domain in (by, None):
-        adj = _ones(adjusted_design.proportion(cols, by=domain, method=ci, level=level,
-                                               na_rm=True))
+        adj = _ones(adjusted_design.proportion(cols, by=domain, method=ci, level=level, na_rm=True))
         raw = _ones(naive.proportion(cols, by=domain, method=ci, level=level, na_rm=True))
         if domain is None:
             adj = pd.concat({_ALL: adj}, names=[by])
             raw = pd.concat({_ALL: raw}, names=[by])
-        table = adj.join(raw[["estimate", "ci_low", "ci_high"]].rename(columns={
-            "estimate": "unadjusted", "ci_low": "unadj_ci_low", "ci_high": "unadj_ci_high"}))
+        table = adj.join(
+            raw[["estimate", "ci_low", "ci_high"]].rename(
+                columns={
+                    "estimate": "unadjusted",
+                    "ci_low": "unadj_ci_low",
+                    "ci_high": "unadj_ci_high",
+                }
+            )
+        )
         parts.append(table)
     out = pd.concat(parts).reset_index()
     counts = data.assign(_d=data["ns_iso3"].map(zone_of).to_numpy())
     yes = counts.groupby("_d")[cols].sum().stack().rename("n_yes")
     yes_all = counts[cols].sum().rename("n_yes")
-    out["n_yes"] = [int(yes.get((d, v), 0)) if d != _ALL else int(yes_all[v])
-                    for d, v in zip(out[by], out["variable"])]
+    out["n_yes"] = [
+        int(yes.get((d, v), 0)) if d != _ALL else int(yes_all[v])
+        for d, v in zip(out[by], out["variable"])
+    ]
     if unit == "ns_iso3":
         bnd = bounds(frame, data, cols, by=by).reset_index()
         cat = bnd["category"].astype(str)
         bnd = bnd[cat.isin(["1", "True", "1.0"])]
         bnd[by] = bnd[by].astype(str).replace({"All": _ALL})
         bnd = bnd.set_index([by, "variable"])[["lower", "upper", "n_frame"]]
-        out = out.join(bnd.rename(columns={"lower": "bound_low", "upper": "bound_high"}),
-                       on=[by, "variable"])
+        out = out.join(
+            bnd.rename(columns={"lower": "bound_low", "upper": "bound_high"}), on=[by, "variable"]
+        )
     else:
         out["bound_low"] = np.nan
         out["bound_high"] = np.nan
         out["n_frame"] = np.nan
     split = out["variable"].str.split("__", n=1, expand=True)
-    prefix = split[0].map({"act": "activity", "stage": "stage", "group": "group",
-                           "service": "service", "act_stage": "activity_stage"})
+    prefix = split[0].map(
+        {
+            "act": "activity",
+            "stage": "stage",
+            "group": "group",
+            "service": "service",
+            "act_stage": "activity_stage",
+        }
+    )
     out.insert(1, "dimension", prefix)
     out.insert(2, "code", split[1])
-    out.insert(3, "label", [_label(instrument, d, c, language)
-                            for d, c in zip(out["dimension"], out["code"])])
+    out.insert(
+        3,
+        "label",
+        [_label(instrument, d, c, language) for d, c in zip(out["dimension"], out["code"])],
+    )
     out = _boundary_intervals(out, level)
     out["suppressed"] = out["n"] < min_cell
-    levels = list(frame[by].cat.categories) if isinstance(frame[by].dtype, pd.CategoricalDtype) \
+    levels = (
+        list(frame[by].cat.categories)
+        if isinstance(frame[by].dtype, pd.CategoricalDtype)
         else sorted(pd.unique(frame[by].astype(str)))
+    )
     order = {z: i for i, z in enumerate([*map(str, levels), _ALL])}
-    out = out.sort_values([by, "dimension", "variable"],
-                          key=lambda s: s.map(order) if s.name == by else s, kind="stable")
+    out = out.sort_values(
+        [by, "dimension", "variable"],
+        key=lambda s: s.map(order) if s.name == by else s,
+        kind="stable",
+    )
     return out.reset_index(drop=True)
 
 
@@ -283,10 +361,16 @@ def _boundary_intervals(out: pd.DataFrame, level: float) -> pd.DataFrame:
 def _label(instrument: Instrument, dimension: str, code: str, language: str | None) -> str:
     if dimension == "activity_stage":
         a, s = code.split("__", 1)
-        return f"{_label(instrument, 'activity', a, language)}: " \
-               f"{_label(instrument, 'stage', s, language)}"
-    lst = {"activity": "activity", "stage": "stage", "group": "target_group",
-           "service": "service_type"}[dimension]
+        return (
+            f"{_label(instrument, 'activity', a, language)}: "
+            f"{_label(instrument, 'stage', s, language)}"
+        )
+    lst = {
+        "activity": "activity",
+        "stage": "stage",
+        "group": "target_group",
+        "service": "service_type",
+    }[dimension]
     return instrument.choice_labels(lst, language).get(code, code)
 
 
@@ -309,13 +393,30 @@ def forest_table(shares: pd.DataFrame, *, dimension: str = "activity") -> pd.Dat
     """
     rows = shares[(shares["dimension"] == dimension) & ~shares["suppressed"]]
     rows = rows.sort_values("estimate", ascending=False)
-    base = {"activity": rows["code"].to_numpy(), "activity_label": rows["label"].to_numpy(),
-            "bound_low": rows["bound_low"].to_numpy(), "bound_high": rows["bound_high"].to_numpy()}
-    unadj = pd.DataFrame({**base, "method": "unadjusted", "estimate": rows["unadjusted"].to_numpy(),
-                          "ci_low": rows["unadj_ci_low"].to_numpy(),
-                          "ci_high": rows["unadj_ci_high"].to_numpy()})
-    adj = pd.DataFrame({**base, "method": "adjusted", "estimate": rows["estimate"].to_numpy(),
-                        "ci_low": rows["ci_low"].to_numpy(), "ci_high": rows["ci_high"].to_numpy()})
+    base = {
+        "activity": rows["code"].to_numpy(),
+        "activity_label": rows["label"].to_numpy(),
+        "bound_low": rows["bound_low"].to_numpy(),
+        "bound_high": rows["bound_high"].to_numpy(),
+    }
+    unadj = pd.DataFrame(
+        {
+            **base,
+            "method": "unadjusted",
+            "estimate": rows["unadjusted"].to_numpy(),
+            "ci_low": rows["unadj_ci_low"].to_numpy(),
+            "ci_high": rows["unadj_ci_high"].to_numpy(),
+        }
+    )
+    adj = pd.DataFrame(
+        {
+            **base,
+            "method": "adjusted",
+            "estimate": rows["estimate"].to_numpy(),
+            "ci_low": rows["ci_low"].to_numpy(),
+            "ci_high": rows["ci_high"].to_numpy(),
+        }
+    )
     return pd.concat([unadj, adj], ignore_index=True)
 
 

@@ -11,11 +11,16 @@ Weighted designs are :class:`toolkit.survey.Design` objects.
 
 from __future__ import annotations
 
+from toolkit.nonresponse._impute import (
+    analyse,
+    mice,
+    rubin,
+)
 from toolkit.nonresponse._response import (
     DISPOSITION_CODES,
     DISPOSITION_LABELS,
-    NonresponseBias,
     RATE_COLUMNS,
+    NonresponseBias,
     collapse_classes,
     dispositions,
     nonresponse_bias,
@@ -23,11 +28,6 @@ from toolkit.nonresponse._response import (
     response_rates,
     standardised_differences,
     weighting_balance,
-)
-from toolkit.nonresponse._impute import (
-    analyse,
-    mice,
-    rubin,
 )
 from toolkit.nonresponse._sensitivity import (
     TippingPoint,
@@ -39,8 +39,8 @@ from toolkit.nonresponse._sensitivity import (
 __all__ = [
     "DISPOSITION_CODES",
     "DISPOSITION_LABELS",
-    "NonresponseBias",
     "RATE_COLUMNS",
+    "NonresponseBias",
     "TippingPoint",
     "analyse",
     "bounds",

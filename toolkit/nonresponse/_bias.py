@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from toolkit.errors import InputError
 from toolkit.nonresponse._common import (
     check_columns,
     is_categorical,
@@ -22,12 +23,12 @@ from toolkit.nonresponse._common import (
     resolve_responded,
     to_float,
 )
-from toolkit.errors import InputError
 
 __all__: list[str] = []
 
 
 # ----------------------------------------------------------------- covariate coding
+
 
 @dataclass(frozen=True)
 class Covariate:
@@ -73,8 +74,7 @@ def prepare_covariates(frame: pd.DataFrame, covariates: Sequence[str]) -> list[C
                 ) from exc
             if np.isnan(x).any():
                 raise InputError(
-                    f"the numeric covariate is missing for {int(np.isnan(x).sum())} frame "
-                    "unit(s).",
+                    f"the numeric covariate is missing for {int(np.isnan(x).sum())} frame unit(s).",
                     column=c,
                     hint="fill the frame value, or cut the covariate into categories "
                     "(missing then becomes its own category).",
@@ -105,6 +105,7 @@ def design_matrix(covs: list[Covariate]) -> tuple[np.ndarray, list[str]]:
 
 
 # -------------------------------------------------------------- standardised diffs
+
 
 def _wmean_var(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
     sw = w.sum()
@@ -184,14 +185,16 @@ def covariate_tests(covs: list[Covariate], responded: np.ndarray) -> pd.DataFram
                 res = stats.chi2_contingency(tab, correction=False)
                 stat, p, dof = float(res.statistic), float(res.pvalue), int(res.dof)
                 min_expected = float(res.expected_freq.min())
-            records.append({
-                "covariate": cv.name,
-                "test": "chi-square",
-                "statistic": stat,
-                "df": float(dof),
-                "p_value": p,
-                "min_expected": min_expected if np.isfinite(stat) else np.nan,
-            })
+            records.append(
+                {
+                    "covariate": cv.name,
+                    "test": "chi-square",
+                    "statistic": stat,
+                    "df": float(dof),
+                    "p_value": p,
+                    "min_expected": min_expected if np.isfinite(stat) else np.nan,
+                }
+            )
         else:
             x1, x0 = cv.values[responded], cv.values[~responded]
             if len(x1) < 2 or len(x0) < 2:
@@ -200,18 +203,21 @@ def covariate_tests(covs: list[Covariate], responded: np.ndarray) -> pd.DataFram
                 res = stats.ttest_ind(x1, x0, equal_var=False)
                 stat, p = float(res.statistic), float(res.pvalue)
                 dof = float(res.df)
-            records.append({
-                "covariate": cv.name,
-                "test": "Welch t",
-                "statistic": stat,
-                "df": dof,
-                "p_value": p,
-                "min_expected": np.nan,
-            })
+            records.append(
+                {
+                    "covariate": cv.name,
+                    "test": "Welch t",
+                    "statistic": stat,
+                    "df": dof,
+                    "p_value": p,
+                    "min_expected": np.nan,
+                }
+            )
     return pd.DataFrame.from_records(records).set_index("covariate")
 
 
 # --------------------------------------------------------------- propensity model
+
 
 def fit_propensity(X: np.ndarray, y: np.ndarray, names: list[str]):
     """Fit the logistic response-propensity model with statsmodels.
@@ -324,7 +330,9 @@ def compute_nonresponse_bias(
             "chi-square tables with expected counts below 5 (p-values approximate): "
             + ", ".join(map(str, sparse))
         )
-    pcovs = covs if propensity_covariates is None else prepare_covariates(frame, propensity_covariates)
+    pcovs = (
+        covs if propensity_covariates is None else prepare_covariates(frame, propensity_covariates)
+    )
     X, names = design_matrix(pcovs)
     res, p, fit_notes = fit_propensity(X, r, names)
     notes.extend(fit_notes)

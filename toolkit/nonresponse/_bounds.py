@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from toolkit.errors import InputError
 from toolkit.nonresponse._common import (
     ALL_LABEL,
     align_data,
@@ -21,7 +22,6 @@ from toolkit.nonresponse._common import (
     resolve_responded,
     to_float,
 )
-from toolkit.errors import InputError
 
 __all__: list[str] = []
 
@@ -124,24 +124,26 @@ def tipping_share(frame, ind, t, by, qs) -> tuple[pd.DataFrame, pd.DataFrame]:
         finding = "above" if p > t else ("below" if p < t else "at")
         qstar = (t * N - S) / M if M > 0 else np.nan
         robust = not (M > 0 and 0 <= qstar <= 1) or not n
-        rows.append({
-            "n_frame": N,
-            "n_observed": n,
-            "observed": p,
-            "lower": S / N,
-            "upper": (S + M) / N,
-            "finding": finding,
-            "tipping_rate": np.nan if robust else qstar,
-            "tipping_difference": np.nan if robust else qstar - p,
-            "tipping_odds_ratio": np.nan if robust else _safe_ratio(_odds(qstar), _odds(p)),
-            "robust": bool(robust),
-        })
+        rows.append(
+            {
+                "n_frame": N,
+                "n_observed": n,
+                "observed": p,
+                "lower": S / N,
+                "upper": (S + M) / N,
+                "finding": finding,
+                "tipping_rate": np.nan if robust else qstar,
+                "tipping_difference": np.nan if robust else qstar - p,
+                "tipping_odds_ratio": np.nan if robust else _safe_ratio(_odds(qstar), _odds(p)),
+                "robust": bool(robust),
+            }
+        )
         labels.append(key)
         for q in qs:
-            gridrows.append(tuple(key) + (q, (S + q * M) / N))
+            gridrows.append((*tuple(key), q, (S + q * M) / N))
     table = pd.DataFrame.from_records(rows)
     table.index = result_index(by_l, labels, []) if by_l else pd.Index([ALL_LABEL])
-    gcols = by_l + ["nonrespondent_rate", "estimate"]
+    gcols = [*by_l, "nonrespondent_rate", "estimate"]
     grid_df = pd.DataFrame.from_records(gridrows, columns=gcols)
     return table, grid_df
 
@@ -191,6 +193,7 @@ def tipping_difference(frame, ind, t, by, compare, qs) -> tuple[pd.DataFrame, pd
     }
     rows = []
     for name, f in scen.items():
+
         def g(dl: float, f=f) -> float:  # > 0 while the finding holds
             return s * (D(*f(dl)) - t)
 
@@ -209,21 +212,25 @@ def tipping_difference(frame, ind, t, by, compare, qs) -> tuple[pd.DataFrame, pd
             delta = hi
         robust = bool(np.isnan(delta))
         qa, qb = (np.nan, np.nan) if robust else f(delta)
-        rows.append({
-            "scenario": name,
-            "difference_observed": d0,
-            "delta": delta,
-            "rate_first": float(qa),
-            "rate_second": float(qb),
-            "observed_first": pa,
-            "observed_second": pb,
-            "robust": robust,
-        })
+        rows.append(
+            {
+                "scenario": name,
+                "difference_observed": d0,
+                "delta": delta,
+                "rate_first": float(qa),
+                "rate_second": float(qb),
+                "observed_first": pa,
+                "observed_second": pb,
+                "robust": robust,
+            }
+        )
     table = pd.DataFrame.from_records(rows).set_index("scenario")
     qa_g, qb_g = np.meshgrid(qs, qs, indexing="ij")
-    grid_df = pd.DataFrame({
-        "rate_first": qa_g.ravel(),
-        "rate_second": qb_g.ravel(),
-        "difference": [D(x, y) for x, y in zip(qa_g.ravel(), qb_g.ravel())],
-    })
+    grid_df = pd.DataFrame(
+        {
+            "rate_first": qa_g.ravel(),
+            "rate_second": qb_g.ravel(),
+            "difference": [D(x, y) for x, y in zip(qa_g.ravel(), qb_g.ravel())],
+        }
+    )
     return table, grid_df

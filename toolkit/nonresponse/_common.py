@@ -141,8 +141,11 @@ def align_data(
     conv = {
         c: ("boolean" if data[c].dtype == np.bool_ else "Int64")
         for c in data.columns
-        if c != unit and (data[c].dtype == np.bool_ or (
-            isinstance(data[c].dtype, np.dtype) and np.issubdtype(data[c].dtype, np.integer)))
+        if c != unit
+        and (
+            data[c].dtype == np.bool_
+            or (isinstance(data[c].dtype, np.dtype) and np.issubdtype(data[c].dtype, np.integer))
+        )
     }
     keyed = (data.astype(conv) if conv else data).set_index(unit, drop=False)
     aligned = keyed.reindex(units.to_numpy())
@@ -181,8 +184,7 @@ def resolve_responded(
         arr = np.asarray(responded)
         if arr.ndim != 1 or len(arr) != len(frame):
             raise InputError(
-                f"the {name} indicator has {arr.size} values but the frame has "
-                f"{len(frame)} rows.",
+                f"the {name} indicator has {arr.size} values but the frame has {len(frame)} rows.",
                 hint="pass one value per frame row, in frame order.",
             )
         s = pd.Series(arr, index=frame.index)
@@ -194,7 +196,11 @@ def resolve_responded(
         )
     vals = pd.unique(s.to_numpy())
     ok = {True, False}
-    bad = [v for v in vals if not (isinstance(v, (bool, np.bool_, int, np.integer, float, np.floating)) and v in ok)]
+    bad = [
+        v
+        for v in vals
+        if not (isinstance(v, (bool, np.bool_, int, np.integer, float, np.floating)) and v in ok)
+    ]
     if bad:
         raise InputError(
             f"the {name} indicator must be True/False (or 1/0); found {bad[0]!r}.",
@@ -235,8 +241,9 @@ def is_categorical(s: pd.Series) -> bool:
 
 def to_float(s: pd.Series) -> np.ndarray:
     """Numeric/boolean Series -> float array with NaN for missing."""
-    return pd.to_numeric(s.astype("Float64") if pd.api.types.is_bool_dtype(s.dtype) else s,
-                         errors="raise").to_numpy(dtype=float, na_value=np.nan)
+    return pd.to_numeric(
+        s.astype("Float64") if pd.api.types.is_bool_dtype(s.dtype) else s, errors="raise"
+    ).to_numpy(dtype=float, na_value=np.nan)
 
 
 def levels_of(s: pd.Series) -> list[Any]:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from toolkit.errors import InputError, WeightingError
 from toolkit.nonresponse._bias import design_matrix, fit_propensity, prepare_covariates
 from toolkit.nonresponse._common import (
     as_list,
@@ -18,7 +19,6 @@ from toolkit.nonresponse._common import (
     resolve_responded,
     returned_units,
 )
-from toolkit.errors import InputError, WeightingError
 
 __all__: list[str] = []
 
@@ -40,8 +40,7 @@ def _check_class_columns(frame: pd.DataFrame, cols: list[str]) -> None:
     for c in cols:
         if frame[c].isna().any():
             raise InputError(
-                f"the class variable is missing for {int(frame[c].isna().sum())} frame "
-                "unit(s).",
+                f"the class variable is missing for {int(frame[c].isna().sum())} frame unit(s).",
                 column=c,
                 hint="fill it in the frame, or choose class variables known for every unit.",
             )
@@ -82,7 +81,9 @@ def collapse_classes(
     r = resolve_responded(frame, responded)
     cols = as_list(classes)
     if not cols:
-        raise InputError("no weighting classes given.", hint="e.g. classes=['zone', 'income_group'].")
+        raise InputError(
+            "no weighting classes given.", hint="e.g. classes=['zone', 'income_group']."
+        )
     _check_class_columns(frame, cols)
     inner = cols[-1]
     outer = cols[:-1]
@@ -120,8 +121,9 @@ def collapse_classes(
                 f"{N_outer} units even with all levels of {inner!r} merged.",
                 value=o,
                 hint="use fewer class variables (e.g. drop "
-                f"{outer[-1]!r}) or merge outer classes yourself." if outer else
-                "too few respondents for any class adjustment; report unweighted results "
+                f"{outer[-1]!r}) or merge outer classes yourself."
+                if outer
+                else "too few respondents for any class adjustment; report unweighted results "
                 "with bounds instead.",
             )
         for cell in cells:
@@ -248,14 +250,13 @@ def build_nonresponse_design(
         resp[SIZE_COLUMN] = Nh.reindex(lab_r).to_numpy(dtype=float)
         resp[WEIGHT_COLUMN] = (Nh / nh).reindex(lab_r).to_numpy(dtype=float)
         _class_weights(pd.Series(first.astype(str)), r, min_respondents, "first-margin")
-        base = Design(resp, weights=WEIGHT_COLUMN, strata=CLASS_COLUMN, fpc=SIZE_COLUMN,
-                      lonely_psu=lonely_psu)
+        base = Design(
+            resp, weights=WEIGHT_COLUMN, strata=CLASS_COLUMN, fpc=SIZE_COLUMN, lonely_psu=lonely_psu
+        )
         return base.rake(margins)
 
     if method == "propensity":
-        pcov = as_list(covariates) or (
-            [] if isinstance(classes, pd.Series) else as_list(classes)
-        )
+        pcov = as_list(covariates) or ([] if isinstance(classes, pd.Series) else as_list(classes))
         if not pcov:
             raise InputError(
                 "the propensity model needs covariates.",
@@ -267,8 +268,15 @@ def build_nonresponse_design(
         q = pd.qcut(pd.Series(p, index=frame.index), n_classes, labels=False, duplicates="drop")
         labels = ("q" + (q.astype(int) + 1).astype(str)).rename(CLASS_COLUMN)
         if collapse:
-            tmp = frame.assign(**{CLASS_COLUMN: pd.Categorical(labels, categories=sorted(
-                pd.unique(labels), key=lambda s: int(s[1:])), ordered=True)})
+            tmp = frame.assign(
+                **{
+                    CLASS_COLUMN: pd.Categorical(
+                        labels,
+                        categories=sorted(pd.unique(labels), key=lambda s: int(s[1:])),
+                        ordered=True,
+                    )
+                }
+            )
             labels = collapse_classes(tmp, r, [CLASS_COLUMN], min_respondents=min_respondents)
             min_respondents = min(min_respondents, 2)  # the target was met where it could be
         resp[PROPENSITY_COLUMN] = p[r]

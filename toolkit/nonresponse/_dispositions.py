@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from toolkit.errors import InputError
 from toolkit.nonresponse._common import (
     ALL_LABEL,
     align_data,
@@ -21,7 +22,6 @@ from toolkit.nonresponse._common import (
     group_keys,
     is_answered,
 )
-from toolkit.errors import InputError
 
 __all__: list[str] = []
 
@@ -125,7 +125,7 @@ def _key_item_matrix(
     # Follow-up items per selected activity.
     act_cols = [c for c in aligned.columns if c.startswith("activities__")]
     for c in act_cols:
-        a = c[len("activities__"):]
+        a = c[len("activities__") :]
         if a == "other":
             continue
         sel = pd.to_numeric(aligned[c], errors="coerce").fillna(0).to_numpy() == 1
@@ -293,8 +293,7 @@ def compute_dispositions(
             source[i] = "return"
         elif lg in ("I", "P"):
             raise InputError(
-                "the contact log records a completed or partial return that is not in "
-                "the data.",
+                "the contact log records a completed or partial return that is not in the data.",
                 column="outcome",
                 value=units.iloc[i],
                 hint="ingest the return, or correct the logged outcome.",
@@ -322,16 +321,29 @@ def compute_dispositions(
 # --------------------------------------------------------------------------- rates
 
 RATE_COLUMNS: tuple[str, ...] = (
-    "RR1", "RR2", "RR3", "RR4", "RR5", "RR6",
-    "COOP1", "COOP2", "COOP3", "COOP4",
-    "REF1", "REF2", "REF3",
-    "CON1", "CON2", "CON3",
+    "RR1",
+    "RR2",
+    "RR3",
+    "RR4",
+    "RR5",
+    "RR6",
+    "COOP1",
+    "COOP2",
+    "COOP3",
+    "COOP4",
+    "REF1",
+    "REF2",
+    "REF3",
+    "CON1",
+    "CON2",
+    "CON3",
 )
 
 
 def aapor_rates(counts: Mapping[str, float], e: float) -> dict[str, float]:
     """AAPOR outcome rates from disposition counts (or weighted sums) and ``e``."""
-    I, P, R, NC, O, UH, UO, _NE = (float(counts[k]) for k in DISPOSITION_CODES)
+    # AAPOR's own symbols: I complete, P partial, R refusal, NC non-contact, O other.
+    I, P, R, NC, O, UH, UO, _NE = (float(counts[k]) for k in DISPOSITION_CODES)  # noqa: E741
     U = UH + UO
     eU = 0.0 if U == 0 else e * U  # e is irrelevant (possibly undefined) when U == 0
 

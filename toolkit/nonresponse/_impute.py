@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from toolkit.nonresponse._mice import run_mice
 from toolkit.errors import InputError
+from toolkit.nonresponse._mice import run_mice
 
 __all__ = ["analyse", "mice", "rubin"]
 
@@ -131,8 +131,11 @@ def rubin(
             df = 1 / (1 / dfobs + 1 / df)
         fmi = (r + 2 / (df + 3)) / (r + 1)
     se = np.sqrt(T)
-    q = np.where(np.isfinite(df), stats.t.ppf(0.5 + level / 2, np.where(np.isfinite(df), df, 1)),
-                 stats.norm.ppf(0.5 + level / 2))
+    q = np.where(
+        np.isfinite(df),
+        stats.t.ppf(0.5 + level / 2, np.where(np.isfinite(df), df, 1)),
+        stats.norm.ppf(0.5 + level / 2),
+    )
     out = pd.DataFrame(
         {
             "estimate": qbar,

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from toolkit.errors import InputError
 from toolkit.nonresponse._common import (
     check_columns,
     is_binary,
@@ -16,7 +17,6 @@ from toolkit.nonresponse._common import (
     levels_of,
     to_float,
 )
-from toolkit.errors import InputError
 
 __all__: list[str] = []
 
@@ -146,6 +146,7 @@ def run_mice(
 ) -> list[pd.DataFrame]:
     from statsmodels.genmod import families
     from statsmodels.genmod.generalized_linear_model import GLM
+
     MICEData = _fast_mice_class()
 
     if not columns:
@@ -171,8 +172,7 @@ def run_mice(
             raise InputError(
                 "a single column cannot be imputed from nothing.",
                 column=imputed[0].column,
-                hint="add predictors (e.g. zone, income_group) or other answers to impute "
-                "it from.",
+                hint="add predictors (e.g. zone, income_group) or other answers to impute it from.",
             )
         all_missing = work.isna().all(axis=1).to_numpy()
         if all_missing.any():

@@ -449,15 +449,22 @@ def weighting_balance(
     weights = pd.Series(np.asarray(design.weights, dtype=float), index=codes)
     frame_codes = frame[frame_unit].astype(str)
     responded = frame_codes.isin(set(codes)).to_numpy()
-    by_frame = pd.Series(weights.reindex(frame_codes[responded]).to_numpy(),
-                         index=frame.index[responded])
+    by_frame = pd.Series(
+        weights.reindex(frame_codes[responded]).to_numpy(), index=frame.index[responded]
+    )
     parts = []
     for label, w in (("unweighted", None), ("weighted", by_frame)):
         d = standardised_differences(frame, responded, covariates, weights=w)
-        parts.append(pd.DataFrame({"covariate": d.index.get_level_values(0).astype(str),
-                                   "level": d.index.get_level_values(1).astype(str),
-                                   "adjustment": label,
-                                   "smd": d["smd_frame"].to_numpy()}))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "covariate": d.index.get_level_values(0).astype(str),
+                    "level": d.index.get_level_values(1).astype(str),
+                    "adjustment": label,
+                    "smd": d["smd_frame"].to_numpy(),
+                }
+            )
+        )
     return pd.concat(parts, ignore_index=True)
 
 

@@ -40,9 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from toolkit.nonresponse._common import (
-    ALL_LABEL,
-)
+from toolkit.errors import InputError
 from toolkit.nonresponse._bounds import (
     counts,
     group_codes,
@@ -50,8 +48,10 @@ from toolkit.nonresponse._bounds import (
     tipping_difference,
     tipping_share,
 )
+from toolkit.nonresponse._common import (
+    ALL_LABEL,
+)
 from toolkit.nonresponse._two_phase import compute_two_phase
-from toolkit.errors import InputError
 
 __all__ = ["TippingPoint", "bounds", "tipping_point", "two_phase"]
 
@@ -109,18 +109,20 @@ def bounds(
     for key, mask in groups:
         for ind in inds:
             N, n, S = counts(ind.y[mask])
-            records.append({
-                "n_frame": N,
-                "n_observed": n,
-                "n_missing": N - n,
-                "observed": S / n if n else np.nan,
-                "lower": S / N if N else np.nan,
-                "upper": (S + N - n) / N if N else np.nan,
-                "width": (N - n) / N if N else np.nan,
-            })
-            idx.append(tuple(key) + (ind.variable, ind.level))
+            records.append(
+                {
+                    "n_frame": N,
+                    "n_observed": n,
+                    "n_missing": N - n,
+                    "observed": S / n if n else np.nan,
+                    "lower": S / N if N else np.nan,
+                    "upper": (S + N - n) / N if N else np.nan,
+                    "width": (N - n) / N if N else np.nan,
+                }
+            )
+            idx.append((*tuple(key), ind.variable, ind.level))
     out = pd.DataFrame.from_records(records)
-    out.index = pd.MultiIndex.from_tuples(idx, names=by_l + ["variable", "category"])
+    out.index = pd.MultiIndex.from_tuples(idx, names=[*by_l, "variable", "category"])
     return out
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from toolkit.errors import InputError
 from toolkit.nonresponse._common import (
     ALL_LABEL,
     as_list,
@@ -19,7 +20,6 @@ from toolkit.nonresponse._common import (
     returned_units,
     to_float,
 )
-from toolkit.errors import InputError
 
 __all__: list[str] = []
 
@@ -48,17 +48,13 @@ def compute_two_phase(
         raise InputError("no variable given.")
     units = frame_units(frame, frame_unit)
     check_columns(data, variables, "phase-1 data")
-    check_columns(followup, [unit] + variables, "follow-up data")
+    check_columns(followup, [unit, *variables], "follow-up data")
     returned = returned_units(frame, data, unit=unit, frame_unit=frame_unit)
-    pos1 = pd.Index(data[unit].to_numpy(dtype=object)).get_indexer(
-        units.to_numpy(dtype=object)
-    )
+    pos1 = pd.Index(data[unit].to_numpy(dtype=object)).get_indexer(units.to_numpy(dtype=object))
     if responded is not None:
         returned = resolve_responded(frame, responded)
     fu_returned = returned_units(frame, followup, unit=unit, frame_unit=frame_unit)
-    pos2 = pd.Index(followup[unit].to_numpy(dtype=object)).get_indexer(
-        units.to_numpy(dtype=object)
-    )
+    pos2 = pd.Index(followup[unit].to_numpy(dtype=object)).get_indexer(units.to_numpy(dtype=object))
     if selected is None:
         sel = fu_returned.copy()
     else:
@@ -111,8 +107,7 @@ def compute_two_phase(
         answered2 = sel & ~np.isnan(y2_all)
         if (sel & ~answered2).any() and not allow_followup_nonresponse:
             raise InputError(
-                f"{int((sel & ~answered2).sum())} unit(s) selected for follow-up have no "
-                "answer.",
+                f"{int((sel & ~answered2).sum())} unit(s) selected for follow-up have no answer.",
                 column=v,
                 value=units.to_numpy()[np.flatnonzero(sel & ~answered2)[0]],
                 hint="complete the follow-up, or pass allow_followup_nonresponse=True if "
@@ -129,7 +124,7 @@ def compute_two_phase(
             mm = int(f2.sum())
             y1, y2 = y1_all[r], y2_all[f2]
             N = Npop[h] if Npop is not None else n
-            if N < n:
+            if n > N:
                 raise InputError(
                     f"population size {N} is smaller than the {n} phase-1 units.",
                     value=lab,
@@ -140,8 +135,7 @@ def compute_two_phase(
                     "estimator is undefined there.",
                     column=strata,
                     value=lab,
-                    hint="follow up at least two non-respondents per stratum, or merge "
-                    "strata.",
+                    hint="follow up at least two non-respondents per stratum, or merge strata.",
                 )
             if n2 > 0 and mm < 2 and mm < n2:
                 raise InputError(
@@ -149,8 +143,7 @@ def compute_two_phase(
                     "variance cannot be estimated.",
                     column=strata,
                     value=lab,
-                    hint="follow up at least two non-respondents per stratum, or merge "
-                    "strata.",
+                    hint="follow up at least two non-respondents per stratum, or merge strata.",
                 )
             ybar, vv = _hh_stratum(y1, y2, n, n2, N)
             est_h.append(ybar)
@@ -162,26 +155,37 @@ def compute_two_phase(
         ybar = float(np.sum(Wt / Ntot * np.asarray(est_h)))
         vtot = float(np.sum((Wt / Ntot) ** 2 * np.asarray(var_h)))
         rows = per_stratum if strata is not None else []
-        tot = (ALL_LABEL, ybar, vtot, len(frame), int(returned.sum()),
-               int((~returned).sum()), int(answered2.sum()), int(Ntot))
-        for lab, e, vv, n, n1, n2, mm, N in rows + [tot]:
+        tot = (
+            ALL_LABEL,
+            ybar,
+            vtot,
+            len(frame),
+            int(returned.sum()),
+            int((~returned).sum()),
+            int(answered2.sum()),
+            int(Ntot),
+        )
+        for lab, e, vv, n, n1, n2, mm, N in [*rows, tot]:
             scale = N if statistic == "total" else 1.0
             est, se = e * scale, np.sqrt(max(vv, 0.0)) * scale
-            records.append({
-                "estimate": est,
-                "se": se,
-                "ci_low": est - z * se,
-                "ci_high": est + z * se,
-                "n_frame": n,
-                "n_respondents": n1,
-                "n_nonrespondents": n2,
-                "n_followup": mm,
-                "n_population": N,
-            })
+            records.append(
+                {
+                    "estimate": est,
+                    "se": se,
+                    "ci_low": est - z * se,
+                    "ci_high": est + z * se,
+                    "n_frame": n,
+                    "n_respondents": n1,
+                    "n_nonrespondents": n2,
+                    "n_followup": mm,
+                    "n_population": N,
+                }
+            )
             idx.append((lab, v))
     out = pd.DataFrame.from_records(records)
     out.index = pd.MultiIndex.from_tuples(idx, names=[strata or "stratum", "variable"])
     return out
+
 
 def _population_sizes(population_size, slabels, scode, strata) -> list[int] | None:
     if population_size is None:
@@ -240,4 +244,3 @@ def _in_frame_order(s: pd.Series, pos: np.ndarray, name: str) -> np.ndarray:
     ok = pos >= 0
     out[ok] = x[pos[ok]]
     return out
-

@@ -27,14 +27,14 @@ from toolkit.publish._hxl import (
 from toolkit.publish._shares import SENSITIVE_COLUMNS, publishable_shares
 
 __all__ = [
-    "SENSITIVE_COLUMNS",
-    "publishable_shares",
     "HXL_TAGS",
     "MIN_CELL",
+    "SENSITIVE_COLUMNS",
     "SUPPRESSION_KINDS",
     "WideSuppression",
     "hxl_tags",
     "primary_label",
+    "publishable_shares",
     "read_hxl_csv",
     "secondary_label",
     "suppress",

@@ -76,39 +76,55 @@ def secondary_label(min_cell: int = MIN_CELL) -> str:
 
 
 def _check_min_cell(min_cell: Any) -> int:
-    if isinstance(min_cell, bool) or not isinstance(min_cell, (int, np.integer)) \
-            or min_cell < 1:
-        raise InputError("min_cell must be a whole number >= 1.", value=min_cell,
-                         hint="use e.g. 3 (responding Societies); set it in study.yaml "
-                              "under disclosure.min_cell.")
+    if isinstance(min_cell, bool) or not isinstance(min_cell, (int, np.integer)) or min_cell < 1:
+        raise InputError(
+            "min_cell must be a whole number >= 1.",
+            value=min_cell,
+            hint="use e.g. 3 (responding Societies); set it in study.yaml "
+            "under disclosure.min_cell.",
+        )
     return int(min_cell)
 
 
 def _counts(table: pd.DataFrame, count: str) -> np.ndarray:
     if count not in table.columns:
-        raise InputError(f"the table has no count column '{count}'.", column=count,
-                         hint="pass count= the column holding the number of responding "
-                              "Societies behind each cell.")
-    c = pd.to_numeric(table[count], errors="coerce").astype("Float64").to_numpy(
-        dtype=float, na_value=np.nan)
+        raise InputError(
+            f"the table has no count column '{count}'.",
+            column=count,
+            hint="pass count= the column holding the number of responding "
+            "Societies behind each cell.",
+        )
+    c = (
+        pd.to_numeric(table[count], errors="coerce")
+        .astype("Float64")
+        .to_numpy(dtype=float, na_value=np.nan)
+    )
     bad = ~np.isfinite(c) | (c < 0)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        raise InputError("every cell needs a count of responding Societies >= 0.",
-                         column=count, row=i + 2, value=table[count].iloc[i],
-                         hint="fill the count (0 when no Society is behind the cell); "
-                              "a cell with an unknown count cannot be checked.")
+        raise InputError(
+            "every cell needs a count of responding Societies >= 0.",
+            column=count,
+            row=i + 2,
+            value=table[count].iloc[i],
+            hint="fill the count (0 when no Society is behind the cell); "
+            "a cell with an unknown count cannot be checked.",
+        )
     return c
 
 
-def _lines(table: pd.DataFrame, margins: Mapping[str, Hashable],
-           by: Sequence[str]) -> list[tuple[np.ndarray, int]]:
+def _lines(
+    table: pd.DataFrame, margins: Mapping[str, Hashable], by: Sequence[str]
+) -> list[tuple[np.ndarray, int]]:
     """Lines of member cells (positions) and the position of their published total."""
     keys = list(margins) + [b for b in by if b not in margins]
     for k in keys:
         if k not in table.columns:
-            raise InputError(f"the table has no column '{k}'.", column=k,
-                             hint="margins and by must name columns of the table.")
+            raise InputError(
+                f"the table has no column '{k}'.",
+                column=k,
+                hint="margins and by must name columns of the table.",
+            )
     lines: list[tuple[np.ndarray, int]] = []
     for col, total in margins.items():
         others = [k for k in keys if k != col]
@@ -127,9 +143,11 @@ def _lines(table: pd.DataFrame, margins: Mapping[str, Hashable],
                 raise InputError(
                     f"two cells of the table have the same '{col}' and the same "
                     f"{', '.join(repr(o) for o in others) or 'key'}.",
-                    column=col, row=i + 2, value=values[i],
-                    hint="add the column that tells them apart to by=, or aggregate "
-                         "them first.")
+                    column=col,
+                    row=i + 2,
+                    value=values[i],
+                    hint="add the column that tells them apart to by=, or aggregate them first.",
+                )
             is_total = np.array([v == total for v in vals], dtype=bool)
             if not is_total.any():
                 continue  # this margin is not published for the group
@@ -137,8 +155,9 @@ def _lines(table: pd.DataFrame, margins: Mapping[str, Hashable],
     return lines
 
 
-def _complement(counts: np.ndarray, primary: np.ndarray,
-                lines: list[tuple[np.ndarray, int]]) -> np.ndarray:
+def _complement(
+    counts: np.ndarray, primary: np.ndarray, lines: list[tuple[np.ndarray, int]]
+) -> np.ndarray:
     """Greedy complementary suppression; returns the mask of secondary cells."""
     suppressed = primary.copy()
     positive = counts > 0
@@ -156,19 +175,28 @@ def _complement(counts: np.ndarray, primary: np.ndarray,
                 raise InputError(
                     "a suppressed cell cannot be protected: every other cell of its line "
                     "has a count of 0 although the total is published.",
-                    row=j + 2, value=float(counts[j]),
-                    hint="check that the counts of the line add up to its total.")
+                    row=j + 2,
+                    value=float(counts[j]),
+                    hint="check that the counts of the line add up to its total.",
+                )
             order = np.lexsort((cand, cand == total, counts[cand]))
             suppressed[cand[order[0]]] = True
             changed = True
     return suppressed & ~primary
 
 
-def suppress(table: pd.DataFrame, *, count: str, min_cell: int = MIN_CELL,
-             margins: Mapping[str, Hashable] | None = None,
-             by: str | Sequence[str] | None = None, blank: Sequence[str] = (),
-             value: str | None = None, fmt: str | Callable[[Any], str] | None = None,
-             display: str = "display") -> pd.DataFrame:
+def suppress(
+    table: pd.DataFrame,
+    *,
+    count: str,
+    min_cell: int = MIN_CELL,
+    margins: Mapping[str, Hashable] | None = None,
+    by: str | Sequence[str] | None = None,
+    blank: Sequence[str] = (),
+    value: str | None = None,
+    fmt: str | Callable[[Any], str] | None = None,
+    display: str = "display",
+) -> pd.DataFrame:
     """Suppress small cells of a long (tidy) table, and their complements.
 
     Parameters
@@ -231,9 +259,12 @@ def suppress(table: pd.DataFrame, *, count: str, min_cell: int = MIN_CELL,
     min_cell = _check_min_cell(min_cell)
     clash = [c for c in (*_ADDED, display) if c in table.columns]
     if clash:
-        raise InputError(f"the table already has a column '{clash[0]}'.", column=clash[0],
-                         hint="suppress the table before any earlier suppression (drop "
-                              "its columns first), or pass display= another name.")
+        raise InputError(
+            f"the table already has a column '{clash[0]}'.",
+            column=clash[0],
+            hint="suppress the table before any earlier suppression (drop "
+            "its columns first), or pass display= another name.",
+        )
     missing = [c for c in [*blank, *([value] if value else [])] if c not in table.columns]
     if missing:
         raise InputError(f"the table has no column '{missing[0]}'.", column=missing[0])
@@ -256,9 +287,11 @@ def suppress(table: pd.DataFrame, *, count: str, min_cell: int = MIN_CELL,
         shown = [_format(v, fmt) for v in table[value].to_numpy(dtype=object)]
     else:
         shown = [""] * len(table)
-    out[display] = np.where(primary, primary_label(min_cell),
-                            np.where(secondary, secondary_label(min_cell),
-                                     np.asarray(shown, dtype=object)))
+    out[display] = np.where(
+        primary,
+        primary_label(min_cell),
+        np.where(secondary, secondary_label(min_cell), np.asarray(shown, dtype=object)),
+    )
     out[display] = out[display].astype(str)
     return out
 
@@ -292,10 +325,15 @@ class WideSuppression:
     display: pd.DataFrame
 
 
-def suppress_wide(counts: pd.DataFrame, *, values: pd.DataFrame | None = None,
-                  min_cell: int = MIN_CELL, total_row: Hashable | None = None,
-                  total_column: Hashable | None = None,
-                  fmt: str | Callable[[Any], str] | None = None) -> WideSuppression:
+def suppress_wide(
+    counts: pd.DataFrame,
+    *,
+    values: pd.DataFrame | None = None,
+    min_cell: int = MIN_CELL,
+    total_row: Hashable | None = None,
+    total_column: Hashable | None = None,
+    fmt: str | Callable[[Any], str] | None = None,
+) -> WideSuppression:
     """Suppress small cells of a rows x columns table (e.g. activity x zone).
 
     Parameters
@@ -318,22 +356,31 @@ def suppress_wide(counts: pd.DataFrame, *, values: pd.DataFrame | None = None,
         ``status``, ``values`` (suppressed cells missing) and ``display``.
     """
     if counts.index.has_duplicates or counts.columns.has_duplicates:
-        raise InputError("the count table needs unique row and column labels.",
-                         hint="aggregate duplicate rows or columns first.")
-    if values is not None and (not values.index.equals(counts.index)
-                               or not values.columns.equals(counts.columns)):
-        raise InputError("values and counts must have the same rows and columns.",
-                         hint="reindex values like counts.")
-    for lab, axis, name in ((total_row, counts.index, "total_row"),
-                            (total_column, counts.columns, "total_column")):
+        raise InputError(
+            "the count table needs unique row and column labels.",
+            hint="aggregate duplicate rows or columns first.",
+        )
+    if values is not None and (
+        not values.index.equals(counts.index) or not values.columns.equals(counts.columns)
+    ):
+        raise InputError(
+            "values and counts must have the same rows and columns.",
+            hint="reindex values like counts.",
+        )
+    for lab, axis, name in (
+        (total_row, counts.index, "total_row"),
+        (total_column, counts.columns, "total_column"),
+    ):
         if lab is not None and lab not in axis:
             raise InputError(f"{name} {lab!r} is not a label of the count table.", value=lab)
     nr, nc = counts.shape
-    long = pd.DataFrame({
-        "_row": np.repeat(np.arange(nr), nc),
-        "_col": np.tile(np.arange(nc), nr),
-        "_n": counts.to_numpy(dtype=object).ravel(),
-    })
+    long = pd.DataFrame(
+        {
+            "_row": np.repeat(np.arange(nr), nc),
+            "_col": np.tile(np.arange(nc), nr),
+            "_n": counts.to_numpy(dtype=object).ravel(),
+        }
+    )
     if values is not None:
         long["_v"] = values.to_numpy(dtype=object).ravel()
     margins: dict[str, int] = {}
@@ -342,32 +389,50 @@ def suppress_wide(counts: pd.DataFrame, *, values: pd.DataFrame | None = None,
     if total_column is not None:
         margins["_col"] = int(counts.columns.get_loc(total_column))
     try:
-        res = suppress(long, count="_n", min_cell=min_cell, margins=margins,
-                       blank=["_v"] if values is not None else [],
-                       value="_v" if values is not None else None, fmt=fmt)
+        res = suppress(
+            long,
+            count="_n",
+            min_cell=min_cell,
+            margins=margins,
+            blank=["_v"] if values is not None else [],
+            value="_v" if values is not None else None,
+            fmt=fmt,
+        )
     except InputError as exc:
         if exc.row is not None:  # translate the long-table row to the wide cell
             i = exc.row - 2
-            raise InputError(exc.problem, row=int(i // nc) + 2,
-                             column=str(counts.columns[i % nc]), value=exc.value,
-                             hint=exc.hint) from exc
+            raise InputError(
+                exc.problem,
+                row=int(i // nc) + 2,
+                column=str(counts.columns[i % nc]),
+                value=exc.value,
+                hint=exc.hint,
+            ) from exc
         raise
 
     def shape(col: str) -> pd.DataFrame:
-        return pd.DataFrame(res[col].to_numpy(dtype=object).reshape(nr, nc),
-                            index=counts.index, columns=counts.columns)
+        return pd.DataFrame(
+            res[col].to_numpy(dtype=object).reshape(nr, nc),
+            index=counts.index,
+            columns=counts.columns,
+        )
 
     blanked = None
     if values is not None:
         blanked = values.copy()
-        blanked = blanked.mask(pd.DataFrame(res["suppressed"].to_numpy().reshape(nr, nc),
-                                            index=counts.index, columns=counts.columns))
-    return WideSuppression(status=shape("suppression"), values=blanked,
-                           display=shape("display"))
+        blanked = blanked.mask(
+            pd.DataFrame(
+                res["suppressed"].to_numpy().reshape(nr, nc),
+                index=counts.index,
+                columns=counts.columns,
+            )
+        )
+    return WideSuppression(status=shape("suppression"), values=blanked, display=shape("display"))
 
 
-def suppression_note(table: pd.DataFrame, *, min_cell: int = MIN_CELL,
-                     unit: str = "responding Societies") -> str:
+def suppression_note(
+    table: pd.DataFrame, *, min_cell: int = MIN_CELL, unit: str = "responding Societies"
+) -> str:
     """One sentence for a caption or table note saying what was suppressed.
 
     Parameters
@@ -385,14 +450,19 @@ def suppression_note(table: pd.DataFrame, *, min_cell: int = MIN_CELL,
         so that totals cannot reveal them." or "" when nothing was suppressed.
     """
     if "suppression" not in table.columns:
-        raise InputError("the table has no column 'suppression'.", column="suppression",
-                         hint="pass the output of toolkit.publish.suppress().")
+        raise InputError(
+            "the table has no column 'suppression'.",
+            column="suppression",
+            hint="pass the output of toolkit.publish.suppress().",
+        )
     kinds = table["suppression"].astype(str)
     n1, n2 = int((kinds == "primary").sum()), int((kinds == "secondary").sum())
     if n1 + n2 == 0:
         return ""
-    text = (f"{n1 + n2} cell{'s' if n1 + n2 != 1 else ''} suppressed: {n1} based on fewer "
-            f"than {min_cell} {unit}")
+    text = (
+        f"{n1 + n2} cell{'s' if n1 + n2 != 1 else ''} suppressed: {n1} based on fewer "
+        f"than {min_cell} {unit}"
+    )
     if n2:
         text += f", {n2} more so that totals cannot reveal {'them' if n1 != 1 else 'it'}"
     return text + "."

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["HXL_TAGS", "hxl_tags", "write_hxl_csv", "read_hxl_csv"]
+__all__ = ["HXL_TAGS", "hxl_tags", "read_hxl_csv", "write_hxl_csv"]
 
 #: Tags of the toolkit's usual column names (HXL 1.1 core hashtags and attributes).
 HXL_TAGS: dict[str, str] = {
@@ -74,8 +74,13 @@ def hxl_tags(columns: list[str], extra: Mapping[str, str] | None = None) -> list
     return out
 
 
-def write_hxl_csv(table: pd.DataFrame, path: str | Path, *, index: bool = False,
-                  extra_tags: Mapping[str, str] | None = None) -> Path:
+def write_hxl_csv(
+    table: pd.DataFrame,
+    path: str | Path,
+    *,
+    index: bool = False,
+    extra_tags: Mapping[str, str] | None = None,
+) -> Path:
     """Write a CSV with an HXL hashtag row under the header (atomically).
 
     Parameters
@@ -93,8 +98,9 @@ def write_hxl_csv(table: pd.DataFrame, path: str | Path, *, index: bool = False,
     """
     df = table.reset_index() if index else table
     tags = hxl_tags([str(c) for c in df.columns], extra_tags)
-    out = pd.concat([pd.DataFrame([tags], columns=df.columns), df.astype(object)],
-                    ignore_index=True)
+    out = pd.concat(
+        [pd.DataFrame([tags], columns=df.columns), df.astype(object)], ignore_index=True
+    )
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")

@@ -9,12 +9,23 @@ from toolkit.publish._disclosure import suppress
 __all__ = ["SENSITIVE_COLUMNS", "publishable_shares"]
 
 #: Columns of :func:`toolkit.mapping.activity_shares` that could give a withheld share back.
-SENSITIVE_COLUMNS = ("estimate", "se", "ci_low", "ci_high", "unadjusted", "unadj_ci_low",
-                     "unadj_ci_high", "n_yes", "bound_low", "bound_high")
+SENSITIVE_COLUMNS = (
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "unadjusted",
+    "unadj_ci_low",
+    "unadj_ci_high",
+    "n_yes",
+    "bound_low",
+    "bound_high",
+)
 
 
-def publishable_shares(shares: pd.DataFrame, *, min_cell: int = 3, by: str = "zone"
-                       ) -> pd.DataFrame:
+def publishable_shares(
+    shares: pd.DataFrame, *, min_cell: int = 3, by: str = "zone"
+) -> pd.DataFrame:
     """Apply disclosure control to a table of :func:`activity_shares`.
 
     Shares based on fewer than ``min_cell`` responding Societies are suppressed, and
@@ -32,6 +43,13 @@ def publishable_shares(shares: pd.DataFrame, *, min_cell: int = 3, by: str = "zo
         ``display`` (the share as a percentage, or the reason it is withheld).
     """
     blank = [c for c in SENSITIVE_COLUMNS if c in shares]
-    return suppress(shares, count="n", min_cell=min_cell, margins={by: "all"},
-                    by=["dimension", "variable"], blank=blank, value="estimate",
-                    fmt="{:.0%}")
+    return suppress(
+        shares,
+        count="n",
+        min_cell=min_cell,
+        margins={by: "all"},
+        by=["dimension", "variable"],
+        blank=blank,
+        value="estimate",
+        fmt="{:.0%}",
+    )

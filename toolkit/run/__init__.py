@@ -15,6 +15,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from toolkit.run._report import (
+    Report,
+    open_report,
+    zone_label,
+)
 from toolkit.run._study import (
     DEFAULT_LEVEL,
     STUDY_SCHEMA,
@@ -24,13 +29,16 @@ from toolkit.run._study import (
     process_study,
     study_estimates,
 )
-from toolkit.run._report import (
-    Report,
-    open_report,
-    zone_label,
-)
 
 if TYPE_CHECKING:
+    from toolkit.run._cli import (
+        EXIT_BAD_INPUT,
+        EXIT_FAILED_RUNS,
+        EXIT_INTERNAL,
+        EXIT_OK,
+        build_parser,
+        main,
+    )
     from toolkit.run._runner import (
         ALL_ZONES,
         KERNEL_NAME,
@@ -47,14 +55,6 @@ if TYPE_CHECKING:
         notebooks_dir,
         parse_param_values,
         run_study,
-    )
-    from toolkit.run._cli import (
-        EXIT_BAD_INPUT,
-        EXIT_FAILED_RUNS,
-        EXIT_INTERNAL,
-        EXIT_OK,
-        build_parser,
-        main,
     )
 
 _LAZY = {
@@ -82,7 +82,6 @@ _LAZY = {
 }
 
 
-
 def __getattr__(name: str) -> Any:
     """Import the runner and the CLI on first use (PEP 562)."""
     module = _LAZY.get(name)
@@ -100,9 +99,9 @@ __all__ = [
     "EXIT_OK",
     "KERNEL_NAME",
     "REQUIREMENTS",
+    "STUDY_SCHEMA",
     "Report",
     "RunSummary",
-    "STUDY_SCHEMA",
     "Study",
     "TaskResult",
     "build_parser",

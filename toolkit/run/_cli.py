@@ -19,8 +19,14 @@ from pathlib import Path
 from toolkit import __version__
 from toolkit.errors import ToolkitError
 
-__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FAILED_RUNS", "EXIT_BAD_INPUT",
-           "EXIT_INTERNAL"]
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_FAILED_RUNS",
+    "EXIT_INTERNAL",
+    "EXIT_OK",
+    "build_parser",
+    "main",
+]
 
 EXIT_OK = 0
 EXIT_FAILED_RUNS = 1
@@ -41,53 +47,86 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nsmap",
         description="Mapping studies of National Society programmes for migrants: ingest "
-                    "KoboToolbox/ODK exports, weight for non-response, and run the "
-                    "per-zone report notebooks.",
-        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "KoboToolbox/ODK exports, weight for non-response, and run the "
+        "per-zone report notebooks.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"nsmap {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = sub.add_parser(
-        "run", help="ingest the study once, then run the report notebooks per zone",
+        "run",
+        help="ingest the study once, then run the report notebooks per zone",
         description="Validate the study and every parameter, ingest the exports once and "
-                    "write the analytical database, then execute each notebook for each "
-                    "zone with papermill (in parallel), writing reports/<run-id>/.",
-        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        "write the analytical database, then execute each notebook for each "
+        "zone with papermill (in parallel), writing reports/<run-id>/.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     run.add_argument("study", type=Path, help="study.yaml (or the folder holding it)")
-    run.add_argument("--zone", default="all",
-                     help="'all' (every zone of the study, plus the all-zones report) or a "
-                          "comma-separated list, e.g. 'africa,europe' (default: all)")
-    run.add_argument("--notebook", action="append", default=None, metavar="NAME",
-                     help="notebook to run (file name or stem, e.g. 01_data_quality); "
-                          "repeatable; default: every notebook")
-    run.add_argument("--jobs", type=int, default=None,
-                     help="notebooks run at once (default: number of CPU cores)")
-    run.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                     help="set a notebook parameter (a Python literal, e.g. min_cell=5 or "
-                          "title='Draft'); checked against each notebook's parameters cell")
-    run.add_argument("--output", type=Path, default=None,
-                     help="reports folder (default: paths.reports of the study)")
-    run.add_argument("--run-id", default=None, help="name of the run folder (default: "
-                                                    "a timestamp)")
+    run.add_argument(
+        "--zone",
+        default="all",
+        help="'all' (every zone of the study, plus the all-zones report) or a "
+        "comma-separated list, e.g. 'africa,europe' (default: all)",
+    )
+    run.add_argument(
+        "--notebook",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="notebook to run (file name or stem, e.g. 01_data_quality); "
+        "repeatable; default: every notebook",
+    )
+    run.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="notebooks run at once (default: number of CPU cores)",
+    )
+    run.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a notebook parameter (a Python literal, e.g. min_cell=5 or "
+        "title='Draft'); checked against each notebook's parameters cell",
+    )
+    run.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="reports folder (default: paths.reports of the study)",
+    )
+    run.add_argument("--run-id", default=None, help="name of the run folder (default: a timestamp)")
     run.add_argument("--quiet", action="store_true", help="no progress display")
 
-    val = sub.add_parser("validate", help="ingest the exports and print the validation "
-                                          "report only (writes the analytical database)")
+    val = sub.add_parser(
+        "validate",
+        help="ingest the exports and print the validation "
+        "report only (writes the analytical database)",
+    )
     val.add_argument("study", type=Path, help="study.yaml (or its folder)")
-    val.add_argument("--no-store", action="store_true",
-                     help="do not write the analytical database")
+    val.add_argument("--no-store", action="store_true", help="do not write the analytical database")
 
-    par = sub.add_parser("params", help="list a notebook's parameters (name, type, default, "
-                                        "help)")
+    par = sub.add_parser("params", help="list a notebook's parameters (name, type, default, help)")
     par.add_argument("notebook", help="notebook path, file name or stem")
 
     demo = sub.add_parser("demo", help="regenerate the synthetic demo study")
-    demo.add_argument("--output", type=Path, default=Path("data/raw/demo"),
-                      help="folder of the demo study (default: data/raw/demo)")
+    demo.add_argument(
+        "--output",
+        type=Path,
+        default=Path("data/raw/demo"),
+        help="folder of the demo study (default: data/raw/demo)",
+    )
     demo.add_argument("--seed", type=int, default=2026, help="random seed (default: 2026)")
 
-    init = sub.add_parser("init", help="create a new study folder with study.yaml, the "
-                                       "instrument and a dated snapshot of the frame")
+    init = sub.add_parser(
+        "init",
+        help="create a new study folder with study.yaml, the "
+        "instrument and a dated snapshot of the frame",
+    )
     init.add_argument("directory", type=Path, help="folder to create")
     init.add_argument("--name", default=None, help="study name")
     init.add_argument("--year", type=int, default=None, help="reference year")
@@ -103,9 +142,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         where = None
     else:
         result, where = process_study(study)
-    print(f"{study.name}: {result.rows_in} rows read, {len(result.data)} accepted, "
-          f"{len(result.quarantine)} quarantined "
-          f"({'reconciled' if result.reconciles() else 'NOT RECONCILED'}).")
+    print(
+        f"{study.name}: {result.rows_in} rows read, {len(result.data)} accepted, "
+        f"{len(result.quarantine)} quarantined "
+        f"({'reconciled' if result.reconciles() else 'NOT RECONCILED'})."
+    )
     counts = result.issue_counts()
     if not counts.empty:
         print(counts.to_string(index=False))
@@ -117,9 +158,16 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from toolkit.run._runner import run_study
 
-    summary = run_study(args.study, zones=args.zone, notebooks=args.notebook,
-                        jobs=args.jobs, params=args.param, output=args.output,
-                        run_id=args.run_id, progress=not args.quiet and sys.stderr.isatty())
+    summary = run_study(
+        args.study,
+        zones=args.zone,
+        notebooks=args.notebook,
+        jobs=args.jobs,
+        params=args.param,
+        output=args.output,
+        run_id=args.run_id,
+        progress=not args.quiet and sys.stderr.isatty(),
+    )
     print(summary.table().to_string(index=False))
     print(f"\nreport index: {summary.index_html}")
     return EXIT_OK if summary.ok else EXIT_FAILED_RUNS
@@ -147,13 +195,20 @@ def _cmd_init(args: argparse.Namespace) -> int:
     from toolkit.run._runner import init_study
 
     path = init_study(args.directory, name=args.name, year=args.year)
-    print(f"new study at {path}; put your exports in {path.parent / 'data' / 'raw'} and list "
-          f"them under paths.exports in {path.name}")
+    print(
+        f"new study at {path}; put your exports in {path.parent / 'data' / 'raw'} and list "
+        f"them under paths.exports in {path.name}"
+    )
     return EXIT_OK
 
 
-_COMMANDS = {"run": _cmd_run, "validate": _cmd_validate, "params": _cmd_params,
-             "demo": _cmd_demo, "init": _cmd_init}
+_COMMANDS = {
+    "run": _cmd_run,
+    "validate": _cmd_validate,
+    "params": _cmd_params,
+    "demo": _cmd_demo,
+    "init": _cmd_init,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

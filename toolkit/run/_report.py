@@ -25,13 +25,21 @@ import pandas as pd
 from toolkit.errors import ParameterError, StoreError
 from toolkit.frame import ZONES
 from toolkit.instrument import Instrument
-from toolkit.store import LazyTables, Store, read_store
 from toolkit.run._study import DEFAULT_LEVEL, Study, load_study, process_study
+from toolkit.store import LazyTables, Store, read_store
 
 __all__ = ["Report", "open_report", "zone_label"]
 
-_TABLE_KEYS = ("societies", "responses", "activities", "dispositions", "validation_issues",
-               "quarantine", "profiles", "estimates")
+_TABLE_KEYS = (
+    "societies",
+    "responses",
+    "activities",
+    "dispositions",
+    "validation_issues",
+    "quarantine",
+    "profiles",
+    "estimates",
+)
 
 
 def zone_label(zone: str) -> str:
@@ -39,7 +47,8 @@ def zone_label(zone: str) -> str:
     if zone == "all":
         return "All zones"
     return {"mena": "Middle East and North Africa", "asia_pacific": "Asia Pacific"}.get(
-        zone, zone.replace("_", " ").title())
+        zone, zone.replace("_", " ").title()
+    )
 
 
 @dataclass
@@ -115,9 +124,12 @@ class Report:
         source = f"{self.study.name}, {zone_label(zone)}"
         if self.synthetic:
             source += " (SYNTHETIC DATA)"
-        return {"n": n, "population": population,
-                "response_rate": n / population if population else float("nan"),
-                "source": source}
+        return {
+            "n": n,
+            "population": population,
+            "response_rate": n / population if population else float("nan"),
+            "source": source,
+        }
 
     # -- designs ----------------------------------------------------------------------
     @cached_property
@@ -126,9 +138,13 @@ class Report:
         clustered in Societies), weighted for non-response as ``study.yaml`` says."""
         from toolkit.mapping import study_design
 
-        return study_design(self.frame, self.scope["responses"], unit=self.study.config["unit"],
-                            classes=self.study.config["weighting"]["classes"],
-                            method=self.study.weighting_method)
+        return study_design(
+            self.frame,
+            self.scope["responses"],
+            unit=self.study.config["unit"],
+            classes=self.study.config["weighting"]["classes"],
+            method=self.study.weighting_method,
+        )
 
     @cached_property
     def society_design(self) -> Any:
@@ -139,9 +155,12 @@ class Report:
         from toolkit.mapping import study_design
 
         societies = self.scope["responses"].drop_duplicates("ns_iso3")[["ns_iso3"]]
-        return study_design(self.frame, societies,
-                            classes=self.study.config["weighting"]["classes"],
-                            method=self.study.weighting_method)
+        return study_design(
+            self.frame,
+            societies,
+            classes=self.study.config["weighting"]["classes"],
+            method=self.study.weighting_method,
+        )
 
     def design_columns(self) -> dict[str, str]:
         """Columns of :attr:`design`'s data that rebuild it (see
@@ -158,9 +177,14 @@ class Report:
             return self.scope["profiles"]
         from toolkit.mapping import society_profiles
 
-        return society_profiles(self.frame, self.scope["responses"], self.scope["activities"],
-                                self.instrument, quarantine=self.scope["quarantine"],
-                                unit=self.study.config["unit"])
+        return society_profiles(
+            self.frame,
+            self.scope["responses"],
+            self.scope["activities"],
+            self.instrument,
+            quarantine=self.scope["quarantine"],
+            unit=self.study.config["unit"],
+        )
 
     def estimates(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
         """Weighted shares of every mapping indicator by zone, disclosure-controlled
@@ -173,20 +197,22 @@ class Report:
         return study_estimates(self.study, self.scope, level=level)
 
     # -- outputs ----------------------------------------------------------------------
-    def save_figure(self, fig: matplotlib.figure.Figure, name: str, *, alt_text: str
-                    ) -> list[Path]:
+    def save_figure(self, fig: matplotlib.figure.Figure, name: str, *, alt_text: str) -> list[Path]:
         """Write a figure as SVG and 300-dpi PNG under ``output_dir/figures``."""
         if self.output_dir is None:
             return []
         from toolkit.figures import save
 
-        paths = [Path(p) for p in save(fig, name, directory=self.output_dir / "figures",
-                                       alt_text=alt_text).values()]
+        paths = [
+            Path(p)
+            for p in save(
+                fig, name, directory=self.output_dir / "figures", alt_text=alt_text
+            ).values()
+        ]
         self.saved.extend(paths)
         return paths
 
-    def show_figure(self, fig: matplotlib.figure.Figure, name: str, *, alt_text: str
-                    ) -> Any:
+    def show_figure(self, fig: matplotlib.figure.Figure, name: str, *, alt_text: str) -> Any:
         """Save a figure (when there is an ``output_dir``) and return what to display.
 
         With an ``output_dir`` the figure is written, closed and the 300-dpi PNG is
@@ -204,8 +230,9 @@ class Report:
         png = next(p for p in paths if p.suffix == ".png")
         return Image(filename=str(png), width=width)
 
-    def save_table(self, table: pd.DataFrame, name: str, *, index: bool = True,
-                   hxl: bool = True) -> Path | None:
+    def save_table(
+        self, table: pd.DataFrame, name: str, *, index: bool = True, hxl: bool = True
+    ) -> Path | None:
         """Write a table as CSV under ``output_dir/tables`` (atomically).
 
         With ``hxl`` (the default) the second row holds HXL hashtags, ready for the
@@ -240,23 +267,30 @@ def _keep(name: str, df: pd.DataFrame, codes: set[str]) -> pd.DataFrame:
     return df
 
 
-def _filtered(source: Mapping[str, pd.DataFrame], codes: set[str],
-              zone: str | None = None) -> LazyTables:
+def _filtered(
+    source: Mapping[str, pd.DataFrame], codes: set[str], zone: str | None = None
+) -> LazyTables:
     """Lazy view of ``source`` restricted to ``codes`` (estimates: to ``zone``)."""
+
     def loader(name: str) -> Any:
         def load() -> pd.DataFrame:
             df = source[name]
             if name == "estimates":
-                return df if zone is None else \
-                    df[df["zone"].astype(str) == zone].reset_index(drop=True)
+                return (
+                    df
+                    if zone is None
+                    else df[df["zone"].astype(str) == zone].reset_index(drop=True)
+                )
             return _keep(name, df, codes)
+
         return load
 
     return LazyTables({name: loader(name) for name in source})
 
 
-def open_report(study: str | Path, zone: str = "all", output_dir: str | Path | None = None
-                ) -> Report:
+def open_report(
+    study: str | Path, zone: str = "all", output_dir: str | Path | None = None
+) -> Report:
     """Open a study's analytical database for one zone.
 
     If the database has not been written yet (a notebook opened directly in
@@ -283,16 +317,20 @@ def open_report(study: str | Path, zone: str = "all", output_dir: str | Path | N
     """
     st = load_study(study)
     if zone != "all" and zone not in st.zones:
-        raise ParameterError(f"zone {zone!r} is not a zone of this study.", column="zone",
-                             value=zone, hint=f"use 'all' or one of {', '.join(st.zones)}"
-                                              f" (toolkit zones: {', '.join(ZONES)}).")
+        raise ParameterError(
+            f"zone {zone!r} is not a zone of this study.",
+            column="zone",
+            value=zone,
+            hint=f"use 'all' or one of {', '.join(st.zones)} (toolkit zones: {', '.join(ZONES)}).",
+        )
     try:
         store = read_store(st.processed)
     except StoreError:
         process_study(st)
         store = read_store(st.processed)
-    tables = LazyTables({k: partial(store.tables.__getitem__, k)
-                         for k in _TABLE_KEYS if k in store.tables})
+    tables = LazyTables(
+        {k: partial(store.tables.__getitem__, k) for k in _TABLE_KEYS if k in store.tables}
+    )
     soc = tables["societies"]
     in_study = set(soc.loc[soc["zone"].astype(str).isin(st.zones), "iso3"].astype(str))
     scope = _filtered(tables, in_study)

@@ -48,21 +48,21 @@ from toolkit.ingest import file_sha256
 from toolkit.run._study import Study, load_study, process_study
 
 __all__ = [
-    "KERNEL_NAME",
     "ALL_ZONES",
+    "KERNEL_NAME",
+    "REQUIREMENTS",
     "RunSummary",
     "TaskResult",
-    "notebooks_dir",
-    "list_notebooks",
+    "check_parameters",
     "find_notebook",
+    "init_study",
+    "list_notebooks",
+    "missing_requirements",
     "notebook_parameters",
     "notebook_requirements",
-    "missing_requirements",
-    "REQUIREMENTS",
+    "notebooks_dir",
     "parse_param_values",
-    "check_parameters",
     "run_study",
-    "init_study",
 ]
 
 #: Kernel every notebook runs with (the Python of the running toolkit).
@@ -70,9 +70,22 @@ KERNEL_NAME = "python3"
 #: Value of the ``zone`` parameter for the all-zones report.
 ALL_ZONES = "all"
 _RESERVED = ("study", "zone", "output_dir")
-_PACKAGES = ("nsmap-toolkit", "numpy", "pandas", "scipy", "statsmodels", "matplotlib",
-             "seaborn", "papermill", "nbformat", "nbconvert", "ipykernel", "pyarrow",
-             "openpyxl", "pyxform")
+_PACKAGES = (
+    "nsmap-toolkit",
+    "numpy",
+    "pandas",
+    "scipy",
+    "statsmodels",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "nbformat",
+    "nbconvert",
+    "ipykernel",
+    "pyarrow",
+    "openpyxl",
+    "pyxform",
+)
 
 
 # -- notebooks and their parameters -------------------------------------------------------
@@ -106,12 +119,21 @@ def find_notebook(name: str | Path) -> Path:
     if p.suffix == ".ipynb" and p.exists():
         return p.resolve()
     stem = p.stem if p.suffix == ".ipynb" else str(name)
-    hits = [nb for nb in list_notebooks() if nb.stem == stem or nb.stem.split("_", 1)[-1] == stem
-            or nb.stem.startswith(stem + "_") or nb.stem[:2] == stem]
+    hits = [
+        nb
+        for nb in list_notebooks()
+        if nb.stem == stem
+        or nb.stem.split("_", 1)[-1] == stem
+        or nb.stem.startswith(stem + "_")
+        or nb.stem[:2] == stem
+    ]
     if len(hits) != 1:
         known = ", ".join(nb.stem for nb in list_notebooks())
-        raise ParameterError(f"no single notebook matches {str(name)!r}.", value=str(name),
-                             hint=f"use one of: {known}.")
+        raise ParameterError(
+            f"no single notebook matches {str(name)!r}.",
+            value=str(name),
+            hint=f"use one of: {known}.",
+        )
     return hits[0]
 
 
@@ -119,7 +141,7 @@ def find_notebook(name: str | Path) -> Path:
 #: a study has them.
 REQUIREMENTS: dict[str, str] = {
     "interviews": "an interview codebook and coded segments (paths.interviews.codebook and "
-                  "paths.interviews.segments in study.yaml)",
+    "paths.interviews.segments in study.yaml)",
 }
 
 
@@ -140,10 +162,11 @@ def missing_requirements(path: str | Path, study: Study) -> list[str]:
 def _parameters_cell(nb: nbformat.NotebookNode, path: Path) -> nbformat.NotebookNode:
     cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     if len(cells) != 1:
-        raise ParameterError(f"the notebook has {len(cells)} cells tagged 'parameters' "
-                             "(exactly one is needed).", file=path,
-                             hint="tag one code cell 'parameters' in JupyterLab's property "
-                                  "inspector.")
+        raise ParameterError(
+            f"the notebook has {len(cells)} cells tagged 'parameters' (exactly one is needed).",
+            file=path,
+            hint="tag one code cell 'parameters' in JupyterLab's property inspector.",
+        )
     return cells[0]
 
 
@@ -179,28 +202,46 @@ def notebook_parameters(path: str | Path) -> pd.DataFrame:
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
-        raise ParameterError(f"the parameters cell is not valid Python ({exc.msg}).",
-                             file=path, row=exc.lineno) from exc
+        raise ParameterError(
+            f"the parameters cell is not valid Python ({exc.msg}).", file=path, row=exc.lineno
+        ) from exc
     lines = source.splitlines()
     rows = []
     for node in tree.body:
-        if not (isinstance(node, ast.Assign) and len(node.targets) == 1
-                and isinstance(node.targets[0], ast.Name)):
-            raise ParameterError("the parameters cell may hold only 'name = literal' lines.",
-                                 file=path, row=node.lineno,
-                                 hint="move logic out of the parameters cell.")
+        if not (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+        ):
+            raise ParameterError(
+                "the parameters cell may hold only 'name = literal' lines.",
+                file=path,
+                row=node.lineno,
+                hint="move logic out of the parameters cell.",
+            )
         try:
             value = ast.literal_eval(node.value)
         except ValueError:
-            raise ParameterError(f"parameter '{node.targets[0].id}' is not a plain literal.",
-                                 file=path, row=node.lineno, column=node.targets[0].id,
-                                 hint="defaults must be literals (strings, numbers, "
-                                      "True/False/None, lists, dicts).") from None
+            raise ParameterError(
+                f"parameter '{node.targets[0].id}' is not a plain literal.",
+                file=path,
+                row=node.lineno,
+                column=node.targets[0].id,
+                hint="defaults must be literals (strings, numbers, True/False/None, lists, dicts).",
+            ) from None
         line = lines[node.lineno - 1]
-        help_ = line.split("#", 1)[1].strip() if "#" in line[node.value.end_col_offset or 0:] \
-            else ""
-        rows.append({"name": node.targets[0].id, "type": type(value).__name__,
-                     "default": repr(value), "help": help_, "value": value})
+        help_ = (
+            line.split("#", 1)[1].strip() if "#" in line[node.value.end_col_offset or 0 :] else ""
+        )
+        rows.append(
+            {
+                "name": node.targets[0].id,
+                "type": type(value).__name__,
+                "default": repr(value),
+                "help": help_,
+                "value": value,
+            }
+        )
     return pd.DataFrame(rows, columns=["name", "type", "default", "help", "value"])
 
 
@@ -220,8 +261,11 @@ def parse_param_values(items: Sequence[str]) -> dict[str, Any]:
         name, sep, text = item.partition("=")
         name = name.strip()
         if not sep or not name.isidentifier():
-            raise ParameterError(f"'{item}' is not of the form name=value.", value=item,
-                                 hint="write e.g. --param min_cell=5")
+            raise ParameterError(
+                f"'{item}' is not of the form name=value.",
+                value=item,
+                hint="write e.g. --param min_cell=5",
+            )
         text = text.strip()
         try:
             value = ast.literal_eval(text)
@@ -229,10 +273,12 @@ def parse_param_values(items: Sequence[str]) -> dict[str, Any]:
             if text.replace("_", "").replace("-", "").isalnum():
                 value = text  # a bare word is a string
             else:
-                raise ParameterError(f"the value of parameter '{name}' is not a plain literal.",
-                                     column=name, value=text,
-                                     hint="use a number, a quoted string, True/False/None, "
-                                          "or a list of those.") from None
+                raise ParameterError(
+                    f"the value of parameter '{name}' is not a plain literal.",
+                    column=name,
+                    value=text,
+                    hint="use a number, a quoted string, True/False/None, or a list of those.",
+                ) from None
         out[name] = value
     return out
 
@@ -247,8 +293,13 @@ def _type_ok(value: Any, default: Any) -> bool:
     return isinstance(value, type(default))
 
 
-def check_parameters(notebook: Path, values: Mapping[str, Any], *, zones: Sequence[str],
-                     declared: pd.DataFrame | None = None) -> dict[str, Any]:
+def check_parameters(
+    notebook: Path,
+    values: Mapping[str, Any],
+    *,
+    zones: Sequence[str],
+    declared: pd.DataFrame | None = None,
+) -> dict[str, Any]:
     """Check supplied parameters against one notebook's parameters cell.
 
     Parameters
@@ -275,19 +326,29 @@ def check_parameters(notebook: Path, values: Mapping[str, Any], *, zones: Sequen
     for name, value in values.items():
         if name not in table.index:
             raise ParameterError(
-                f"unknown parameter '{name}' for notebook {notebook.name}.", column=name,
-                value=value, hint=f"its parameters are {', '.join(table.index)} "
-                                  f"(see 'nsmap params {notebook.stem}').")
+                f"unknown parameter '{name}' for notebook {notebook.name}.",
+                column=name,
+                value=value,
+                hint=f"its parameters are {', '.join(table.index)} "
+                f"(see 'nsmap params {notebook.stem}').",
+            )
         default = table.at[name, "value"]
         if not _type_ok(value, default):
             raise ParameterError(
                 f"parameter '{name}' of {notebook.name} must be {type(default).__name__}, "
-                f"not {type(value).__name__}.", column=name, value=value,
-                hint=f"default is {default!r}: {table.at[name, 'help']}")
+                f"not {type(value).__name__}.",
+                column=name,
+                value=value,
+                hint=f"default is {default!r}: {table.at[name, 'help']}",
+            )
     zone = values.get("zone")
     if zone is not None and zone != ALL_ZONES and zone not in zones:
-        raise ParameterError(f"zone {zone!r} is not a zone of this study.", column="zone",
-                             value=zone, hint=f"use 'all' or one of {', '.join(zones)}.")
+        raise ParameterError(
+            f"zone {zone!r} is not a zone of this study.",
+            column="zone",
+            value=zone,
+            hint=f"use 'all' or one of {', '.join(zones)}.",
+        )
     return dict(values)
 
 
@@ -306,8 +367,9 @@ class TaskResult:
     html: str = ""
 
 
-def _execute(notebook: str, output: str, parameters: dict[str, Any], zone: str,
-             timeout: int) -> TaskResult:
+def _execute(
+    notebook: str, output: str, parameters: dict[str, Any], zone: str, timeout: int
+) -> TaskResult:
     """Run one notebook with papermill (in a worker process) and render it to HTML."""
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -321,10 +383,17 @@ def _execute(notebook: str, output: str, parameters: dict[str, Any], zone: str,
     with log_path.open("w", encoding="utf-8") as log:
         os.dup2(log.fileno(), 2)
         try:
-            pm.execute_notebook(notebook, output, parameters=parameters,
-                                kernel_name=KERNEL_NAME, progress_bar=False, log_output=False,
-                                cwd=None, execution_timeout=timeout,
-                                request_save_on_cell_execute=False)
+            pm.execute_notebook(
+                notebook,
+                output,
+                parameters=parameters,
+                kernel_name=KERNEL_NAME,
+                progress_bar=False,
+                log_output=False,
+                cwd=None,
+                execution_timeout=timeout,
+                request_save_on_cell_execute=False,
+            )
         except PapermillExecutionError as exc:
             status, cell = "failed", _code_cell_number(output, exc.cell_index)
             error = f"{exc.ename}: {exc.evalue}"[:500]
@@ -343,8 +412,9 @@ def _execute(notebook: str, output: str, parameters: dict[str, Any], zone: str,
         except Exception as exc:  # keep the run going; the notebook itself is kept
             html = ""
             error = error or f"HTML rendering failed: {exc}"
-    return TaskResult(zone, Path(notebook).stem, status, round(seconds, 2), cell, error,
-                      output, html)
+    return TaskResult(
+        zone, Path(notebook).stem, status, round(seconds, 2), cell, error, output, html
+    )
 
 
 def _code_cell_number(output: str, cell_index: int) -> int:
@@ -371,8 +441,9 @@ def _code_cell_number(output: str, cell_index: int) -> int:
 def _render_html(notebook: Path, html: Path) -> None:
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
+    exporter = HTMLExporter(
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
     body, _ = exporter.from_filename(str(notebook))
     tmp = html.with_name(f".{html.name}.tmp")
     tmp.write_text(body, encoding="utf-8")
@@ -406,12 +477,20 @@ class RunSummary:
 
     def table(self) -> pd.DataFrame:
         """Summary table: zone, notebook, status, seconds, failing cell, error."""
-        return pd.DataFrame([{"zone": r.zone, "notebook": r.notebook, "status": r.status,
-                              "seconds": r.seconds,
-                              "failing_cell": "" if r.failing_cell is None else r.failing_cell,
-                              "error": r.error} for r in self.results],
-                            columns=["zone", "notebook", "status", "seconds", "failing_cell",
-                                     "error"])
+        return pd.DataFrame(
+            [
+                {
+                    "zone": r.zone,
+                    "notebook": r.notebook,
+                    "status": r.status,
+                    "seconds": r.seconds,
+                    "failing_cell": "" if r.failing_cell is None else r.failing_cell,
+                    "error": r.error,
+                }
+                for r in self.results
+            ],
+            columns=["zone", "notebook", "status", "seconds", "failing_cell", "error"],
+        )
 
 
 def _resolve_zones(spec: str | Sequence[str], study: Study) -> list[str]:
@@ -424,8 +503,12 @@ def _resolve_zones(spec: str | Sequence[str], study: Study) -> list[str]:
             hint = f"use 'all' or a comma-separated list of {', '.join(study.zones)}"
             if z in ZONES:
                 hint = f"'{z}' is not listed under 'zones' in {study.path.name}; " + hint
-            raise ParameterError(f"zone {z!r} is not a zone of this study.", column="--zone",
-                                 value=z, hint=hint + ".")
+            raise ParameterError(
+                f"zone {z!r} is not a zone of this study.",
+                column="--zone",
+                value=z,
+                hint=hint + ".",
+            )
     return list(dict.fromkeys(parts))
 
 
@@ -434,11 +517,19 @@ def _new_run_id() -> str:
     return f"{stamp}-{uuid.uuid4().hex[:6]}"
 
 
-def run_study(study: str | Path | Study, *, zones: str | Sequence[str] = ALL_ZONES,
-              notebooks: Sequence[str | Path] | None = None, jobs: int | None = None,
-              params: Sequence[str] | Mapping[str, Any] = (), output: str | Path | None = None,
-              run_id: str | None = None, progress: bool = False, timeout: int = 900,
-              ingest: bool = True) -> RunSummary:
+def run_study(
+    study: str | Path | Study,
+    *,
+    zones: str | Sequence[str] = ALL_ZONES,
+    notebooks: Sequence[str | Path] | None = None,
+    jobs: int | None = None,
+    params: Sequence[str] | Mapping[str, Any] = (),
+    output: str | Path | None = None,
+    run_id: str | None = None,
+    progress: bool = False,
+    timeout: int = 900,
+    ingest: bool = True,
+) -> RunSummary:
     """Run the report notebooks of a study for each zone.
 
     Parameters
@@ -479,20 +570,28 @@ def run_study(study: str | Path | Study, *, zones: str | Sequence[str] = ALL_ZON
     zone_list = _resolve_zones(zones, study)
     nb_paths = [find_notebook(n) for n in notebooks] if notebooks else list_notebooks()
     if not nb_paths:
-        raise StudyConfigError("no report notebooks were found.", file=notebooks_dir(),
-                               hint="reinstall the toolkit or pass --notebook paths.")
+        raise StudyConfigError(
+            "no report notebooks were found.",
+            file=notebooks_dir(),
+            hint="reinstall the toolkit or pass --notebook paths.",
+        )
     user = dict(params) if isinstance(params, Mapping) else parse_param_values(params)
     for reserved in _RESERVED:
         if reserved in user:
-            raise ParameterError(f"parameter '{reserved}' is set by the runner.",
-                                 column=reserved, hint="use --zone / the study argument.")
+            raise ParameterError(
+                f"parameter '{reserved}' is set by the runner.",
+                column=reserved,
+                hint="use --zone / the study argument.",
+            )
     declared = {nb: notebook_parameters(nb) for nb in nb_paths}
     for name in user:
         if not any(name in set(t["name"]) for t in declared.values()):
             raise ParameterError(
-                f"unknown parameter '{name}': no selected notebook declares it.", column=name,
-                value=user[name], hint="see 'nsmap params <notebook>' for each notebook's "
-                                       "parameters.")
+                f"unknown parameter '{name}': no selected notebook declares it.",
+                column=name,
+                value=user[name],
+                hint="see 'nsmap params <notebook>' for each notebook's parameters.",
+            )
     tasks = []
     for nb in nb_paths:
         names = set(declared[nb]["name"])
@@ -500,20 +599,28 @@ def run_study(study: str | Path | Study, *, zones: str | Sequence[str] = ALL_ZON
             values = {k: v for k, v in user.items() if k in names}
             values.update({"study": str(study.path), "zone": zone})
             tasks.append((nb, zone, values))
-    for nb, zone, values in tasks:
-        check_parameters(nb, {k: v for k, v in values.items() if k != "output_dir"},
-                         zones=study.zones, declared=declared[nb])
+    for nb, _zone, values in tasks:
+        check_parameters(
+            nb,
+            {k: v for k, v in values.items() if k != "output_dir"},
+            zones=study.zones,
+            declared=declared[nb],
+        )
 
     reports = Path(output).resolve() if output is not None else study.reports
     reports.mkdir(parents=True, exist_ok=True)
     run_id = run_id or _new_run_id()
     final = reports / run_id
     if final.exists():
-        raise StudyConfigError(f"run folder {final} already exists.", column="--run-id",
-                               value=run_id, hint="choose another run id or omit it.")
+        raise StudyConfigError(
+            f"run folder {final} already exists.",
+            column="--run-id",
+            value=run_id,
+            hint="choose another run id or omit it.",
+        )
     work = reports / f".{run_id}.partial"
     work.mkdir()
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     ingest_seconds = 0.0
     if ingest:
@@ -528,39 +635,59 @@ def run_study(study: str | Path | Study, *, zones: str | Sequence[str] = ALL_ZON
     unmet = {nb: missing_requirements(nb, study) for nb in nb_paths}
     for nb, zone, values in tasks:
         if unmet[nb]:
-            skipped.append(TaskResult(zone, nb.stem, "skipped", 0.0, None,
-                                      "the study has no " + "; no ".join(unmet[nb])))
+            skipped.append(
+                TaskResult(
+                    zone,
+                    nb.stem,
+                    "skipped",
+                    0.0,
+                    None,
+                    "the study has no " + "; no ".join(unmet[nb]),
+                )
+            )
             continue
         zone_dir = work / zone
         zone_dir.mkdir(exist_ok=True)
         out = zone_dir / nb.name
-        values = {**values, "output_dir": str(zone_dir)} \
-            if "output_dir" in set(declared[nb]["name"]) else values
+        values = (
+            {**values, "output_dir": str(zone_dir)}
+            if "output_dir" in set(declared[nb]["name"])
+            else values
+        )
         submitted.append((str(nb), str(out), values, zone))
     ctx = multiprocessing.get_context("spawn")
     results.extend(skipped)
-    with cf.ProcessPoolExecutor(max_workers=max(1, min(jobs, len(submitted))),
-                                mp_context=ctx) as pool:
-        futures = {pool.submit(_execute, nb, out, values, zone, timeout): (nb, zone)
-                   for nb, out, values, zone in submitted}
+    with cf.ProcessPoolExecutor(
+        max_workers=max(1, min(jobs, len(submitted))), mp_context=ctx
+    ) as pool:
+        futures = {
+            pool.submit(_execute, nb, out, values, zone, timeout): (nb, zone)
+            for nb, out, values, zone in submitted
+        }
         for k, fut in enumerate(cf.as_completed(futures), start=1):
             nb, zone = futures[fut]
             try:
                 res = fut.result()
             except Exception as exc:  # worker crashed
-                res = TaskResult(zone, Path(nb).stem, "failed", 0.0, None,
-                                 f"{type(exc).__name__}: {exc}")
+                res = TaskResult(
+                    zone, Path(nb).stem, "failed", 0.0, None, f"{type(exc).__name__}: {exc}"
+                )
             results.append(res)
             if progress:
-                print(f"[{k}/{len(futures)}] {res.zone:<13} {res.notebook:<28} {res.status:<6} "
-                      f"{res.seconds:6.1f}s", file=sys.stderr, flush=True)
+                print(
+                    f"[{k}/{len(futures)}] {res.zone:<13} {res.notebook:<28} {res.status:<6} "
+                    f"{res.seconds:6.1f}s",
+                    file=sys.stderr,
+                    flush=True,
+                )
     order = {(nb.stem, zone): i for i, (nb, zone, _) in enumerate(tasks)}
     results.sort(key=lambda r: order.get((r.notebook, r.zone), 0))
     for zone in zone_list:
         _zone_workbook(work / zone, zone, study)
     summary = RunSummary(run_id, final, results)
-    summary.manifest = _manifest(study, summary, tasks, started, time.perf_counter() - t0,
-                                 ingest_seconds, jobs)
+    summary.manifest = _manifest(
+        study, summary, tasks, started, time.perf_counter() - t0, ingest_seconds, jobs
+    )
     for r in results:  # paths as they will be after the final rename
         r.output = r.output.replace(str(work), str(final))
         r.html = r.html.replace(str(work), str(final))
@@ -574,21 +701,27 @@ def run_study(study: str | Path | Study, *, zones: str | Sequence[str] = ALL_ZON
 
 def _zone_workbook(zone_dir: Path, zone: str, study: Study) -> Path | None:
     """One XLSX workbook per zone: a README sheet and one sheet per CSV table."""
-    tables = sorted((zone_dir / "tables").glob("*.csv")) if (zone_dir / "tables").is_dir() \
-        else []
+    tables = sorted((zone_dir / "tables").glob("*.csv")) if (zone_dir / "tables").is_dir() else []
     if not tables:
         return None
     path = zone_dir / f"{zone}_tables.xlsx"
     tmp = zone_dir / f".{zone}_tables.tmp.xlsx"
-    readme = pd.DataFrame({"item": ["study", "zone", "synthetic", "tables", "note"],
-                           "value": [study.name, zone,
-                                     str(bool(study.config["study"].get("synthetic"))),
-                                     ", ".join(t.stem for t in tables),
-                                     "One sheet per table; the same tables are in tables/ "
-                                     "as CSV. The row under each header holds HXL hashtags "
-                                     "(hxlstandard.org) for the Humanitarian Data Exchange. "
-                                     "Shares based on fewer responding Societies than the "
-                                     "disclosure minimum are suppressed and marked."]})
+    readme = pd.DataFrame(
+        {
+            "item": ["study", "zone", "synthetic", "tables", "note"],
+            "value": [
+                study.name,
+                zone,
+                str(bool(study.config["study"].get("synthetic"))),
+                ", ".join(t.stem for t in tables),
+                "One sheet per table; the same tables are in tables/ "
+                "as CSV. The row under each header holds HXL hashtags "
+                "(hxlstandard.org) for the Humanitarian Data Exchange. "
+                "Shares based on fewer responding Societies than the "
+                "disclosure minimum are suppressed and marked.",
+            ],
+        }
+    )
     used: set[str] = set()
     with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
         readme.to_excel(xl, sheet_name="README", index=False)
@@ -610,11 +743,20 @@ def _git_commit() -> str | None:
     if not (root / ".git").exists():
         return None
     try:
-        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
-                             text=True, timeout=10, check=False)
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--",
-                                "toolkit", "notebooks"], capture_output=True, text=True,
-                               timeout=10, check=False)
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--", "toolkit", "notebooks"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     commit = out.stdout.strip() or None
@@ -632,9 +774,15 @@ def _versions() -> dict[str, str]:
     return out
 
 
-def _manifest(study: Study, summary: RunSummary, tasks: list[tuple[Path, str, dict[str, Any]]],
-              started: dt.datetime, seconds: float, ingest_seconds: float, jobs: int
-              ) -> dict[str, Any]:
+def _manifest(
+    study: Study,
+    summary: RunSummary,
+    tasks: list[tuple[Path, str, dict[str, Any]]],
+    started: dt.datetime,
+    seconds: float,
+    ingest_seconds: float,
+    jobs: int,
+) -> dict[str, Any]:
     from toolkit.frame import bundled_frame_path
     from toolkit.instrument import bundled_instrument_path
 
@@ -657,12 +805,20 @@ def _manifest(study: Study, summary: RunSummary, tasks: list[tuple[Path, str, di
         "versions": _versions(),
         "inputs_sha256": inputs,
         "analytical_database": str(study.processed),
-        "notebooks": [{"notebook": r.notebook, "zone": r.zone, "status": r.status,
-                       "seconds": r.seconds, "failing_cell": r.failing_cell,
-                       "error": r.error,
-                       "parameters": next((v for nb, z, v in tasks
-                                           if nb.stem == r.notebook and z == r.zone), {})}
-                      for r in summary.results],
+        "notebooks": [
+            {
+                "notebook": r.notebook,
+                "zone": r.zone,
+                "status": r.status,
+                "seconds": r.seconds,
+                "failing_cell": r.failing_cell,
+                "error": r.error,
+                "parameters": next(
+                    (v for nb, z, v in tasks if nb.stem == r.notebook and z == r.zone), {}
+                ),
+            }
+            for r in summary.results
+        ],
     }
 
 
@@ -686,27 +842,47 @@ def _write_index(work: Path, summary: RunSummary, study: Study, zones: list[str]
             if r.status == "skipped":
                 links.append(f"<li>{label}: skipped ({escape(r.error)})</li>")
                 continue
-            status = "" if r.status == "ok" else \
-                f' <strong class="failed">failed: {escape(r.error)}</strong>'
-            links.append(f'<li><a href="{escape(html)}">{label}</a> '
-                         f'(<a href="{escape(zone)}/{escape(name)}">notebook</a>){status}</li>')
+            status = (
+                ""
+                if r.status == "ok"
+                else f' <strong class="failed">failed: {escape(r.error)}</strong>'
+            )
+            links.append(
+                f'<li><a href="{escape(html)}">{label}</a> '
+                f'(<a href="{escape(zone)}/{escape(name)}">notebook</a>){status}</li>'
+            )
         figs = sorted((zdir / "figures").glob("*.png")) if (zdir / "figures").is_dir() else []
         tabs = sorted((zdir / "tables").glob("*.csv")) if (zdir / "tables").is_dir() else []
         xlsx = sorted(zdir.glob("*_tables.xlsx"))
-        fig_links = " · ".join(f'<a href="{zone}/figures/{escape(f.name)}">{escape(f.stem)}</a>'
-                               f' (<a href="{zone}/figures/{escape(f.stem)}.svg">svg</a>)'
-                               for f in figs) or "none"
-        tab_links = " · ".join(f'<a href="{zone}/tables/{escape(t.name)}">{escape(t.stem)}</a>'
-                               for t in tabs) or "none"
-        book = "".join(f' · workbook: <a href="{zone}/{escape(x.name)}">{escape(x.name)}</a>'
-                       for x in xlsx)
+        fig_links = (
+            " · ".join(
+                f'<a href="{zone}/figures/{escape(f.name)}">{escape(f.stem)}</a>'
+                f' (<a href="{zone}/figures/{escape(f.stem)}.svg">svg</a>)'
+                for f in figs
+            )
+            or "none"
+        )
+        tab_links = (
+            " · ".join(
+                f'<a href="{zone}/tables/{escape(t.name)}">{escape(t.stem)}</a>' for t in tabs
+            )
+            or "none"
+        )
+        book = "".join(
+            f' · workbook: <a href="{zone}/{escape(x.name)}">{escape(x.name)}</a>' for x in xlsx
+        )
         title = "All zones" if zone == ALL_ZONES else zone.replace("_", " ").title()
-        rows.append(f"<section><h2>{escape(title)}</h2><ul>{''.join(links)}</ul>"
-                    f"<p><b>Figures:</b> {fig_links}</p><p><b>Tables:</b> {tab_links}{book}"
-                    f"</p></section>")
-    banner = ('<p class="synthetic">SYNTHETIC DATA: this run uses generated demo data, '
-              'not real National Society data.</p>'
-              if study.config["study"].get("synthetic") else "")
+        rows.append(
+            f"<section><h2>{escape(title)}</h2><ul>{''.join(links)}</ul>"
+            f"<p><b>Figures:</b> {fig_links}</p><p><b>Tables:</b> {tab_links}{book}"
+            f"</p></section>"
+        )
+    banner = (
+        '<p class="synthetic">SYNTHETIC DATA: this run uses generated demo data, '
+        "not real National Society data.</p>"
+        if study.config["study"].get("synthetic")
+        else ""
+    )
     failed = sum(r.status == "failed" for r in summary.results)
     html = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(study.name)}: run {summary.run_id}</title>
@@ -716,7 +892,7 @@ def _write_index(work: Path, summary: RunSummary, study: Study, zones: list[str]
 <h1>{escape(study.name)}</h1>{banner}
 <p>Run <code>{summary.run_id}</code>: {len(summary.results)} notebooks, {failed} failed.
 See <a href="manifest.json">manifest.json</a> for inputs (SHA-256), versions and timings.</p>
-{''.join(rows)}
+{"".join(rows)}
 </body></html>
 """
     (work / "index.html").write_text(html, encoding="utf-8")
@@ -743,8 +919,7 @@ def _atomic_text(path: Path, text: str) -> None:
 
 
 # -- new studies --------------------------------------------------------------------------
-def init_study(directory: str | Path, *, name: str | None = None, year: int | None = None
-               ) -> Path:
+def init_study(directory: str | Path, *, name: str | None = None, year: int | None = None) -> Path:
     """Create a new study folder.
 
     Writes ``study.yaml`` (to be completed with the export paths), a copy of the
@@ -768,8 +943,9 @@ def init_study(directory: str | Path, *, name: str | None = None, year: int | No
 
     root = Path(directory)
     if (root / "study.yaml").exists():
-        raise StudyConfigError("a study already exists here.", file=root / "study.yaml",
-                               hint="choose an empty folder.")
+        raise StudyConfigError(
+            "a study already exists here.", file=root / "study.yaml", hint="choose an empty folder."
+        )
     (root / "data" / "raw").mkdir(parents=True, exist_ok=True)
     (root / "data" / "processed").mkdir(parents=True, exist_ok=True)
     frame_name = f"membership_{FRAME_DATE}.csv"
@@ -778,19 +954,25 @@ def init_study(directory: str | Path, *, name: str | None = None, year: int | No
     year = year or dt.date.today().year
     config = {
         "study": {"name": name or f"Migration mapping {year}", "year": year},
-        "paths": {"frame": frame_name, "instrument": "instrument.xlsx",
-                  "exports": ["data/raw/REPLACE_WITH_YOUR_EXPORT.csv"],
-                  "processed": "data/processed", "reports": "reports"},
+        "paths": {
+            "frame": frame_name,
+            "instrument": "instrument.xlsx",
+            "exports": ["data/raw/REPLACE_WITH_YOUR_EXPORT.csv"],
+            "processed": "data/processed",
+            "reports": "reports",
+        },
         "unit": "ns_iso3",
         "zones": list(ZONES),
         "weighting": {"method": "class", "classes": ["zone"]},
         "disclosure": {"min_cell": 3},
         "privacy": {"key_env": "NSMAP_PSEUDONYM_KEY"},
     }
-    text = ("# Study configuration. Paths are relative to this file.\n"
-            "# 1. Download your KoboToolbox/ODK export into data/raw/ (never edit it).\n"
-            "# 2. List it under paths.exports below.\n"
-            "# 3. Run: nsmap run study.yaml --zone <your zone>\n"
-            + yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
+    text = (
+        "# Study configuration. Paths are relative to this file.\n"
+        "# 1. Download your KoboToolbox/ODK export into data/raw/ (never edit it).\n"
+        "# 2. List it under paths.exports below.\n"
+        "# 3. Run: nsmap run study.yaml --zone <your zone>\n"
+        + yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
+    )
     _atomic_text(root / "study.yaml", text)
     return root / "study.yaml"

@@ -22,13 +22,19 @@ import yaml
 
 from toolkit.errors import StudyConfigError, ToolkitError
 from toolkit.frame import ZONES, load_frame
-from toolkit.ingest import IngestResult, combine, read_export
+from toolkit.ingest import KEY_ENV, IngestResult, combine, read_export
 from toolkit.instrument import Instrument, bundled_instrument_path, read_xlsform
-from toolkit.ingest import KEY_ENV
 from toolkit.store import write_store
 
-__all__ = ["Study", "load_study", "ingest_study", "process_study", "study_estimates",
-           "STUDY_SCHEMA", "DEFAULT_LEVEL"]
+__all__ = [
+    "DEFAULT_LEVEL",
+    "STUDY_SCHEMA",
+    "Study",
+    "ingest_study",
+    "load_study",
+    "process_study",
+    "study_estimates",
+]
 
 #: Confidence level of the estimates written to the analytical database.
 DEFAULT_LEVEL = 0.95
@@ -44,13 +50,25 @@ STUDY_SCHEMA: dict[str, Any] = {
         "description": (str, False, "", "one line on the study"),
     },
     "paths": {
-        "frame": ((str, type(None)), False, None,
-                  "membership table (CSV/XLSX); empty for the bundled frame"),
-        "instrument": ((str, type(None)), False, None,
-                       "XLSForm the data were collected with; empty for the bundled one"),
+        "frame": (
+            (str, type(None)),
+            False,
+            None,
+            "membership table (CSV/XLSX); empty for the bundled frame",
+        ),
+        "instrument": (
+            (str, type(None)),
+            False,
+            None,
+            "XLSForm the data were collected with; empty for the bundled one",
+        ),
         "exports": (list, True, None, "list of export files (CSV/XLSX) from Kobo/ODK"),
-        "interviews": (dict, False, None,
-                       "codebook, segments (list) and answers files of the interviews"),
+        "interviews": (
+            dict,
+            False,
+            None,
+            "codebook, segments (list) and answers files of the interviews",
+        ),
         "processed": (str, False, None, "folder of the analytical database"),
         "reports": (str, False, "reports", "folder for run outputs"),
     },
@@ -128,7 +146,7 @@ class Study:
             if paths.get(key):
                 files.append(Path(paths[key]))
         inter = paths.get("interviews") or {}
-        for key, value in inter.items():
+        for value in inter.values():
             files.extend(Path(v) for v in (value if isinstance(value, list) else [value]))
         return files
 
@@ -165,36 +183,59 @@ def _cached_instrument(path: str, mtime_ns: int, size: int) -> Instrument:
 
 def _type_name(t: Any) -> str:
     types = t if isinstance(t, tuple) else (t,)
-    names = {str: "text", int: "a whole number", float: "a number", bool: "true/false",
-             list: "a list", dict: "a mapping", type(None): "empty"}
+    names = {
+        str: "text",
+        int: "a whole number",
+        float: "a number",
+        bool: "true/false",
+        list: "a list",
+        dict: "a mapping",
+        type(None): "empty",
+    }
     return " or ".join(names.get(x, x.__name__) for x in types)
 
 
-def _check(section: dict[str, Any], schema: dict[str, Any], prefix: str, path: Path
-           ) -> dict[str, Any]:
+def _check(
+    section: dict[str, Any], schema: dict[str, Any], prefix: str, path: Path
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in section:
         if key not in schema:
             close = difflib.get_close_matches(str(key), list(schema), n=1)
-            tip = f"did you mean '{prefix}{close[0]}'?" if close else \
-                f"allowed keys here: {', '.join(prefix + k for k in schema)}."
-            raise StudyConfigError(f"unknown key '{prefix}{key}'.", file=path,
-                                   column=f"{prefix}{key}", hint=f"remove it or fix it: {tip}")
+            tip = (
+                f"did you mean '{prefix}{close[0]}'?"
+                if close
+                else f"allowed keys here: {', '.join(prefix + k for k in schema)}."
+            )
+            raise StudyConfigError(
+                f"unknown key '{prefix}{key}'.",
+                file=path,
+                column=f"{prefix}{key}",
+                hint=f"remove it or fix it: {tip}",
+            )
     for key, spec in schema.items():
         full = f"{prefix}{key}"
         if isinstance(spec, dict):
             value = section.get(key, {}) or {}
             if not isinstance(value, dict):
-                raise StudyConfigError(f"'{full}' must be a mapping of keys.", file=path,
-                                       column=full, value=value,
-                                       hint=f"write it as '{key}:' followed by indented keys.")
+                raise StudyConfigError(
+                    f"'{full}' must be a mapping of keys.",
+                    file=path,
+                    column=full,
+                    value=value,
+                    hint=f"write it as '{key}:' followed by indented keys.",
+                )
             out[key] = _check(value, spec, full + ".", path)
             continue
         types, required, default, help_ = spec
-        if key not in section or section[key] is None and not _allows_none(types):
+        if key not in section or (section[key] is None and not _allows_none(types)):
             if required:
-                raise StudyConfigError(f"required key '{full}' is missing.", file=path,
-                                       column=full, hint=f"add '{full}': {help_}.")
+                raise StudyConfigError(
+                    f"required key '{full}' is missing.",
+                    file=path,
+                    column=full,
+                    hint=f"add '{full}': {help_}.",
+                )
             out[key] = default
             continue
         value = section[key]
@@ -206,7 +247,11 @@ def _check(section: dict[str, Any], schema: dict[str, Any], prefix: str, path: P
         if not ok:
             raise StudyConfigError(
                 f"'{full}' must be {_type_name(types)}, not {type(value).__name__}.",
-                file=path, column=full, value=value, hint=f"'{full}' is {help_}.")
+                file=path,
+                column=full,
+                value=value,
+                hint=f"'{full}' is {help_}.",
+            )
         out[key] = value
     return out
 
@@ -238,19 +283,27 @@ def load_study(path: str | Path) -> Study:
     if path.is_dir():
         path = path / "study.yaml"
     if not path.exists():
-        raise StudyConfigError("the study configuration does not exist.", file=path,
-                               hint="give the path of study.yaml, or create a study with "
-                                    "'nsmap init <folder>'.")
+        raise StudyConfigError(
+            "the study configuration does not exist.",
+            file=path,
+            hint="give the path of study.yaml, or create a study with 'nsmap init <folder>'.",
+        )
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise StudyConfigError(f"the file is not valid YAML ({exc}).", file=path,
-                               row=mark.line + 1 if mark else None,
-                               hint="check indentation and colons near that line.") from exc
+        raise StudyConfigError(
+            f"the file is not valid YAML ({exc}).",
+            file=path,
+            row=mark.line + 1 if mark else None,
+            hint="check indentation and colons near that line.",
+        ) from exc
     if not isinstance(raw, dict):
-        raise StudyConfigError("the file must hold a mapping of keys (study:, paths:, ...).",
-                               file=path, hint="see 'nsmap init' for a template.")
+        raise StudyConfigError(
+            "the file must hold a mapping of keys (study:, paths:, ...).",
+            file=path,
+            hint="see 'nsmap init' for a template.",
+        )
     config = _check(raw, STUDY_SCHEMA, "", path)
     root = path.parent.resolve()
     zones = config["zones"]
@@ -258,53 +311,86 @@ def load_study(path: str | Path) -> Study:
         if z not in ZONES:
             close = difflib.get_close_matches(str(z), ZONES, n=1)
             raise StudyConfigError(
-                f"unknown zone {z!r} in 'zones' (item {i + 1}).", file=path, column="zones",
-                value=z, hint=f"use {', '.join(ZONES)}"
-                              + (f"; did you mean '{close[0]}'?" if close else "."))
+                f"unknown zone {z!r} in 'zones' (item {i + 1}).",
+                file=path,
+                column="zones",
+                value=z,
+                hint=f"use {', '.join(ZONES)}"
+                + (f"; did you mean '{close[0]}'?" if close else "."),
+            )
     method = config["weighting"]["method"]
     if method not in _WEIGHTING_METHODS:
-        raise StudyConfigError(f"unknown weighting method {method!r}.", file=path,
-                               column="weighting.method", value=method,
-                               hint=f"use one of {', '.join(_WEIGHTING_METHODS)}.")
+        raise StudyConfigError(
+            f"unknown weighting method {method!r}.",
+            file=path,
+            column="weighting.method",
+            value=method,
+            hint=f"use one of {', '.join(_WEIGHTING_METHODS)}.",
+        )
     if config["disclosure"]["min_cell"] < 1:
-        raise StudyConfigError("'disclosure.min_cell' must be at least 1.", file=path,
-                               column="disclosure.min_cell",
-                               value=config["disclosure"]["min_cell"],
-                               hint="use 3 (the default) or more.")
+        raise StudyConfigError(
+            "'disclosure.min_cell' must be at least 1.",
+            file=path,
+            column="disclosure.min_cell",
+            value=config["disclosure"]["min_cell"],
+            hint="use 3 (the default) or more.",
+        )
     paths = config["paths"]
 
     def resolve(value: str, key: str) -> str:
         if not isinstance(value, str) or not value.strip():
-            raise StudyConfigError(f"'{key}' must be a file path.", file=path, column=key,
-                                   value=value, hint="write the path relative to study.yaml.")
+            raise StudyConfigError(
+                f"'{key}' must be a file path.",
+                file=path,
+                column=key,
+                value=value,
+                hint="write the path relative to study.yaml.",
+            )
         p = (root / value).resolve()
         if not p.exists():
-            raise StudyConfigError(f"the file named by '{key}' does not exist ({p}).",
-                                   file=path, column=key, value=value,
-                                   hint="fix the path (relative to study.yaml) or add the file.")
+            raise StudyConfigError(
+                f"the file named by '{key}' does not exist ({p}).",
+                file=path,
+                column=key,
+                value=value,
+                hint="fix the path (relative to study.yaml) or add the file.",
+            )
         return str(p)
 
     if not paths["exports"]:
-        raise StudyConfigError("'paths.exports' is empty.", file=path, column="paths.exports",
-                               hint="list at least one export file.")
-    paths["exports"] = [resolve(v, f"paths.exports[{i + 1}]")
-                        for i, v in enumerate(paths["exports"])]
+        raise StudyConfigError(
+            "'paths.exports' is empty.",
+            file=path,
+            column="paths.exports",
+            hint="list at least one export file.",
+        )
+    paths["exports"] = [
+        resolve(v, f"paths.exports[{i + 1}]") for i, v in enumerate(paths["exports"])
+    ]
     for key in ("frame", "instrument"):
         if paths[key]:
             paths[key] = resolve(paths[key], f"paths.{key}")
     inter = paths.get("interviews") or {}
     for key, value in inter.items():
         if key not in _INTERVIEW_KEYS:
-            raise StudyConfigError(f"unknown key 'paths.interviews.{key}'.", file=path,
-                                   column=f"paths.interviews.{key}",
-                                   hint=f"allowed: {', '.join(_INTERVIEW_KEYS)}.")
+            raise StudyConfigError(
+                f"unknown key 'paths.interviews.{key}'.",
+                file=path,
+                column=f"paths.interviews.{key}",
+                hint=f"allowed: {', '.join(_INTERVIEW_KEYS)}.",
+            )
         if _INTERVIEW_KEYS[key] is list:
             if not isinstance(value, list):
-                raise StudyConfigError(f"'paths.interviews.{key}' must be a list of files.",
-                                       file=path, column=f"paths.interviews.{key}",
-                                       value=value, hint="write one '- file' per line.")
-            inter[key] = [resolve(v, f"paths.interviews.{key}[{i + 1}]")
-                          for i, v in enumerate(value)]
+                raise StudyConfigError(
+                    f"'paths.interviews.{key}' must be a list of files.",
+                    file=path,
+                    column=f"paths.interviews.{key}",
+                    value=value,
+                    hint="write one '- file' per line.",
+                )
+            inter[key] = [
+                resolve(v, f"paths.interviews.{key}[{i + 1}]") for i, v in enumerate(value)
+            ]
         elif value is not None:
             inter[key] = resolve(value, f"paths.interviews.{key}")
     paths["interviews"] = inter
@@ -328,14 +414,23 @@ def ingest_study(study: Study) -> IngestResult:
     frame = study.frame()
     instrument = study.instrument()
     key = study.pseudonym_key()
-    results = [read_export(p, instrument, frame, unit=study.config["unit"],
-                           society=study.config["society"], key=key)
-               for p in study.exports]
+    results = [
+        read_export(
+            p,
+            instrument,
+            frame,
+            unit=study.config["unit"],
+            society=study.config["society"],
+            key=key,
+        )
+        for p in study.exports
+    ]
     return combine(results, unit=study.config["unit"])
 
 
-def study_estimates(study: Study, tables: dict[str, pd.DataFrame], *,
-                    level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+def study_estimates(
+    study: Study, tables: dict[str, pd.DataFrame], *, level: float = DEFAULT_LEVEL
+) -> pd.DataFrame:
     """Weighted, disclosure-controlled shares of every mapping indicator by zone.
 
     Parameters
@@ -356,10 +451,16 @@ def study_estimates(study: Study, tables: dict[str, pd.DataFrame], *,
     from toolkit.mapping import activity_shares
     from toolkit.publish import publishable_shares
 
-    shares = activity_shares(tables["societies"], tables["responses"], tables["activities"],
-                             study.instrument(), unit=study.config["unit"],
-                             classes=study.config["weighting"]["classes"],
-                             method=study.weighting_method, level=level)
+    shares = activity_shares(
+        tables["societies"],
+        tables["responses"],
+        tables["activities"],
+        study.instrument(),
+        unit=study.config["unit"],
+        classes=study.config["weighting"]["classes"],
+        method=study.weighting_method,
+        level=level,
+    )
     return publishable_shares(shares, min_cell=study.config["disclosure"]["min_cell"])
 
 
@@ -412,18 +513,23 @@ def process_study(study: Study) -> tuple[IngestResult, Path]:
         "quarantined": len(result.quarantine),
         "reconciles": result.reconciles(),
     }
-    codes = set(societies.loc[societies["zone"].astype(str).isin(study.zones), "iso3"]
-                .astype(str))
+    codes = set(societies.loc[societies["zone"].astype(str).isin(study.zones), "iso3"].astype(str))
     scope = {
         "societies": societies[societies["iso3"].astype(str).isin(codes)].reset_index(drop=True),
         "responses": result.data[result.data["ns_iso3"].isin(codes)].reset_index(drop=True),
-        "activities": result.activities[result.activities["ns_iso3"].isin(codes)]
-        .reset_index(drop=True),
+        "activities": result.activities[result.activities["ns_iso3"].isin(codes)].reset_index(
+            drop=True
+        ),
     }
     try:
-        tables["profiles"] = society_profiles(scope["societies"], scope["responses"],
-                                              scope["activities"], study.instrument(),
-                                              quarantine=result.quarantine, unit=unit)
+        tables["profiles"] = society_profiles(
+            scope["societies"],
+            scope["responses"],
+            scope["activities"],
+            study.instrument(),
+            quarantine=result.quarantine,
+            unit=unit,
+        )
         tables["estimates"] = study_estimates(study, scope)
         meta["estimates_level"] = DEFAULT_LEVEL
     except ToolkitError as exc:

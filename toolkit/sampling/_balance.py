@@ -55,9 +55,11 @@ class CovariateMatrix:
 
 
 def _is_numeric(s: pd.Series) -> bool:
-    return (pd.api.types.is_numeric_dtype(s.dtype)
-            and not pd.api.types.is_bool_dtype(s.dtype)
-            and not isinstance(s.dtype, pd.CategoricalDtype))
+    return (
+        pd.api.types.is_numeric_dtype(s.dtype)
+        and not pd.api.types.is_bool_dtype(s.dtype)
+        and not isinstance(s.dtype, pd.CategoricalDtype)
+    )
 
 
 def _is_multilabel(s: pd.Series) -> bool:
@@ -79,8 +81,9 @@ def _levels(s: pd.Series) -> list[object]:
     return out
 
 
-def covariate_matrix(df: pd.DataFrame, covariates: Sequence[str], *,
-                     what: str = "frame") -> CovariateMatrix:
+def covariate_matrix(
+    df: pd.DataFrame, covariates: Sequence[str], *, what: str = "frame"
+) -> CovariateMatrix:
     """Build the numeric columns of ``covariates`` for the rows of ``df``.
 
     Parameters
@@ -249,8 +252,12 @@ def welch_p(x_sample: np.ndarray, x_rest: np.ndarray) -> float:
     return float(res.pvalue) if np.isfinite(res.pvalue) else float("nan")
 
 
-def balance_table(pop: pd.DataFrame, in_sample: np.ndarray, covariates: Sequence[str],
-                  weights: np.ndarray | None = None) -> pd.DataFrame:
+def balance_table(
+    pop: pd.DataFrame,
+    in_sample: np.ndarray,
+    covariates: Sequence[str],
+    weights: np.ndarray | None = None,
+) -> pd.DataFrame:
     """Per-level comparison of a sample with its population (one group).
 
     Parameters
@@ -291,8 +298,9 @@ def balance_table(pop: pd.DataFrame, in_sample: np.ndarray, covariates: Sequence
     cnt_s = X[in_sample].sum(axis=0)
     cnt_p = X.sum(axis=0)
     out["count_sample"] = pd.array(np.where(is_num, 0, cnt_s).round().astype(int), dtype="Int64")
-    out["count_population"] = pd.array(np.where(is_num, 0, cnt_p).round().astype(int),
-                                       dtype="Int64")
+    out["count_population"] = pd.array(
+        np.where(is_num, 0, cnt_p).round().astype(int), dtype="Int64"
+    )
     out.loc[is_num, ["count_sample", "count_population"]] = pd.NA
     out["sample_value"] = means
     out["population_value"] = mu
@@ -319,8 +327,9 @@ def balance_table(pop: pd.DataFrame, in_sample: np.ndarray, covariates: Sequence
         else:
             if row.covariate not in p_by_cov:
                 cols = np.flatnonzero((cm.meta["covariate"] == row.covariate).to_numpy())
-                p, t = freeman_halton_p(np.round(cnt_s[cols]).astype(int),
-                                        np.round(cnt_p[cols]).astype(int))
+                p, t = freeman_halton_p(
+                    np.round(cnt_s[cols]).astype(int), np.round(cnt_p[cols]).astype(int)
+                )
                 p_by_cov[row.covariate] = ("freeman_halton" if t == "exact" else t, p)
             t, p = p_by_cov[row.covariate]
             tests.append(t)

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from toolkit.nonresponse._common import as_list
 from toolkit.errors import InputError
+from toolkit.nonresponse._common import as_list
 
 __all__: list[str] = []
 
@@ -37,10 +37,13 @@ DEFAULT_ACCEPT = 0.10  # default rejective tolerance = this quantile of SRS max 
 
 # --------------------------------------------------------------------------- helpers
 
+
 def check_frame(frame: pd.DataFrame, columns: Iterable[str] = ()) -> None:
     if not isinstance(frame, pd.DataFrame):
-        raise InputError(f"the frame must be a pandas DataFrame, got {type(frame).__name__}.",
-                         hint="load it with toolkit.frame.load_frame().")
+        raise InputError(
+            f"the frame must be a pandas DataFrame, got {type(frame).__name__}.",
+            hint="load it with toolkit.frame.load_frame().",
+        )
     need = ["iso3", *columns]
     missing = [c for c in need if c not in frame.columns]
     if missing:
@@ -51,12 +54,19 @@ def check_frame(frame: pd.DataFrame, columns: Iterable[str] = ()) -> None:
         )
     codes = frame["iso3"]
     if codes.isna().any():
-        raise InputError("the frame has a Society without an ISO3 code.", column="iso3",
-                         hint="load the frame with toolkit.frame.load_frame(), which checks this.")
+        raise InputError(
+            "the frame has a Society without an ISO3 code.",
+            column="iso3",
+            hint="load the frame with toolkit.frame.load_frame(), which checks this.",
+        )
     dup = codes[codes.duplicated()]
     if len(dup):
-        raise InputError("the frame lists a Society twice.", column="iso3", value=dup.iloc[0],
-                         hint="each Society must appear once in the frame.")
+        raise InputError(
+            "the frame lists a Society twice.",
+            column="iso3",
+            value=dup.iloc[0],
+            hint="each Society must appear once in the frame.",
+        )
 
 
 def group_labels(df: pd.DataFrame, cols: list[str]) -> pd.Series:
@@ -66,9 +76,12 @@ def group_labels(df: pd.DataFrame, cols: list[str]) -> pd.Series:
     for c in cols:
         if df[c].isna().any():
             bad = df.loc[df[c].isna(), "iso3"].iloc[0]
-            raise InputError(f"stratum column {c!r} is missing for Society {bad}.",
-                             column=c, value=bad,
-                             hint="fill the value in the frame or stratify on another column.")
+            raise InputError(
+                f"stratum column {c!r} is missing for Society {bad}.",
+                column=c,
+                value=bad,
+                hint="fill the value in the frame or stratify on another column.",
+            )
     parts = [df[c].astype(str) for c in cols]
     out = parts[0]
     for p in parts[1:]:
@@ -98,43 +111,59 @@ def as_codes(values: Any, what: str) -> list[str]:
         return values.sample["iso3"].tolist()
     if isinstance(values, pd.DataFrame):
         if "iso3" not in values.columns:
-            raise InputError(f"the {what} table has no 'iso3' column.", column="iso3",
-                             hint="pass a list of ISO3 codes or a table with an 'iso3' column.")
+            raise InputError(
+                f"the {what} table has no 'iso3' column.",
+                column="iso3",
+                hint="pass a list of ISO3 codes or a table with an 'iso3' column.",
+            )
         values = values["iso3"]
     if isinstance(values, str):
         values = [v for v in values.replace(";", ",").replace(" ", ",").split(",") if v]
     out = []
     for v in values:
         if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA:
-            raise InputError(f"the {what} contains a missing code.",
-                             hint="remove empty entries from the list.")
+            raise InputError(
+                f"the {what} contains a missing code.", hint="remove empty entries from the list."
+            )
         out.append(str(v).strip().upper())
     return out
 
 
 def check_codes(frame: pd.DataFrame, codes: list[str], what: str, zone: str | None) -> None:
-    known = dict(zip(frame["iso3"].astype(str), frame["zone"].astype(str)
-                     if "zone" in frame.columns else [None] * len(frame), strict=True))
+    known = dict(
+        zip(
+            frame["iso3"].astype(str),
+            frame["zone"].astype(str) if "zone" in frame.columns else [None] * len(frame),
+            strict=True,
+        )
+    )
     unknown = [c for c in codes if c not in known]
     if unknown:
         raise InputError(
             f"{len(unknown)} code(s) in the {what} are not Societies of the frame: "
             f"{', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''}.",
-            column="iso3", value=unknown[0],
+            column="iso3",
+            value=unknown[0],
             hint="use the ISO3 codes of the membership table (toolkit.frame.load_frame()).",
         )
     seen: set[str] = set()
     dups = [c for c in codes if c in seen or seen.add(c)]  # type: ignore[func-returns-value]
     if dups:
-        raise InputError(f"the {what} lists Society {dups[0]} more than once.",
-                         column="iso3", value=dups[0], hint="list each Society once.")
+        raise InputError(
+            f"the {what} lists Society {dups[0]} more than once.",
+            column="iso3",
+            value=dups[0],
+            hint="list each Society once.",
+        )
     if zone is not None:
         other = [c for c in codes if known[c] != zone]
         if other:
             raise InputError(
                 f"{len(other)} Society(ies) in the {what} are not in zone {zone!r}: "
-                + ", ".join(f"{c} ({known[c]})" for c in other[:10]) + ".",
-                column="iso3", value=other[0],
+                + ", ".join(f"{c} ({known[c]})" for c in other[:10])
+                + ".",
+                column="iso3",
+                value=other[0],
                 hint=f"nominate Societies of zone {zone!r} only, or leave zone unset to "
                 "report each Society against its own zone.",
             )
@@ -144,14 +173,21 @@ def check_zone(frame: pd.DataFrame, zone: str | Sequence[str] | None) -> list[st
     if zone is None:
         return None
     if "zone" not in frame.columns:
-        raise InputError("the frame has no 'zone' column.", column="zone",
-                         hint="load the frame with toolkit.frame.load_frame().")
+        raise InputError(
+            "the frame has no 'zone' column.",
+            column="zone",
+            hint="load the frame with toolkit.frame.load_frame().",
+        )
     zones = as_list(zone)
     present = set(frame["zone"].astype(str))
     bad = [z for z in zones if z not in present]
     if bad:
-        raise InputError(f"zone {bad[0]!r} is not in the frame.", column="zone", value=bad[0],
-                         hint=f"use one of {', '.join(sorted(present))}.")
+        raise InputError(
+            f"zone {bad[0]!r} is not in the frame.",
+            column="zone",
+            value=bad[0],
+            hint=f"use one of {', '.join(sorted(present))}.",
+        )
     return zones
 
 
@@ -167,8 +203,7 @@ def child_rng(seed: int, label: str, purpose: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=key))
 
 
-def cap_targets(target: np.ndarray, caps: np.ndarray, weights: np.ndarray, n: int
-                 ) -> np.ndarray:
+def cap_targets(target: np.ndarray, caps: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
     """Cap real targets at the stratum sizes, re-allocating the excess by ``weights``."""
     t = target.astype(float).copy()
     fixed = np.zeros(t.size, dtype=bool)
@@ -186,8 +221,9 @@ def cap_targets(target: np.ndarray, caps: np.ndarray, weights: np.ndarray, n: in
             t[~fixed] = rest / max(1, int((~fixed).sum()))
 
 
-def round_largest_remainder(t: np.ndarray, caps: np.ndarray, n: int, sizes: np.ndarray
-                             ) -> np.ndarray:
+def round_largest_remainder(
+    t: np.ndarray, caps: np.ndarray, n: int, sizes: np.ndarray
+) -> np.ndarray:
     """Integers summing to ``n``, each the floor or ceiling of ``t`` and at most ``caps``."""
     base = np.minimum(np.floor(t + 1e-9).astype(int), caps.astype(int))
     short = int(n - base.sum())
@@ -202,6 +238,7 @@ def round_largest_remainder(t: np.ndarray, caps: np.ndarray, n: int, sizes: np.n
 
 
 # --------------------------------------------------------------------------- result
+
 
 @dataclass(frozen=True)
 class SampleResult:
@@ -292,8 +329,11 @@ class SampleResult:
         if unknown:
             raise InputError(
                 f"refused Society(ies) {', '.join(unknown)} are neither on the main list "
-                "nor in the reserve.", column="iso3", value=unknown[0],
-                hint="list only Societies that were contacted from this sample.")
+                "nor in the reserve.",
+                column="iso3",
+                value=unknown[0],
+                hint="list only Societies that were contacted from this sample.",
+            )
         rows = []
         pop = self.population.set_index("iso3")
         for stratum, main in self.sample.groupby("stratum", sort=False):
@@ -317,17 +357,34 @@ class SampleResult:
                 pi = float(pop.loc[c, "pi"])
                 pic = pi + (1 - pi) * used / rest
                 ok = c not in refused_set
-                rows.append({
-                    "iso3": c, "stratum": stratum, "source": src, "reserve_rank": rank,
-                    "status": "accepted" if ok else "refused", "pi_contacted": pic,
-                    "weight": 1 / pic,
-                    "nr_weight": (1 / pic) * len(contacted) / accepted if ok and accepted
-                    else np.nan,
-                    "shortfall": max(0, n_h - accepted),
-                })
-        out = pd.DataFrame(rows, columns=["iso3", "stratum", "source", "reserve_rank", "status",
-                                          "pi_contacted", "weight", "nr_weight", "shortfall"])
+                rows.append(
+                    {
+                        "iso3": c,
+                        "stratum": stratum,
+                        "source": src,
+                        "reserve_rank": rank,
+                        "status": "accepted" if ok else "refused",
+                        "pi_contacted": pic,
+                        "weight": 1 / pic,
+                        "nr_weight": (1 / pic) * len(contacted) / accepted
+                        if ok and accepted
+                        else np.nan,
+                        "shortfall": max(0, n_h - accepted),
+                    }
+                )
+        out = pd.DataFrame(
+            rows,
+            columns=[
+                "iso3",
+                "stratum",
+                "source",
+                "reserve_rank",
+                "status",
+                "pi_contacted",
+                "weight",
+                "nr_weight",
+                "shortfall",
+            ],
+        )
         out["reserve_rank"] = out["reserve_rank"].astype("Int64")
         return out
-
-

@@ -83,10 +83,12 @@ def _flight(pw: np.ndarray, A: np.ndarray, rng: np.random.Generator) -> np.ndarr
         pb = pw[idx]
         up, um = u > 1e-12, u < -1e-12
         # largest step along +u and along -u keeping 0 <= pi <= 1
-        l1 = min(np.min((1 - pb[up]) / u[up], initial=np.inf),
-                 np.min(pb[um] / -u[um], initial=np.inf))
-        l2 = min(np.min(pb[up] / u[up], initial=np.inf),
-                 np.min((1 - pb[um]) / -u[um], initial=np.inf))
+        l1 = min(
+            np.min((1 - pb[up]) / u[up], initial=np.inf), np.min(pb[um] / -u[um], initial=np.inf)
+        )
+        l2 = min(
+            np.min(pb[up] / u[up], initial=np.inf), np.min((1 - pb[um]) / -u[um], initial=np.inf)
+        )
         if not (np.isfinite(l1) and np.isfinite(l2)) or l1 + l2 <= 0:
             break
         if rng.random() < l2 / (l1 + l2):
@@ -112,7 +114,7 @@ def _independent_columns(A: np.ndarray) -> np.ndarray:
     for j in range(A.shape[1]):
         if norms[j] <= 1e-12:
             continue
-        cand = keep + [j]
+        cand = [*keep, j]
         B = A[:, cand] / norms[cand]
         s = np.linalg.svd(B, compute_uv=False)
         if s[-1] > 1e-9 * s[0]:
@@ -120,8 +122,14 @@ def _independent_columns(A: np.ndarray) -> np.ndarray:
     return A[:, keep] / norms[keep]
 
 
-def cube_sample(pi: np.ndarray, X: np.ndarray, rng: np.random.Generator, *,
-                landing: str = "lp", max_lp_units: int = 12) -> np.ndarray:
+def cube_sample(
+    pi: np.ndarray,
+    X: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    landing: str = "lp",
+    max_lp_units: int = 12,
+) -> np.ndarray:
     """Draw one balanced sample by the cube method.
 
     Parameters
@@ -188,8 +196,9 @@ def _undecided(pw: np.ndarray) -> np.ndarray:
     return np.flatnonzero((pw > _EPS) & (pw < 1 - _EPS))
 
 
-def _lp_landing(pw: np.ndarray, contrib: np.ndarray, Xw: np.ndarray,
-                rng: np.random.Generator) -> np.ndarray:
+def _lp_landing(
+    pw: np.ndarray, contrib: np.ndarray, Xw: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """Landing by linear programming over all samples of the undecided units."""
     und = _undecided(pw)
     total = float(pw[und].sum())
@@ -235,8 +244,9 @@ def srs_candidates(N: int, n: int, B: int, rng: np.random.Generator) -> np.ndarr
     return np.argsort(rng.random((B, N)), axis=1)
 
 
-def default_tolerance(X: np.ndarray, n: int, rng: np.random.Generator, *,
-                      pilot: int = 4000, quantile: float = 0.10) -> float:
+def default_tolerance(
+    X: np.ndarray, n: int, rng: np.random.Generator, *, pilot: int = 4000, quantile: float = 0.10
+) -> float:
     """Default rejective tolerance of a stratum.
 
     The larger of (a) the ``quantile`` of the largest absolute standardised difference
@@ -254,9 +264,16 @@ def default_tolerance(X: np.ndarray, n: int, rng: np.random.Generator, *,
     return max(float(np.quantile(m, quantile)), floor)
 
 
-def rejective_draws(X: np.ndarray, n: int, tolerance: float, rng: np.random.Generator,
-                    n_draws: int, *, max_candidates: int,
-                    batch: int = 4096) -> tuple[np.ndarray, int]:
+def rejective_draws(
+    X: np.ndarray,
+    n: int,
+    tolerance: float,
+    rng: np.random.Generator,
+    n_draws: int,
+    *,
+    max_candidates: int,
+    batch: int = 4096,
+) -> tuple[np.ndarray, int]:
     """Accepted rejective samples (as full random orders) and the candidates tried.
 
     Parameters

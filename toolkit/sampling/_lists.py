@@ -16,15 +16,26 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from toolkit.sampling._common import SampleResult, as_codes, check_codes, check_frame
-from toolkit.sampling._report import representativeness, suggest_swaps
 from toolkit.errors import InputError
 from toolkit.frame import ZONES
+from toolkit.sampling._common import SampleResult, as_codes, check_codes, check_frame
+from toolkit.sampling._report import representativeness, suggest_swaps
 
 __all__: list[str] = []
 
-SHEET_COLUMNS = ["zone", "stratum", "iso3", "country", "society_name", "role", "reserve_rank",
-                 "pi", "pi_if_reached", "weight", "status"]
+SHEET_COLUMNS = [
+    "zone",
+    "stratum",
+    "iso3",
+    "country",
+    "society_name",
+    "role",
+    "reserve_rank",
+    "pi",
+    "pi_if_reached",
+    "weight",
+    "status",
+]
 
 
 def contact_sheet(result: SampleResult) -> pd.DataFrame:
@@ -58,8 +69,10 @@ def contact_sheet(result: SampleResult) -> pd.DataFrame:
         If ``result`` is not a :class:`SampleResult`.
     """
     if not isinstance(result, SampleResult):
-        raise InputError(f"contact_sheet needs a drawn sample, got {type(result).__name__}.",
-                         hint="pass the result of toolkit.sampling.select_sample().")
+        raise InputError(
+            f"contact_sheet needs a drawn sample, got {type(result).__name__}.",
+            hint="pass the result of toolkit.sampling.select_sample().",
+        )
     main = result.sample.assign(role="main", reserve_rank=pd.NA)
     main["pi_if_reached"] = main["pi"]
     res = result.reserve.assign(role="reserve", weight=np.nan)
@@ -129,8 +142,9 @@ def compare_balance(
     return pd.concat(parts, ignore_index=True)
 
 
-def balance_summary(table: pd.DataFrame, by: Sequence[str] | None = None, *,
-                    per_covariate: bool = True) -> pd.DataFrame:
+def balance_summary(
+    table: pd.DataFrame, by: Sequence[str] | None = None, *, per_covariate: bool = True
+) -> pd.DataFrame:
     """The largest standardised difference per covariate (and group).
 
     Parameters
@@ -156,17 +170,23 @@ def balance_summary(table: pd.DataFrame, by: Sequence[str] | None = None, *,
     need = ["covariate", "level", "abs_smd", "n_sample", "n_population"]
     missing = [c for c in need if c not in table.columns]
     if missing:
-        raise InputError(f"the balance table has no column {missing[0]!r}.", column=missing[0],
-                         hint="pass the output of representativeness() or compare_balance().")
-    keys = list(by) if by is not None else [c for c in ("sample", "zone", "stratum")
-                                            if c in table.columns]
+        raise InputError(
+            f"the balance table has no column {missing[0]!r}.",
+            column=missing[0],
+            hint="pass the output of representativeness() or compare_balance().",
+        )
+    keys = (
+        list(by)
+        if by is not None
+        else [c for c in ("sample", "zone", "stratum") if c in table.columns]
+    )
     groups = keys + (["covariate"] if per_covariate else [])
     t = table.reset_index(drop=True)
     if not groups:
         t = t.assign(_all=0)
         groups = ["_all"]
     idx = t.groupby(groups, sort=False)["abs_smd"].idxmax()
-    cols = keys + ["covariate", "n_sample", "n_population", "abs_smd", "level"]
+    cols = [*keys, "covariate", "n_sample", "n_population", "abs_smd", "level"]
     out = t.loc[idx.to_numpy(), cols]
     out = out.rename(columns={"abs_smd": "max_abs_smd", "level": "worst_level"})
     if "p_value" in t.columns:
@@ -215,8 +235,9 @@ def swaps_by_zone(
     parts = []
     for z in zones:
         listed = [c for c in codes if zmap[c] == z]
-        t = suggest_swaps(frame, listed, covariates, zone=z, k=k,
-                          keep=[c for c in listed if c in keep])
+        t = suggest_swaps(
+            frame, listed, covariates, zone=z, k=k, keep=[c for c in listed if c in keep]
+        )
         t.insert(0, "zone", z)
         parts.append(t)
     return pd.concat(parts, ignore_index=True)
@@ -246,14 +267,16 @@ def apply_swaps(nominated: pd.DataFrame | Sequence[str], swaps: pd.DataFrame) ->
     out = as_codes(nominated, "nominated list")
     for o, i in zip(swaps.get("swap_out", []), swaps.get("swap_in", []), strict=True):
         if o not in out:
-            raise InputError(f"swap {o} -> {i}: {o} is not on the list.", value=o,
-                             hint="pass the list the swaps were suggested for.")
+            raise InputError(
+                f"swap {o} -> {i}: {o} is not on the list.",
+                value=o,
+                hint="pass the list the swaps were suggested for.",
+            )
         out[out.index(o)] = str(i)
     return out
 
 
-def follow_up_population(societies: pd.DataFrame, responded: str = "responded"
-                         ) -> pd.DataFrame:
+def follow_up_population(societies: pd.DataFrame, responded: str = "responded") -> pd.DataFrame:
     """The Societies eligible for the non-response follow-up: those that did not return
     the questionnaire.
 
@@ -277,11 +300,18 @@ def follow_up_population(societies: pd.DataFrame, responded: str = "responded"
         If the column is missing or has missing values.
     """
     if responded not in societies.columns:
-        raise InputError(f"the Societies table has no column {responded!r}.", column=responded,
-                         hint="pass the 'societies' table of the analytical database.")
+        raise InputError(
+            f"the Societies table has no column {responded!r}.",
+            column=responded,
+            hint="pass the 'societies' table of the analytical database.",
+        )
     r = societies[responded]
     if r.isna().any():
         bad = societies.loc[r.isna(), "iso3"].iloc[0] if "iso3" in societies else None
-        raise InputError("whether a Society responded is missing.", column=responded, value=bad,
-                         hint="every Society of the frame must be marked responded or not.")
+        raise InputError(
+            "whether a Society responded is missing.",
+            column=responded,
+            value=bad,
+            hint="every Society of the frame must be marked responded or not.",
+        )
     return societies[~r.astype(bool)].reset_index(drop=True)

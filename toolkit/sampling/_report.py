@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from toolkit.errors import InputError
 from toolkit.sampling._balance import (
     balance_table,
     covariate_matrix,
@@ -27,11 +28,11 @@ from toolkit.sampling._common import (
     group_labels,
     group_order,
 )
-from toolkit.errors import InputError
 
 __all__: list[str] = []
 
 # --------------------------------------------------------------------------- reports
+
 
 def representativeness(
     frame: pd.DataFrame,
@@ -91,8 +92,9 @@ def representativeness(
     if isinstance(sample, SampleResult) and sample.pi_exact:
         weights = dict(zip(sample.sample["iso3"], sample.sample["weight"], strict=True))
     elif isinstance(sample, pd.DataFrame) and "weight" in sample.columns:
-        weights = dict(zip(as_codes(sample, "sample"), pd.to_numeric(sample["weight"]),
-                           strict=True))
+        weights = dict(
+            zip(as_codes(sample, "sample"), pd.to_numeric(sample["weight"]), strict=True)
+        )
     pop = frame if zones is None else frame[frame["zone"].astype(str).isin(zones)]
     pop = pop.sort_values("iso3").reset_index(drop=True)
     covs = default_covariates(pop, covariates)
@@ -169,16 +171,21 @@ def suggest_swaps(
     if zone is None:
         zs = sorted({zmap[c] for c in codes})
         if len(zs) > 1:
-            raise InputError(f"the nominated list spans zones {', '.join(zs)}.",
-                             hint="pass zone= and list Societies of that zone only.")
+            raise InputError(
+                f"the nominated list spans zones {', '.join(zs)}.",
+                hint="pass zone= and list Societies of that zone only.",
+            )
         zone = zs[0]
     check_zone(frame, zone)
     check_codes(frame, codes, "nominated list", zone)
     keep_set = set(as_codes(list(keep), "keep list"))
     bad_keep = sorted(keep_set - set(codes))
     if bad_keep:
-        raise InputError(f"Society {bad_keep[0]} is in keep but not in the nominated list.",
-                         value=bad_keep[0], hint="keep lists Societies of the nominated list.")
+        raise InputError(
+            f"Society {bad_keep[0]} is in keep but not in the nominated list.",
+            value=bad_keep[0],
+            hint="keep lists Societies of the nominated list.",
+        )
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
         raise InputError("k must be a non-negative integer.", value=k, hint="e.g. k=5.")
     pop = frame[frame["zone"].astype(str) == zone].sort_values("iso3").reset_index(drop=True)
@@ -192,9 +199,19 @@ def suggest_swaps(
     n = int(in_s.sum())
     fixed = np.isin(iso, list(keep_set))
     rows = []
-    columns = ["step", "swap_out", "swap_in", "out_country", "in_country",
-               "max_abs_smd_before", "max_abs_smd_after", "improvement", "mean_abs_smd_after",
-               "worst_covariate", "worst_level"]
+    columns = [
+        "step",
+        "swap_out",
+        "swap_in",
+        "out_country",
+        "in_country",
+        "max_abs_smd_before",
+        "max_abs_smd_after",
+        "improvement",
+        "mean_abs_smd_after",
+        "worst_covariate",
+        "worst_level",
+    ]
     for step in range(1, int(k) + 1):
         means = X[in_s].mean(axis=0)
         cur = np.abs(smd_from_means(means, mu, sd))
@@ -210,24 +227,29 @@ def suggest_swaps(
         flat = np.lexsort((mn.ravel(), mx.ravel()))[0]
         i, j = np.unravel_index(flat, mx.shape)
         better = mx[i, j] < round(cur_max, 12) - 1e-12 or (
-            abs(mx[i, j] - round(cur_max, 12)) <= 1e-12 and mn[i, j] < round(cur_mean, 12) - 1e-12)
+            abs(mx[i, j] - round(cur_max, 12)) <= 1e-12 and mn[i, j] < round(cur_mean, 12) - 1e-12
+        )
         if not better:
             break
         o, g = outs[i], ins[j]
         worst = int(np.argmax(a[i, j]))
-        rows.append({
-            "step": step, "swap_out": iso[o], "swap_in": iso[g],
-            "out_country": country[o] if country is not None else pd.NA,
-            "in_country": country[g] if country is not None else pd.NA,
-            "max_abs_smd_before": float(cur_max), "max_abs_smd_after": float(a[i, j].max()),
-            "improvement": float(cur_max - a[i, j].max()),
-            "mean_abs_smd_after": float(a[i, j].mean()),
-            "worst_covariate": cm.meta["covariate"].iloc[worst],
-            "worst_level": cm.meta["level"].iloc[worst],
-        })
+        rows.append(
+            {
+                "step": step,
+                "swap_out": iso[o],
+                "swap_in": iso[g],
+                "out_country": country[o] if country is not None else pd.NA,
+                "in_country": country[g] if country is not None else pd.NA,
+                "max_abs_smd_before": float(cur_max),
+                "max_abs_smd_after": float(a[i, j].max()),
+                "improvement": float(cur_max - a[i, j].max()),
+                "mean_abs_smd_after": float(a[i, j].mean()),
+                "worst_covariate": cm.meta["covariate"].iloc[worst],
+                "worst_level": cm.meta["level"].iloc[worst],
+            }
+        )
         in_s[o], in_s[g] = False, True
     out = pd.DataFrame(rows, columns=columns)
     if country is None:
         out = out.drop(columns=["out_country", "in_country"])
     return out
-

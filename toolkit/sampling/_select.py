@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from toolkit.errors import InputError
 from toolkit.sampling._balance import (
     balance_table,
     covariate_matrix,
@@ -40,14 +41,19 @@ from toolkit.sampling._designs import (
     rejective_draws,
     srs_candidates,
 )
-from toolkit.errors import InputError
 
 __all__: list[str] = []
 
 # --------------------------------------------------------------------------- allocate
 
-def allocate(frame: pd.DataFrame, n: int, by: str | Sequence[str] = "zone",
-             method: str = "proportional", size: str | pd.Series | None = None) -> pd.DataFrame:
+
+def allocate(
+    frame: pd.DataFrame,
+    n: int,
+    by: str | Sequence[str] = "zone",
+    method: str = "proportional",
+    size: str | pd.Series | None = None,
+) -> pd.DataFrame:
     """Allocate a total of ``n`` interviews across strata.
 
     Parameters
@@ -90,40 +96,60 @@ def allocate(frame: pd.DataFrame, n: int, by: str | Sequence[str] = "zone",
     cols = as_list(by)
     check_frame(frame, cols)
     if method not in ALLOCATIONS:
-        raise InputError(f"unknown allocation method {method!r}.", value=method,
-                         hint=f"use one of {', '.join(ALLOCATIONS)}.")
+        raise InputError(
+            f"unknown allocation method {method!r}.",
+            value=method,
+            hint=f"use one of {', '.join(ALLOCATIONS)}.",
+        )
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-        raise InputError(f"the sample size must be a non-negative integer, got {n!r}.",
-                         value=n, hint="give the total number of interviews, e.g. n=40.")
+        raise InputError(
+            f"the sample size must be a non-negative integer, got {n!r}.",
+            value=n,
+            hint="give the total number of interviews, e.g. n=40.",
+        )
     labels = group_labels(frame, cols)
     order = group_order(frame, cols, labels)
     N_h = labels.value_counts().reindex(order).to_numpy(dtype=float)
     if n > N_h.sum():
-        raise InputError(f"cannot select {n} Societies from {int(N_h.sum())}.", value=n,
-                         hint="lower n or widen the population.")
+        raise InputError(
+            f"cannot select {n} Societies from {int(N_h.sum())}.",
+            value=n,
+            hint="lower n or widen the population.",
+        )
     if method == "proportional":
         w = N_h.copy()
     elif method == "equal":
         w = np.ones_like(N_h)
     else:
         if size is None:
-            raise InputError("allocation method 'size' needs a size measure.",
-                             hint="pass size='<frame column>' or a Series aligned with the frame.")
+            raise InputError(
+                "allocation method 'size' needs a size measure.",
+                hint="pass size='<frame column>' or a Series aligned with the frame.",
+            )
         s = frame[size] if isinstance(size, str) else pd.Series(size)
         if isinstance(size, str) and size not in frame.columns:
-            raise InputError(f"the frame has no size column {size!r}.", column=size,
-                             hint="name a numeric frame column.")
-        s = pd.to_numeric(s.reindex(frame.index) if not isinstance(size, str) else s,
-                          errors="coerce")
+            raise InputError(
+                f"the frame has no size column {size!r}.",
+                column=size,
+                hint="name a numeric frame column.",
+            )
+        s = pd.to_numeric(
+            s.reindex(frame.index) if not isinstance(size, str) else s, errors="coerce"
+        )
         if s.isna().any() or (s < 0).any():
             bad = frame.loc[s.isna() | (s < 0), "iso3"].iloc[0]
-            raise InputError("the size measure is missing, non-numeric or negative.",
-                             column=size if isinstance(size, str) else None, value=bad,
-                             hint="give every Society a non-negative size.")
+            raise InputError(
+                "the size measure is missing, non-numeric or negative.",
+                column=size if isinstance(size, str) else None,
+                value=bad,
+                hint="give every Society a non-negative size.",
+            )
         w = s.groupby(labels).sum().reindex(order).to_numpy(dtype=float)
         if w.sum() <= 0:
-            raise InputError("the size measure is zero in every stratum.",
-                             hint="use a positive size measure or another method.")
+            raise InputError(
+                "the size measure is zero in every stratum.",
+                hint="use a positive size measure or another method.",
+            )
     target = n * w / w.sum()
     t = cap_targets(target, N_h, w, int(n))
     alloc = round_largest_remainder(t, N_h, int(n), N_h)
@@ -135,6 +161,7 @@ def allocate(frame: pd.DataFrame, n: int, by: str | Sequence[str] = "zone",
 
 
 # --------------------------------------------------------------------------- select
+
 
 def select_sample(
     frame: pd.DataFrame,
@@ -219,11 +246,13 @@ def select_sample(
     sample does not depend on the row order of the frame or on the other strata.
     """
     if method not in METHODS:
-        raise InputError(f"unknown sampling method {method!r}.", value=method,
-                         hint=f"use one of {', '.join(METHODS)}.")
+        raise InputError(
+            f"unknown sampling method {method!r}.",
+            value=method,
+            hint=f"use one of {', '.join(METHODS)}.",
+        )
     if landing not in ("lp", "drop"):
-        raise InputError(f"unknown landing {landing!r}.", value=landing,
-                         hint="use 'lp' or 'drop'.")
+        raise InputError(f"unknown landing {landing!r}.", value=landing, hint="use 'lp' or 'drop'.")
     cols = as_list(strata)
     check_frame(frame, cols)
     zones = check_zone(frame, zone)
@@ -237,12 +266,15 @@ def select_sample(
         inside = pop["iso3"].isin(codes)
         outside = len(set(codes)) - int(inside.sum())
         if outside:
-            notes.append(f"{outside} Society(ies) of from_units are outside the selected "
-                         "zone(s) and were not eligible.")
+            notes.append(
+                f"{outside} Society(ies) of from_units are outside the selected "
+                "zone(s) and were not eligible."
+            )
         pop = pop[inside]
     if len(pop) == 0:
-        raise InputError("no Society is eligible for the sample.",
-                         hint="check zone= and from_units=.")
+        raise InputError(
+            "no Society is eligible for the sample.", hint="check zone= and from_units=."
+        )
     pop = pop.sort_values("iso3").reset_index(drop=True)
     labels = group_labels(pop, cols)
     order = group_order(pop, cols, labels)
@@ -252,8 +284,11 @@ def select_sample(
         n_by = {str(k): v for k, v in dict(n).items()}
         unknown = sorted(set(n_by) - set(order))
         if unknown:
-            raise InputError(f"sample size given for unknown stratum {unknown[0]!r}.",
-                             value=unknown[0], hint=f"strata are: {', '.join(order)}.")
+            raise InputError(
+                f"sample size given for unknown stratum {unknown[0]!r}.",
+                value=unknown[0],
+                hint=f"strata are: {', '.join(order)}.",
+            )
         n_h = {lab: int(n_by.get(lab, 0)) for lab in order}
     elif len(order) == 1:
         n_h = {order[0]: n}
@@ -262,19 +297,33 @@ def select_sample(
         n_h = dict(zip(order, alloc["n"].astype(int).tolist(), strict=True))
     for lab, k in n_h.items():
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 0:
-            raise InputError(f"sample size for stratum {lab!r} must be a non-negative integer.",
-                             value=k, hint="e.g. n=8 or n={'africa': 8, 'mena': 4}.")
+            raise InputError(
+                f"sample size for stratum {lab!r} must be a non-negative integer.",
+                value=k,
+                hint="e.g. n=8 or n={'africa': 8, 'mena': 4}.",
+            )
         if k > N_by[lab]:
-            raise InputError(f"stratum {lab!r} has {N_by[lab]} eligible Societies; cannot "
-                             f"select {k}.", value=k, hint="lower n for this stratum.")
+            raise InputError(
+                f"stratum {lab!r} has {N_by[lab]} eligible Societies; cannot select {k}.",
+                value=k,
+                hint="lower n for this stratum.",
+            )
     if isinstance(reserve, bool) or not isinstance(reserve, (int, np.integer)) or reserve < 0:
-        raise InputError("reserve must be a non-negative integer.", value=reserve,
-                         hint="e.g. reserve=3 gives three replacements per stratum.")
-    if method == "rejective" and (isinstance(pi_simulations, bool)
-                                  or not isinstance(pi_simulations, (int, np.integer))
-                                  or pi_simulations < 1):
-        raise InputError("pi_simulations must be a positive integer.", value=pi_simulations,
-                         hint="rejective sampling estimates pi by simulation; e.g. 2000.")
+        raise InputError(
+            "reserve must be a non-negative integer.",
+            value=reserve,
+            hint="e.g. reserve=3 gives three replacements per stratum.",
+        )
+    if method == "rejective" and (
+        isinstance(pi_simulations, bool)
+        or not isinstance(pi_simulations, (int, np.integer))
+        or pi_simulations < 1
+    ):
+        raise InputError(
+            "pi_simulations must be a positive integer.",
+            value=pi_simulations,
+            hint="rejective sampling estimates pi by simulation; e.g. 2000.",
+        )
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))
     seed = int(seed)
@@ -295,33 +344,38 @@ def select_sample(
         Nk, nk = len(idx), int(n_h[lab])
         kk = min(int(reserve), Nk - nk) if nk > 0 else 0
         if nk > 0 and kk < reserve:
-            notes.append(f"stratum {lab}: reserve capped at {kk} (only {Nk - nk} Societies "
-                         "left after the main sample).")
+            notes.append(
+                f"stratum {lab}: reserve capped at {kk} (only {Nk - nk} Societies "
+                "left after the main sample)."
+            )
         alloc_rows.append({"stratum": lab, "N": Nk, "n": nk, "reserve": kk})
         Nh_col[idx], nh_col[idx] = Nk, nk
         X = covariate_matrix(pop.iloc[idx], bal).X
         rng = child_rng(seed, lab, "draw")
         if method == "cube":
             p = np.full(Nk, nk / Nk)
-            s = (cube_sample(p, X, rng, landing=landing) if 0 < nk < Nk
-                 else np.full(Nk, nk == Nk))
+            s = cube_sample(p, X, rng, landing=landing) if 0 < nk < Nk else np.full(Nk, nk == Nk)
             res_order = np.zeros(0, dtype=np.int64)
             if kk > 0:
                 rest = np.flatnonzero(~s)
                 pr = np.full(rest.size, kk / rest.size)
-                sr = (cube_sample(pr, X[rest], rng, landing=landing) if kk < rest.size
-                      else np.ones(rest.size, bool))
+                sr = (
+                    cube_sample(pr, X[rest], rng, landing=landing)
+                    if kk < rest.size
+                    else np.ones(rest.size, bool)
+                )
                 res_order = rng.permutation(rest[sr])
             pi[idx] = nk / Nk
         elif method == "srs":
             perm = rng.permutation(Nk)
             s = np.zeros(Nk, dtype=bool)
             s[perm[:nk]] = True
-            res_order = perm[nk:nk + kk]
+            res_order = perm[nk : nk + kk]
             pi[idx] = nk / Nk
         else:
             s, res_order, p_hat, se, tol = _rejective_stratum(
-                X, nk, kk, tolerance, seed, lab, pi_simulations, max_candidates)
+                X, nk, kk, tolerance, seed, lab, pi_simulations, max_candidates
+            )
             pi[idx], pi_se[idx] = p_hat, se
             if 0 < nk < Nk and X.shape[1]:
                 tol_used[lab] = tol
@@ -340,26 +394,31 @@ def select_sample(
     never = (pi <= 0) & (nh_col > 0)
     if not exact and never.any():
         zero = population.loc[never, "iso3"].tolist()
-        notes.append(f"{len(zero)} Society(ies) were never selected in {pi_simulations} "
-                     f"simulated rejective samples (pi estimated as 0): {', '.join(zero[:10])}"
-                     f"{' ...' if len(zero) > 10 else ''}; they cannot, or hardly ever, be drawn "
-                     "at this tolerance, so the sample does not represent them. Raise the "
-                     "tolerance or use method='cube'.")
+        notes.append(
+            f"{len(zero)} Society(ies) were never selected in {pi_simulations} "
+            f"simulated rejective samples (pi estimated as 0): {', '.join(zero[:10])}"
+            f"{' ...' if len(zero) > 10 else ''}; they cannot, or hardly ever, be drawn "
+            "at this tolerance, so the sample does not represent them. Raise the "
+            "tolerance or use method='cube'."
+        )
     if not exact and (selected & (pi <= 0)).any():
         floor = 0.5 / max(pi_simulations, 1)
         population.loc[selected & (pi <= 0), "pi"] = floor
-        notes.append("a selected Society was never selected in the simulations; its pi was "
-                     f"set to {floor:g} (raise pi_simulations).")
+        notes.append(
+            "a selected Society was never selected in the simulations; its pi was "
+            f"set to {floor:g} (raise pi_simulations)."
+        )
 
     keep = [c for c in ("iso3", "country", "society_name", "zone") if c in population.columns]
     keep += [c for c in cols if c not in keep]
     keep += ["stratum"] + [c for c in bal if c not in keep]
-    sample = population.loc[selected, keep + ["pi", "pi_mc_se"]].copy()
+    sample = population.loc[selected, [*keep, "pi", "pi_mc_se"]].copy()
     sample["weight"] = 1.0 / sample["pi"]
     sample = _in_stratum_order(sample, order)
-    res = population.loc[rank > 0, keep + ["pi", "reserve_rank", "N_h", "n_h"]].copy()
+    res = population.loc[rank > 0, [*keep, "pi", "reserve_rank", "N_h", "n_h"]].copy()
     res["pi_if_reached"] = res["pi"] + (1 - res["pi"]) * res["reserve_rank"].astype(float) / (
-        (res["N_h"] - res["n_h"]).clip(lower=1))
+        (res["N_h"] - res["n_h"]).clip(lower=1)
+    )
     res = res.drop(columns=["N_h", "n_h"])
     res = _in_stratum_order(res, order, by="reserve_rank")
 
@@ -379,8 +438,11 @@ def select_sample(
     if not balance.empty:
         balance["weighted"] = False
     if tol_used:
-        notes.append("rejective tolerance per stratum: "
-                     + ", ".join(f"{k}={v:.3f}" for k, v in tol_used.items()) + ".")
+        notes.append(
+            "rejective tolerance per stratum: "
+            + ", ".join(f"{k}={v:.3f}" for k, v in tol_used.items())
+            + "."
+        )
     return SampleResult(
         sample=sample.reset_index(drop=True),
         reserve=res.reset_index(drop=True),
@@ -408,39 +470,48 @@ def _best_of_pilot(X: np.ndarray, nk: int, seed: int, lab: str) -> float:
     return float(max_abs_smd_of_sets(X, cand).min())
 
 
-def _rejective_stratum(X: np.ndarray, nk: int, kk: int, tolerance: float | None, seed: int,
-                       lab: str, pi_simulations: int, max_candidates: int
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
+def _rejective_stratum(
+    X: np.ndarray,
+    nk: int,
+    kk: int,
+    tolerance: float | None,
+    seed: int,
+    lab: str,
+    pi_simulations: int,
+    max_candidates: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, float]:
     Nk = X.shape[0]
     s = np.zeros(Nk, dtype=bool)
     if nk == 0 or nk == Nk or X.shape[1] == 0:
         perm = child_rng(seed, lab, "draw").permutation(Nk)
         s[perm[:nk]] = True
-        return s, perm[nk:nk + kk], np.full(Nk, nk / Nk), np.zeros(Nk), 0.0
+        return s, perm[nk : nk + kk], np.full(Nk, nk / Nk), np.zeros(Nk), 0.0
     if tolerance is None:
-        tol = default_tolerance(X, nk, child_rng(seed, lab, "pilot"), pilot=PILOT,
-                                quantile=DEFAULT_ACCEPT)
+        tol = default_tolerance(
+            X, nk, child_rng(seed, lab, "pilot"), pilot=PILOT, quantile=DEFAULT_ACCEPT
+        )
     else:
         tol = float(tolerance)
-    orders, tried = rejective_draws(X, nk, tol, child_rng(seed, lab, "draw"), 1,
-                                    max_candidates=max_candidates)
+    orders, tried = rejective_draws(
+        X, nk, tol, child_rng(seed, lab, "draw"), 1, max_candidates=max_candidates
+    )
     if orders.shape[0] == 0:
         raise InputError(
             f"stratum {lab!r}: no sample of {nk} reached the balance tolerance {tol:g} in "
             f"{tried:,} tries (the best of {PILOT:,} random samples had a largest "
             f"standardised difference of {_best_of_pilot(X, nk, seed, lab):.3f}).",
             value=tolerance,
-            hint="raise tolerance, balance on fewer covariates, or use method='cube'.")
+            hint="raise tolerance, balance on fewer covariates, or use method='cube'.",
+        )
     perm = orders[0]
     s[perm[:nk]] = True
-    res_order = perm[nk:nk + kk]
-    sims, _ = rejective_draws(X, nk, tol, child_rng(seed, lab, "simulate"), pi_simulations,
-                              max_candidates=max_candidates)
+    res_order = perm[nk : nk + kk]
+    sims, _ = rejective_draws(
+        X, nk, tol, child_rng(seed, lab, "simulate"), pi_simulations, max_candidates=max_candidates
+    )
     R = sims.shape[0]
     counts = np.zeros(Nk)
     np.add.at(counts, sims[:, :nk].ravel(), 1.0)
     p_hat = counts / max(R, 1)
     se = np.sqrt(p_hat * (1 - p_hat) / max(R, 1))
     return s, res_order, p_hat, se, tol
-
-

@@ -30,6 +30,7 @@ from ._results import (
 
 __all__ = ["BaseDesign"]
 
+
 class BaseDesign:
     """Methods common to :class:`~toolkit.survey.Design` and replicate designs."""
 
@@ -50,7 +51,9 @@ class BaseDesign:
     ) -> Stats:
         raise NotImplementedError
 
-    def _fast_linear(self, kind: str, cols: list[str], doms: Domains, *, deff: bool) -> Stats | None:
+    def _fast_linear(
+        self, kind: str, cols: list[str], doms: Domains, *, deff: bool
+    ) -> Stats | None:
         """Optional shortcut for means and totals of clean columns (None: not taken)."""
         return None
 
@@ -283,7 +286,9 @@ class BaseDesign:
         blocks = [indicator_matrix(self._data, c, na_rm=na_rm) for c in cols]
         values = np.concatenate([b[0] for b in blocks], axis=1)
         mask = np.concatenate([b[1] for b in blocks], axis=1)
-        labels: list[Hashable] = [(c, lab) for c, b in zip(cols, blocks, strict=True) for lab in b[2]]
+        labels: list[Hashable] = [
+            (c, lab) for c, b in zip(cols, blocks, strict=True) for lab in b[2]
+        ]
         doms = domains(self._data, by, na_rm=na_rm)
         stats = self._ratio_family(
             "mean", values, mask.astype(np.float64), mask, doms, deff=False, logit=method == "logit"
@@ -388,7 +393,9 @@ class BaseDesign:
             (the message names the margin and the empty cells; see
             :func:`toolkit.survey.suggest_collapse`).
         """
-        new, info = _rake.rake_weights(self._data, self._weight_matrix(), margins, tol=tol, max_iter=max_iter)
+        new, info = _rake.rake_weights(
+            self._data, self._weight_matrix(), margins, tol=tol, max_iter=max_iter
+        )
         entry = ("rake", {"margins": margins, "tol": tol, "max_iter": max_iter})
         return self._reweighted(new, ("rake", info), entry)
 
@@ -462,7 +469,9 @@ class BaseDesign:
         )
         return self._reweighted(new, ("calibrate", info), entry)
 
-    def trim(self, lower: float | None = None, upper: float | None = None, *, strict: bool = False) -> Self:
+    def trim(
+        self, lower: float | None = None, upper: float | None = None, *, strict: bool = False
+    ) -> Self:
         """Trim weights to ``[lower, upper]`` and share the excess (R's ``trimWeights``).
 
         The weight cut from trimmed units (or added to units below ``lower``) is shared

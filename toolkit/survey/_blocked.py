@@ -103,7 +103,9 @@ def blocked_linear(
 
     # pass 2: centred sums of squares of PSU (= row) totals within stratum
     n_h = structure.n_psu.astype(np.float64)
-    adjust = structure.lonely() if structure.lonely_psu == "adjust" else np.zeros(n_strata, dtype=bool)
+    adjust = (
+        structure.lonely() if structure.lonely_psu == "adjust" else np.zeros(n_strata, dtype=bool)
+    )
     ss = np.zeros((n_strata, n_dom, k))
     svy = np.zeros((n_dom, k)) if deff else None
     buf = np.empty((int(counts.max()), k), order="F")

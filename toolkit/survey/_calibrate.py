@@ -61,7 +61,9 @@ def model_matrix(
         role = f"margin {name!r}"
         codes, labels = row_codes(data, [name], "calibration margin")
         table = margin_table(counts, [name], role)
-        target = match_cells(labels, np.bincount(codes, minlength=len(labels)), table, role, partial=False)
+        target = match_cells(
+            labels, np.bincount(codes, minlength=len(labels)), table, role, partial=False
+        )
         blocks.append((str(name), codes, labels, target))
     size = population_size
     if size is None and blocks:
@@ -69,7 +71,9 @@ def model_matrix(
     if size is not None:
         size = float(size)
         if not (np.isfinite(size) and size > 0):
-            raise WeightingError(f"population_size must be a positive number, not {population_size!r}.")
+            raise WeightingError(
+                f"population_size must be a positive number, not {population_size!r}."
+            )
         for name, _, _, target in blocks:
             if abs(target.sum() - size) > 1e-8 * size:
                 raise WeightingError(
@@ -91,7 +95,10 @@ def model_matrix(
         check_columns(data, [name], "calibration total")
         series = data[name]
         if not pd.api.types.is_numeric_dtype(series.dtype):
-            raise WeightingError(f"column {name!r} is not numeric, so it cannot be calibrated to a total.", column=name)
+            raise WeightingError(
+                f"column {name!r} is not numeric, so it cannot be calibrated to a total.",
+                column=name,
+            )
         values = series.to_numpy(dtype=np.float64, na_value=np.nan)
         if np.isnan(values).any():
             raise WeightingError(
@@ -102,7 +109,9 @@ def model_matrix(
             )
         total = float(total)
         if not np.isfinite(total):
-            raise WeightingError(f"the population total of {name!r} is not a finite number.", column=name)
+            raise WeightingError(
+                f"the population total of {name!r} is not a finite number.", column=name
+            )
         cols.append(values)
         pop.append(total)
         names.append(str(name))
@@ -131,7 +140,14 @@ def _calfun(method: str, lower: float, upper: float) -> tuple[Any, Any]:
 
 
 def _grake(
-    mm: np.ndarray, ww: np.ndarray, pop: np.ndarray, method: str, lower: float, upper: float, max_iter: int, tol: float
+    mm: np.ndarray,
+    ww: np.ndarray,
+    pop: np.ndarray,
+    method: str,
+    lower: float,
+    upper: float,
+    max_iter: int,
+    tol: float,
 ) -> tuple[np.ndarray, float]:
     """g-weights for one weight column (R's ``grake``); returns (g, achieved misfit)."""
     fm1, df = _calfun(method, lower, upper)
@@ -208,7 +224,9 @@ def calibrate_weights(
                 hint="e.g. bounds=(0.5, 2).",
             )
     if not (tol > 0 and max_iter >= 1):
-        raise WeightingError(f"calibrate() needs tol > 0 and max_iter >= 1, got {tol!r} and {max_iter!r}.")
+        raise WeightingError(
+            f"calibrate() needs tol > 0 and max_iter >= 1, got {tol!r} and {max_iter!r}."
+        )
     mm, pop, _ = model_matrix(data, margins, totals, population_size)
     uniq, inv = np.unique(mm, axis=0, return_inverse=True)
     inv = inv.reshape(-1)

@@ -49,7 +49,9 @@ def as_list(var: str | Sequence[str] | None, role: str) -> list[str]:
         return [var]
     out = list(var)
     if not out:
-        raise DesignError(f"no column given for {role}.", hint=f"Name at least one column as {role}.")
+        raise DesignError(
+            f"no column given for {role}.", hint=f"Name at least one column as {role}."
+        )
     dup = sorted({c for c in out if out.count(c) > 1}, key=str)
     if dup:
         raise DesignError(
@@ -80,7 +82,11 @@ def check_columns(data: pd.DataFrame, cols: Sequence[str], role: str) -> None:
                 if close
                 else "Check the spelling against the data's column names."
             )
-            raise DesignError(f"there is no column {col!r} (used as {role}) in the data.", column=str(col), hint=hint)
+            raise DesignError(
+                f"there is no column {col!r} (used as {role}) in the data.",
+                column=str(col),
+                hint=hint,
+            )
 
 
 def _row_examples(index: pd.Index, bad: np.ndarray, k: int = 5) -> str:
@@ -257,7 +263,11 @@ def indicator_matrix(
         )
     labels = categories_of(series)
     if not labels:
-        raise DesignError(f"column {col!r} has no observed values.", column=str(col), hint="Choose another column.")
+        raise DesignError(
+            f"column {col!r} has no observed values.",
+            column=str(col),
+            hint="Choose another column.",
+        )
     codes = pd.Index(labels).get_indexer(series)
     n = len(series)
     ind = np.zeros((n, len(labels)), dtype=np.float64)

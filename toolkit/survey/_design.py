@@ -51,7 +51,9 @@ def _missing_check(data: pd.DataFrame, col: str, role: str) -> None:
 
 def _numeric(data: pd.DataFrame, col: str, role: str) -> np.ndarray:
     series = data[col]
-    if not (pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)):
+    if not (
+        pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype)
+    ):
         raise DesignError(
             f"the {role} column {col!r} holds {series.dtype} values, not numbers.",
             column=col,
@@ -282,7 +284,9 @@ class Design(BaseDesign):
         structure = build_structure(data, strata, ids, fpc, lonely_psu)
         w = _base_weights(data, weights, structure)
         # a shallow copy: later changes to the caller's frame do not reach the design
-        self._init(data.copy(deep=False), structure, w, w, (), (), dict(named, lonely_psu=lonely_psu))
+        self._init(
+            data.copy(deep=False), structure, w, w, (), (), dict(named, lonely_psu=lonely_psu)
+        )
 
     def _init(
         self,
@@ -305,7 +309,11 @@ class Design(BaseDesign):
 
     def __repr__(self) -> str:
         s = self._structure
-        parts = [f"n={len(self._data)}", f"strata={s.n_strata if s.has_strata else 'none'}", f"psus={s.n_psus}"]
+        parts = [
+            f"n={len(self._data)}",
+            f"strata={s.n_strata if s.has_strata else 'none'}",
+            f"psus={s.n_psus}",
+        ]
         if s.popsize is not None:
             parts.append("fpc")
         if self._history:
@@ -344,10 +352,14 @@ class Design(BaseDesign):
             for start in range(0, k, chunk):
                 block = np.where(inside, z[:, start : start + chunk], 0.0)
                 block = residualise(block, self._steps)
-                out[d, start : start + chunk] = stratified_variance(psu_totals(block, self._structure), self._structure)
+                out[d, start : start + chunk] = stratified_variance(
+                    psu_totals(block, self._structure), self._structure
+                )
         return out
 
-    def _fast_linear(self, kind: str, cols: list[str], doms: Domains, *, deff: bool) -> Stats | None:
+    def _fast_linear(
+        self, kind: str, cols: list[str], doms: Domains, *, deff: bool
+    ) -> Stats | None:
         if self._steps or not self._fast:
             return None
         check_columns(self._data, cols, f"{kind}()")
@@ -381,7 +393,9 @@ class Design(BaseDesign):
         n_dom = doms.count
         psus = np.unique(s.row_psu[inside] * n_dom + dom) % n_dom
         strata = np.unique(s.strata[inside] * n_dom + dom) % n_dom
-        return (np.bincount(psus, minlength=n_dom) - np.bincount(strata, minlength=n_dom)).astype(np.float64)
+        return (np.bincount(psus, minlength=n_dom) - np.bincount(strata, minlength=n_dom)).astype(
+            np.float64
+        )
 
     def _domain_nrow(self, doms: Domains) -> np.ndarray:
         if self._steps:
@@ -405,7 +419,15 @@ class Design(BaseDesign):
             cal = None
         steps = self._steps + ((cal,) if cal is not None else ())
         out = object.__new__(type(self))
-        out._init(self._data, self._structure, w_new, self._base_w, steps, self._history + (entry,), self._spec)
+        out._init(
+            self._data,
+            self._structure,
+            w_new,
+            self._base_w,
+            steps,
+            (*self._history, entry),
+            self._spec,
+        )
         return out
 
     # -- replicate designs ---------------------------------------------------------------
@@ -435,7 +457,11 @@ class Design(BaseDesign):
         return rep._replay(self._history)
 
     def bootstrap(
-        self, replicates: int = 500, seed: int | np.random.Generator | None = None, *, mse: bool = False
+        self,
+        replicates: int = 500,
+        seed: int | np.random.Generator | None = None,
+        *,
+        mse: bool = False,
     ) -> ReplicateDesign:
         """Bootstrap replicate design (R's ``as.svrepdesign(type="bootstrap")``).
 

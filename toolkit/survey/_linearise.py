@@ -90,7 +90,9 @@ def point_estimates(
     return Point(est, tot_num, tot_den, n, psum)
 
 
-def influence(point: Point, w: np.ndarray, num: np.ndarray, den: np.ndarray | None, dom: np.ndarray) -> np.ndarray:
+def influence(
+    point: Point, w: np.ndarray, num: np.ndarray, den: np.ndarray | None, dom: np.ndarray
+) -> np.ndarray:
     """Weighted influence values of each row for its own domain, shape (n, k)."""
     inside = dom >= 0
     safe = np.where(inside, dom, 0)

@@ -96,7 +96,12 @@ def _empty_cells(
 
 
 def rake_weights(
-    data: pd.DataFrame, weights: np.ndarray, margins: Mapping[str, Any], *, tol: float, max_iter: int
+    data: pd.DataFrame,
+    weights: np.ndarray,
+    margins: Mapping[str, Any],
+    *,
+    tol: float,
+    max_iter: int,
 ) -> tuple[np.ndarray, list[tuple[np.ndarray, int]]]:
     """Rake every column of ``weights`` (n, c) to the margins.
 
@@ -112,7 +117,9 @@ def rake_weights(
         See :meth:`toolkit.survey.Design.rake`.
     """
     if not (tol > 0 and max_iter >= 1):
-        raise WeightingError(f"rake() needs tol > 0 and max_iter >= 1, got {tol!r} and {max_iter!r}.")
+        raise WeightingError(
+            f"rake() needs tol > 0 and max_iter >= 1, got {tol!r} and {max_iter!r}."
+        )
     raw = _margins(data, margins)
     # the table of distinct cells
     cell_of_row, cell_level, n_cells = _cells([r[1] for r in raw], [len(r[2]) for r in raw])
@@ -159,9 +166,14 @@ def rake_weights(
                 failing = np.flatnonzero(rel[:, col] > tol)
         empty = _empty_cells(worst_m, failing, [m for m in ms if m is not worst_m], cell_n)
         detail = f" The sample has no units in the cells {', '.join(empty)}." if empty else ""
-        where = "" if worst_col == 0 else (
-            f" in replicate {worst_col} (the full sample converged: the replicate lacks "
-            "the units that make the margins reachable)")
+        where = (
+            ""
+            if worst_col == 0
+            else (
+                f" in replicate {worst_col} (the full sample converged: the replicate lacks "
+                "the units that make the margins reachable)"
+            )
+        )
         raise WeightingError(
             f"raking did not meet margin {worst_m.name!r} after {max_iter} cycles{where}: "
             f"level {worst_m.labels[worst_i]!r} reached {reached:.6g} of "
@@ -181,7 +193,9 @@ def rake_weights(
     return new, [(m.codes, len(m.labels)) for m in ms]
 
 
-def suggest_collapse(design_or_data: Any, margins: Mapping[str, Any], min_count: int = 5) -> pd.DataFrame:
+def suggest_collapse(
+    design_or_data: Any, margins: Mapping[str, Any], min_count: int = 5
+) -> pd.DataFrame:
     """Propose merges of sparse margin levels before raking or calibrating.
 
     A level is sparse when fewer than ``min_count`` sampled units fall in it (levels of
@@ -211,9 +225,13 @@ def suggest_collapse(design_or_data: Any, margins: Mapping[str, Any], min_count:
     for name, counts in margins.items():
         pop = margin_table(counts, [name], f"margin {name!r}")
         if name not in data.columns:
-            raise WeightingError(f"there is no column {name!r} for margin {name!r}.", column=str(name))
+            raise WeightingError(
+                f"there is no column {name!r} for margin {name!r}.", column=str(name)
+            )
         observed = data[name].value_counts(dropna=True)
-        levels: list[Hashable] = list(pop.index) + [lv for lv in observed.index if lv not in pop.index]
+        levels: list[Hashable] = list(pop.index) + [
+            lv for lv in observed.index if lv not in pop.index
+        ]
         groups = [[lv] for lv in levels]
         sizes = [int(observed.get(lv, 0)) for lv in levels]
         while len(groups) > 1 and min(sizes) < min_count:
@@ -245,4 +263,3 @@ def suggest_collapse(design_or_data: Any, margins: Mapping[str, Any], min_count:
                 )
     columns = ["variable", "level", "n", "population", "group", "group_n"]
     return pd.DataFrame(rows, columns=columns)
-

@@ -101,7 +101,9 @@ def bootstrap_factors(s: Structure, replicates: int, rng: np.random.Generator) -
             draws = rng.integers(0, n_h, size=(replicates, n_h))
         else:
             pseudo = np.resize(np.arange(n_h), int(s.popsize[h]))  # R: rep(psu, length=N_h)
-            draws = np.stack([rng.choice(pseudo, size=n_h, replace=False) for _ in range(replicates)])
+            draws = np.stack(
+                [rng.choice(pseudo, size=n_h, replace=False) for _ in range(replicates)]
+            )
         counts = np.zeros((replicates, n_h))
         np.add.at(counts, (np.repeat(np.arange(replicates), n_h), draws.reshape(-1)), 1.0)
         mult[members] = counts.T
@@ -110,7 +112,9 @@ def bootstrap_factors(s: Structure, replicates: int, rng: np.random.Generator) -
     return Factors("bootstrap", mult, scale, np.ones(replicates))
 
 
-def _svrvar(thetas: np.ndarray, coef: np.ndarray, scale: float, rscales: np.ndarray, mse: bool) -> np.ndarray:
+def _svrvar(
+    thetas: np.ndarray, coef: np.ndarray, scale: float, rscales: np.ndarray, mse: bool
+) -> np.ndarray:
     """R's ``svrVar`` column by column; replicates with undefined estimates are dropped.
 
     Parameters
@@ -185,7 +189,9 @@ class ReplicateDesign(BaseDesign):
                 column=weights,
                 hint="Full-sample weights must be positive.",
             )
-        if isinstance(replicate_weights, (list, tuple)) and all(isinstance(c, str) for c in replicate_weights):
+        if isinstance(replicate_weights, (list, tuple)) and all(
+            isinstance(c, str) for c in replicate_weights
+        ):
             check_columns(data, list(replicate_weights), "replicate weights")
             reps = data[list(replicate_weights)].to_numpy(dtype=np.float64, na_value=np.nan)
         else:
@@ -230,8 +236,15 @@ class ReplicateDesign(BaseDesign):
         out = object.__new__(cls)
         index = design.structure.row_psu
         out._init(
-            design.data, design._base_w, (factors.mult, index), None,
-            factors.kind, factors.scale, factors.rscales, mse, (),
+            design.data,
+            design._base_w,
+            (factors.mult, index),
+            None,
+            factors.kind,
+            factors.scale,
+            factors.rscales,
+            mse,
+            (),
         )
         return out
 
@@ -251,7 +264,9 @@ class ReplicateDesign(BaseDesign):
     @property
     def replicates(self) -> int:
         """Number of replicates."""
-        return self._compressed[0].shape[1] if self._compressed is not None else self._dense.shape[1]
+        return (
+            self._compressed[0].shape[1] if self._compressed is not None else self._dense.shape[1]
+        )
 
     @property
     def kind(self) -> str:
@@ -340,7 +355,9 @@ class ReplicateDesign(BaseDesign):
             var[d] = self._variance(thetas, point.est[d])
             if logit_var is not None:
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    logit_var[d] = self._variance(special.logit(thetas), special.logit(point.est[d]))
+                    logit_var[d] = self._variance(
+                        special.logit(thetas), special.logit(point.est[d])
+                    )
         d_eff = None
         if deff:
             srs = srs_variance(kind, point, self._pw, num, den, mask, doms.codes, doms.count)
@@ -359,7 +376,14 @@ class ReplicateDesign(BaseDesign):
     def _reweighted(self, new: np.ndarray, step: Any, entry: tuple[str, dict[str, Any]]) -> Self:
         out = object.__new__(type(self))
         out._init(
-            self._data, new[:, 0].copy(), None, np.ascontiguousarray(new[:, 1:]), self._kind,
-            self._scale, self._rscales, self._mse, self._history + (entry,),
+            self._data,
+            new[:, 0].copy(),
+            None,
+            np.ascontiguousarray(new[:, 1:]),
+            self._kind,
+            self._scale,
+            self._rscales,
+            self._mse,
+            (*self._history, entry),
         )
         return out

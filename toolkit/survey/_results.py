@@ -93,7 +93,9 @@ def result_frame(
             idx = doms.index
             if isinstance(idx, pd.MultiIndex):
                 for i, name in enumerate(idx.names):
-                    level_values.append(np.repeat(idx.get_level_values(i).to_numpy(dtype=object), k))
+                    level_values.append(
+                        np.repeat(idx.get_level_values(i).to_numpy(dtype=object), k)
+                    )
                     names.append(str(name))
             else:
                 level_values.append(np.repeat(idx.to_numpy(dtype=object), k))

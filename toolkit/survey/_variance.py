@@ -50,9 +50,7 @@ def group_sum(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarra
             out[:, j] = np.bincount(codes, weights=values[:, j], minlength=n_groups)
         return out
     n = len(codes)
-    ind = sparse.csr_matrix(
-        (np.ones(n), (codes, np.arange(n))), shape=(n_groups, n)
-    )
+    ind = sparse.csr_matrix((np.ones(n), (codes, np.arange(n))), shape=(n_groups, n))
     return np.asarray(ind @ values)
 
 
@@ -130,7 +128,9 @@ def psu_totals(x: np.ndarray, structure: Structure) -> np.ndarray:
     return group_sum(x, structure.psu, structure.n_psus)
 
 
-def _combine_strata(contrib: np.ndarray, structure: Structure, present: np.ndarray | None = None) -> np.ndarray:
+def _combine_strata(
+    contrib: np.ndarray, structure: Structure, present: np.ndarray | None = None
+) -> np.ndarray:
     """Sum per-stratum contributions (H, ...) applying the lonely-PSU rule.
 
     ``present`` (same shape as ``contrib``) flags the strata that have rows in the
@@ -178,7 +178,11 @@ def stratified_variance(t: np.ndarray, structure: Structure) -> np.ndarray:
 
 
 def domain_variance(
-    z: np.ndarray, dom: np.ndarray, n_domains: int, structure: Structure, mask: np.ndarray | None = None
+    z: np.ndarray,
+    dom: np.ndarray,
+    n_domains: int,
+    structure: Structure,
+    mask: np.ndarray | None = None,
 ) -> np.ndarray:
     """Variances of domain estimators from own-domain influence values.
 

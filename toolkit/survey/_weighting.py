@@ -157,7 +157,11 @@ def match_cells(
     count 0) and, unless ``partial``, for populated cells without sample cases.
     """
     if isinstance(labels, pd.MultiIndex):
-        pos = pop.index.get_indexer(labels) if isinstance(pop.index, pd.MultiIndex) else np.full(len(labels), -1)
+        pos = (
+            pop.index.get_indexer(labels)
+            if isinstance(pop.index, pd.MultiIndex)
+            else np.full(len(labels), -1)
+        )
     else:
         pos = pop.index.get_indexer(labels)
     counts = np.where(pos >= 0, pop.to_numpy()[np.maximum(pos, 0)], np.nan)
@@ -244,7 +248,9 @@ def _trim_column(w: np.ndarray, lower: float, upper: float, strict: bool) -> np.
     )
 
 
-def trim_weights(weights: np.ndarray, lower: float | None, upper: float | None, *, strict: bool) -> np.ndarray:
+def trim_weights(
+    weights: np.ndarray, lower: float | None, upper: float | None, *, strict: bool
+) -> np.ndarray:
     """Trim every column as R's ``trimWeights`` (equal sharing of the trimmed weight).
 
     Parameters
@@ -320,4 +326,3 @@ def effective_sample_size(weights: Any) -> float:
     """
     w = _weight_array(weights)
     return float(np.sum(w) ** 2 / np.sum(w * w))
-
