@@ -34,7 +34,7 @@ from toolkit.interviews import (
     society_codes,
     theme_zone_table,
 )
-from toolkit.interviews._reliability import coincidence_contributions, value_counts
+from toolkit.interviews._agreement import coincidence_contributions, value_counts
 
 DATA = Path(__file__).parent / "data" / "interviews"
 NAN = np.nan

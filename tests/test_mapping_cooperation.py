@@ -1,4 +1,5 @@
-"""Tests of toolkit.mapping._cooperation on hand-made routes with known answers."""
+"""Tests of toolkit.mapping._established, ._pairs and ._chains on hand-made routes with
+known answers."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ import pytest
 from test_mapping_routes import make_profiles, make_routes  # hand-made profile builders
 
 from toolkit.errors import InputError
-from toolkit.mapping._cooperation import (
+from toolkit.mapping._chains import cooperation_chains
+from toolkit.mapping._established import established_activities
+from toolkit.mapping._pairs import (
     DEFAULT_WEIGHTS,
-    cooperation_chains,
     cooperation_network_data,
     cooperation_pairs,
-    established_activities,
 )
 
 NEEDS = pd.DataFrame({"stage": ["transit", "destination"], "activity": ["health", "health"]})
@@ -259,7 +260,7 @@ def test_network_data_feeds_the_network_figure(line):
 
 
 def test_pairs_on_bundled_routes_are_well_formed(frame):
-    from toolkit.mapping._routes import load_routes
+    from toolkit.mapping._route_tables import load_routes
 
     rng = np.random.default_rng(5)
     spec = {}

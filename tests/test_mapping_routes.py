@@ -1,4 +1,5 @@
-"""Tests of toolkit.mapping._routes: route and stage-needs tables, route gap logic.
+"""Tests of toolkit.mapping._route_tables and ._coverage: route and stage-needs tables,
+route gap logic.
 
 The gap logic is checked on small hand-made routes whose answer is known; the bundled
 tables are checked for form; a seeded random profile set over the bundled routes checks
@@ -15,14 +16,16 @@ import pandas as pd
 import pytest
 
 from toolkit.errors import InputError
-from toolkit.mapping._routes import (
+from toolkit.mapping._coverage import (
     COVERAGE_STATUSES,
-    ROUTE_STAGES,
-    load_routes,
-    load_stage_needs,
     route_activities,
     route_coverage,
     route_summary,
+)
+from toolkit.mapping._route_tables import (
+    ROUTE_STAGES,
+    load_routes,
+    load_stage_needs,
     validate_routes,
 )
 

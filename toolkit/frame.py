@@ -152,7 +152,9 @@ def _read_excel(source: Path) -> pd.DataFrame:
             hint="save it as an .xlsx workbook or a UTF-8 CSV with one header row.",
         ) from exc
     raw = next(iter(sheets.values()), pd.DataFrame())
-    filled = raw.notna().any(axis=1).to_numpy(dtype=bool) if not raw.empty else []
+    filled = (
+        raw.notna().any(axis=1).to_numpy(dtype=bool) if not raw.empty else np.zeros(0, dtype=bool)
+    )
     if not np.any(filled):
         raise FrameError(
             "the membership table's first sheet is empty.",
@@ -288,7 +290,7 @@ def validate_frame(frame: pd.DataFrame, *, source: str | Path | None = None) -> 
         )
     for col in df.columns:
         if df[col].dtype == object or pd.api.types.is_string_dtype(df[col]):
-            df[col] = df[col].astype("string").str.strip().replace("", pd.NA)
+            df[col] = df[col].astype("string").str.strip().replace({"": pd.NA})
     df["iso3"] = df["iso3"].str.upper()
     df["zone"] = df["zone"].str.lower()
     for col in _CATEGORY_ORDER:
@@ -305,18 +307,18 @@ def validate_frame(frame: pd.DataFrame, *, source: str | Path | None = None) -> 
         if first is None:
             first = (row, column, value)
 
-    for pos in np.flatnonzero(df["iso3"].isna().to_numpy()):
+    for pos in np.flatnonzero(df["iso3"].isna().to_numpy()).tolist():
         note(pos, "iso3", None, "missing Society code")
     dup = (df["iso3"].notna() & df["iso3"].duplicated(keep=False)).to_numpy(dtype=bool)
-    for pos in np.flatnonzero(dup):
+    for pos in np.flatnonzero(dup).tolist():
         note(pos, "iso3", df.at[pos, "iso3"], "duplicated Society code")
-    for pos in np.flatnonzero(df["zone"].isna().to_numpy()):
+    for pos in np.flatnonzero(df["zone"].isna().to_numpy()).tolist():
         note(pos, "zone", None, "missing zone")
     bad_zone = (df["zone"].notna() & ~df["zone"].isin(ZONES)).to_numpy(dtype=bool)
-    for pos in np.flatnonzero(bad_zone):
+    for pos in np.flatnonzero(bad_zone).tolist():
         note(pos, "zone", df.at[pos, "zone"], "unknown zone")
     for col in ("country", "society_name"):
-        for pos in np.flatnonzero(df[col].isna().to_numpy()):
+        for pos in np.flatnonzero(df[col].isna().to_numpy()).tolist():
             note(pos, col, None, "missing value")
     if problems:
         listed = "; ".join(problems[:20])

@@ -147,7 +147,7 @@ def response_bars(
             ax = new_axes(width, 24 + 7.0 * len(names) + 12)
         y = np.arange(len(names))
         ax.barh(y, v, color=colours, height=0.7, edgecolor="none")
-        for yi, vi, ri, ti, c in zip(y, v, r, t, colours):
+        for yi, vi, ri, ti, c in zip(y.tolist(), v, r, t, colours):
             label = f"{fmt_pct(vi)}  ({ri:.0f} of {ti:.0f})"
             if vi > 0.62:
                 ax.text(
@@ -227,7 +227,8 @@ def _love_plot(
     use_level = level is not None and level in df.columns
     use_hue = hue is not None and hue in df.columns
     vals = np.abs(as_float(df, value, what=what))
-    keys = [covariate] + ([level] if use_level else []) + ([hue] if use_hue else [])
+    # the optional key columns present: level, then hue (as use_level and use_hue)
+    keys = [covariate] + [k for k in (level, hue) if k is not None and k in df.columns]
     check_unique(df, keys, what=what)
 
     def row_label(c: Any, lv: Any) -> str:

@@ -172,7 +172,7 @@ def forest_plot(
                         )
                     )
                 else:
-                    for j in np.flatnonzero(m):
+                    for j in np.flatnonzero(m).tolist():
                         y = ai[a] + offsets[mi[estimates[method].iloc[j]]]
                         ax.add_patch(
                             Rectangle(

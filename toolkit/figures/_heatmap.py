@@ -36,6 +36,7 @@ from toolkit.figures._style import (
     legend_outside,
     new_axes,
     require_columns,
+    root_figure,
     set_title,
     text_colour,
     text_width_pt,
@@ -200,7 +201,7 @@ def activity_heatmap(
             height = 24 + 7.2 * nr + (7 if show_interval else 0) + 14
             ax = new_axes(width, height)
         wrap_at = 18 if width_mm_of(ax) < 120 else 30
-        fig = ax.get_figure(root=True)
+        fig = root_figure(ax)
         norm = Normalize(0.0, 1.0)
         cm = mpl.colormaps[cmap]
         mesh = ax.pcolormesh(

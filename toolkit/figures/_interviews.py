@@ -33,6 +33,7 @@ from toolkit.figures._style import (
     legend_outside,
     new_axes,
     require_columns,
+    root_figure,
     set_title,
     text_colour,
     text_width_pt,
@@ -56,7 +57,9 @@ def _tidy(table: pd.DataFrame, zone: str, theme: str, value: str) -> pd.DataFram
     wide = table.copy()
     wide.index.name = theme
     wide.columns.name = zone
-    return wide.stack().rename(value).reset_index()
+    stacked = wide.stack()
+    assert isinstance(stacked, pd.Series)  # single-level columns stack to a Series
+    return stacked.rename(value).reset_index()
 
 
 def theme_heatmap(
@@ -181,7 +184,7 @@ def theme_heatmap(
             width = choose_width(width, needed, what=what)
             ax = new_axes(width, 26 + 7.2 * nr + (4 if two_lines else 0) + 16)
         wrap_at = 18 if width_mm_of(ax) < 120 else 30
-        fig = ax.get_figure(root=True)
+        fig = root_figure(ax)
         norm = Normalize(0.0, 1.0)
         cm = mpl.colormaps[cmap]
         mesh = ax.pcolormesh(

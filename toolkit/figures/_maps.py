@@ -35,6 +35,7 @@ from toolkit.figures._style import (
     legend_outside,
     new_axes,
     require_columns,
+    root_figure,
     set_title,
     text_colour,
     themed,
@@ -235,7 +236,7 @@ def tile_map(
             w_in, _ = figure_size(width)
             tile_mm = w_in * 25.4 * 0.97 / ncols
             ax = new_axes(width, nrows * tile_mm * 0.96 + 30)
-        fig = ax.get_figure(root=True)
+        fig = root_figure(ax)
         tile_pt = fig.get_figwidth() * 72 * 0.97 / ncols
         fontsize = max(SMALL_FONT_PT, min(8.0, 0.36 * tile_pt))
         handles: list[Any] = []

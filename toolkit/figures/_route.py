@@ -30,6 +30,7 @@ from toolkit.figures._style import (
     legend_outside,
     new_axes,
     require_columns,
+    root_figure,
     set_title,
     text_colour,
     text_width_pt,
@@ -157,7 +158,7 @@ def route_diagram(
         if ax is None:
             width = choose_width(width, needed, what=what)
             ax = new_axes(width, 40 + 7.0 * na + 16)
-        fig = ax.get_figure(root=True)
+        fig = root_figure(ax)
         wrap_at = 18 if width_mm_of(ax) < 120 else 30
         for j, (s, a, stt) in enumerate(zip(coverage[stage], coverage[activity], st)):
             x, y = si[s], ai[a]

@@ -10,7 +10,7 @@ import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 import matplotlib as mpl
@@ -28,6 +28,9 @@ from toolkit.figures._style import (
     root_figure,
     wrap_to_width,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 __all__ = [
     "CAPTION_GID",
@@ -341,7 +344,7 @@ def save(
     out.mkdir(parents=True, exist_ok=True)
 
     written: dict[str, Path] = {}
-    save_rc = {
+    save_rc: dict[RcKeyType, Any] = {
         "svg.hashsalt": SVG_HASHSALT,
         "svg.fonttype": "none",
         "svg.image_inline": True,

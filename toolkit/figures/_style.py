@@ -9,7 +9,7 @@ import textwrap
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -20,6 +20,7 @@ from matplotlib.axes import Axes
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure, SubFigure
 from matplotlib.font_manager import FontProperties
+from matplotlib.rcsetup import cycler
 from matplotlib.textpath import TextToPath
 
 from toolkit.errors import InputError
@@ -39,6 +40,9 @@ from toolkit.figures._palette import (
     ZONE_COLOURS,
     ZONE_LABELS,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.typing import LegendLocType, RcKeyType
 
 __all__ = [
     "ACTIVITY_LABELS",
@@ -156,7 +160,7 @@ def theme_rc(*, font_scale: float = 1.0) -> dict[str, Any]:
             "grid.color": ".88",
             "axes.spines.top": False,
             "axes.spines.right": False,
-            "axes.prop_cycle": mpl.cycler(color=list(CATEGORY_COLOURS)),
+            "axes.prop_cycle": cycler(color=list(CATEGORY_COLOURS)),
             "image.cmap": SHARE_CMAP,
             "figure.facecolor": "white",
             "savefig.facecolor": "white",
@@ -201,7 +205,9 @@ def theme(*, font_scale: float = 1.0, rc: Mapping[str, Any] | None = None) -> It
         params.update(rc)
     token = _THEME_ACTIVE.set(True)
     try:
-        with mpl.rc_context(params):
+        # matplotlib checks the keys at run time; its stub types them as the literal key
+        # names, which a dict built from seaborn's styles and the caller's rc cannot have
+        with mpl.rc_context(cast("dict[RcKeyType, Any]", params)):
             yield
     finally:
         _THEME_ACTIVE.reset(token)
@@ -275,7 +281,7 @@ def choose_width(width: str | float, needed_mm: float, *, what: str) -> str | fl
 
 def width_mm_of(ax: Axes) -> float:
     """Width of the Axes' figure in millimetres."""
-    return ax.get_figure(root=True).get_figwidth() / MM
+    return root_figure(ax).get_figwidth() / MM
 
 
 def new_axes(width: str | float, height_mm: float) -> Axes:
@@ -398,7 +404,7 @@ def legend_outside(
     fs = mpl.rcParams["legend.fontsize"]
     fs = float(fs) if isinstance(fs, (int, float)) else SMALL_FONT_PT + 0.5
     share = width_share or (0.95 if (own and where == "top") else 0.6)
-    fig_pt = ax.get_figure(root=True).get_figwidth() * 72.0
+    fig_pt = root_figure(ax).get_figwidth() * 72.0
     per_col = fig_pt * share / ncol - (1.6 + 0.8 + 1.2) * fs
     labels = [wrap_to_width(str(lab), max(per_col, 6 * fs), fs) for lab in labels]
     kw: dict[str, Any] = {
@@ -413,9 +419,12 @@ def legend_outside(
     # Legends hang just outside the Axes, where constrained layout counts them with the
     # Axes: a figure-level "outside" legend would collide with a figure title
     # (suptitle) placed in the same top margin.
+    loc: LegendLocType
+    anchor: tuple[float, float]
+    transform: mtransforms.Transform
     if where == "top" and own:
         # left-aligned with the figure (and its title), just above the Axes
-        fig = ax.get_figure(root=True)
+        fig = root_figure(ax)
         loc, anchor = "lower left", (0.0, 1.005)
         transform = mtransforms.blended_transform_factory(fig.transFigure, ax.transAxes)
     elif where == "top":
@@ -438,7 +447,7 @@ def set_title(ax: Axes, title: str | None, *, own: bool) -> None:
     if not title:
         return
     if own:
-        fig = ax.get_figure(root=True)
+        fig = root_figure(ax)
         size = mpl.rcParams["figure.titlesize"]
         size = float(size) if isinstance(size, (int, float)) else 9.0
         text = wrap_to_width(title, fig.get_figwidth() * 72.0 * 0.96, size * 1.1)

@@ -11,15 +11,9 @@ several exports.  Personal data is pseudonymised or masked here (:func:`pseudony
 
 from __future__ import annotations
 
-from toolkit.ingest._export import (
-    ISSUE_COLUMNS,
-    IngestResult,
-    IngestWarning,
-    activity_table,
-    combine,
-    file_sha256,
-    read_export,
-)
+from toolkit.ingest._activities import activity_table
+from toolkit.ingest._combine import combine
+from toolkit.ingest._export import file_sha256, read_export
 from toolkit.ingest._privacy import (
     KEY_ENV,
     PERSONAL_FIELDS,
@@ -36,6 +30,8 @@ from toolkit.ingest._quality import (
     quarantine_summary,
     returns_by_zone,
 )
+from toolkit.ingest._result import IngestResult, IngestWarning
+from toolkit.ingest._rules import ISSUE_COLUMNS
 
 __all__ = [
     "ISSUE_COLUMNS",

@@ -1,4 +1,4 @@
-"""Ingestion of questionnaire exports: read, validate, deduplicate, quarantine.
+"""Reading one questionnaire export: read, validate, deduplicate, quarantine.
 
 :func:`read_export` reads a KoboToolbox or ODK export (CSV or XLSX, any of their
 header styles) against the instrument and the membership frame and returns an
@@ -14,92 +14,23 @@ from __future__ import annotations
 
 import hashlib
 import warnings
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from toolkit.errors import ExportReadError
 from toolkit.frame import load_frame
 from toolkit.ingest import _privacy as privacy
-from toolkit.ingest._headers import HeaderMap
+from toolkit.ingest._activities import activity_table
+from toolkit.ingest._duplicates import submission_times, superseded_rows
+from toolkit.ingest._headers import HeaderMap, check_roles, header_style
 from toolkit.ingest._raw import read_raw
-from toolkit.ingest._rules import ISSUE_COLUMNS, IssueLog, check_logic, typed_answers
-from toolkit.ingest._values import label_lookup, parse_datetime, parse_select_one
+from toolkit.ingest._result import IngestResult, IngestWarning
+from toolkit.ingest._rules import IssueLog, check_logic, typed_answers
+from toolkit.ingest._values import label_lookup, parse_select_one
 from toolkit.instrument import Instrument, load_instrument
 
-__all__ = [
-    "ISSUE_COLUMNS",
-    "IngestResult",
-    "IngestWarning",
-    "activity_table",
-    "combine",
-    "file_sha256",
-    "read_export",
-]
-
-_DETAIL_SUFFIXES = {"stage": "stage", "groups": "group", "service": "service"}
-
-
-class IngestWarning(UserWarning):
-    """Something was read in a degraded way (e.g. a non-UTF-8 file)."""
-
-
-@dataclass
-class IngestResult:
-    """The outcome of ingesting one or more export files.
-
-    Attributes
-    ----------
-    data : pandas.DataFrame
-        One row per accepted unit: the unit key, ``ns_iso3``, export metadata
-        (``_uuid``, ``_submission_time``, ...), ``resp_id`` (pseudonym of the
-        respondent), every question of the instrument by name (personal fields
-        removed), select_multiple questions as a space-separated column plus one
-        nullable 0/1 column ``<question>__<option>`` per option, ``_file`` and
-        ``_row`` (where the row came from).
-    activities : pandas.DataFrame
-        One row per unit and selected activity with boolean ``stage__*``,
-        ``group__*`` and ``service__*`` columns and ``people_reached``.
-    issues : pandas.DataFrame
-        Every problem found: ``file``, ``row``, ``ns_iso3`` (the Society code on that
-        row, where readable), ``column``, ``value``, ``problem``, ``action``, ``rule``.
-    quarantine : pandas.DataFrame
-        Rejected input rows (personal fields pseudonymised) with ``_file``, ``_row``,
-        ``ns_iso3`` (the code as written, normalised), ``reason`` and ``rule``.
-    summary : dict
-        Counts and facts about the read (rows in, accepted, quarantined, encoding,
-        delimiter, header style, SHA-256 of each file, expressions not checked).
-    """
-
-    data: pd.DataFrame
-    activities: pd.DataFrame
-    issues: pd.DataFrame
-    quarantine: pd.DataFrame
-    summary: dict[str, object] = field(default_factory=dict)
-
-    @property
-    def rows_in(self) -> int:
-        """Number of data rows read from the input file(s)."""
-        return int(self.summary["rows_in"])  # type: ignore[call-overload]
-
-    def reconciles(self) -> bool:
-        """Whether rows in = accepted + quarantined."""
-        return self.rows_in == len(self.data) + len(self.quarantine)
-
-    def issue_counts(self) -> pd.DataFrame:
-        """Number of issues per rule and action."""
-        if self.issues.empty:
-            return pd.DataFrame(columns=["rule", "action", "count"])
-        return (
-            self.issues.groupby(["rule", "action"], dropna=False)
-            .size()
-            .rename("count")
-            .reset_index()
-            .sort_values("count", ascending=False, ignore_index=True)
-        )
+__all__ = ["file_sha256", "read_export"]
 
 
 def file_sha256(path: str | Path) -> str:
@@ -167,11 +98,11 @@ def read_export(
     raw = read_raw(path, hmap.score)
     issues = IssueLog(str(path))
     for note in raw.notes:
-        issues.add(**note)  # type: ignore[arg-type]
+        issues.add(**note)
         if note["rule"] == "encoding":
             warnings.warn(f"{path}: {note['problem']}", IngestWarning, stacklevel=2)
     roles = hmap.map(list(raw.table.columns))
-    _check_roles(roles, path, raw.header_row)
+    check_roles(roles, path, raw.header_row)
 
     types = dict(zip(instrument.questions["name"], instrument.questions["type"]))
     personal_q = set(privacy.personal_columns(hmap.names, types))
@@ -196,11 +127,14 @@ def read_export(
             )
 
     table = raw.table
-    fields = {r.question: r.header for r in roles[roles["kind"] == "field"].itertuples()}
-    meta = {r.question: r.header for r in roles[roles["kind"] == "meta"].itertuples()}
+    fields = _headers_of(roles, "field")
+    meta = _headers_of(roles, "meta")
     options: dict[str, dict[str, str]] = {}
-    for r in roles[roles["kind"] == "option"].itertuples():
-        options.setdefault(r.question, {})[r.option] = r.header
+    opt_roles = roles[roles["kind"] == "option"]
+    for question, option, header in zip(
+        opt_roles["question"], opt_roles["option"], opt_roles["header"]
+    ):
+        options.setdefault(question, {})[option] = header
 
     secret, stable = privacy.resolve_key(key)
     if not stable:
@@ -323,9 +257,9 @@ def read_export(
             status.fillna(""),
         )
 
-    submitted = _submission_times(table, fields, meta)
+    submitted = submission_times(table, fields, meta)
     open_rows = reason.isna()
-    superseded, kept_row = _superseded(unit_vals[open_rows], submitted[open_rows])
+    superseded, kept_row = superseded_rows(unit_vals[open_rows], submitted[open_rows])
     if superseded.any():
         units = unit_vals[open_rows][superseded]
         why = (
@@ -373,7 +307,7 @@ def read_export(
     for canon, header in meta.items():
         if canon in privacy.PERSONAL_METADATA or canon == "_device_id":
             continue
-        out[canon] = acc[header].astype("string").replace("", pd.NA)
+        out[canon] = acc[header].astype("string").replace({"": pd.NA})
     if "_submission_time" in out:
         out["_submission_time"] = submitted[accepted]
     if "resp_name" in fields or "resp_email" in fields:
@@ -413,7 +347,7 @@ def read_export(
         "encoding": raw.encoding,
         "delimiter": raw.delimiter,
         "header_row": raw.header_row,
-        "header_style": _header_style(roles),
+        "header_style": header_style(roles),
         "columns_mapped": int((roles["kind"] != "unknown").sum()),
         "columns_unknown": int((roles["kind"] == "unknown").sum()),
         "pseudonym_key_stable": stable,
@@ -426,46 +360,10 @@ def read_export(
 
 
 # ------------------------------------------------------------------------------------
-def _check_roles(roles: pd.DataFrame, path: Path, header_row: int) -> None:
-    fields = roles[roles["kind"] == "field"]
-    dup = fields[fields["question"].duplicated(keep=False)]
-    if not dup.empty:
-        q = dup["question"].iloc[0]
-        headers = dup.loc[dup["question"] == q, "header"].tolist()
-        raise ExportReadError(
-            f"columns {headers} all hold question '{q}'.",
-            file=path,
-            row=header_row,
-            column=headers[1],
-            hint="delete the extra column(s); export once, with one header style.",
-        )
-    opts = roles[roles["kind"] == "option"]
-    dup = opts[opts[["question", "option"]].duplicated(keep=False)]
-    if not dup.empty:
-        raise ExportReadError(
-            f"option '{dup['option'].iloc[0]}' of '{dup['question'].iloc[0]}' has two "
-            f"columns: {dup['header'].tolist()}.",
-            file=path,
-            row=header_row,
-            column=dup["header"].iloc[1],
-            hint="delete the extra column.",
-        )
-
-
-def _header_style(roles: pd.DataFrame) -> str:
-    mapped = roles[roles["kind"] == "field"]
-    if mapped.empty:
-        return "unknown"
-    h, q = mapped["header"], mapped["question"]
-    shares = {
-        "xml names": (h == q).mean(),
-        "xml names with group paths": pd.Series([a.endswith("/" + b) for a, b in zip(h, q)]).mean(),
-        "odk briefcase paths": pd.Series([a.endswith("-" + b) for a, b in zip(h, q)]).mean(),
-    }
-    best = max(shares, key=lambda k: shares[k])
-    if shares["xml names with group paths"] > 0.2 and best == "xml names":
-        best = "xml names with group paths"  # questions outside groups have no path
-    return best if shares[best] > 0.5 or (best != "xml names" and shares[best] > 0.2) else "labels"
+def _headers_of(roles: pd.DataFrame, kind: str) -> dict[str, str]:
+    """Question (or metadata name) -> export header, for the columns of one kind."""
+    chosen = roles[roles["kind"] == kind]
+    return dict(zip(chosen["question"], chosen["header"]))
 
 
 def _list_for(instrument: Instrument, name: str) -> str | None:
@@ -481,7 +379,7 @@ def _respondent_ids(table: pd.DataFrame, fields: dict[str, str], key: bytes) -> 
     ident = pd.Series(pd.NA, index=table.index, dtype="string")
     for q in ("resp_email", "resp_name", "resp_phone"):
         if q in fields:
-            v = table[fields[q]].astype("string").str.strip().replace("", pd.NA)
+            v = table[fields[q]].astype("string").str.strip().replace({"": pd.NA})
             ident = ident.fillna(v)
     return privacy.pseudonymise(ident, key)
 
@@ -493,191 +391,3 @@ def _known_names(table: pd.DataFrame, fields: dict[str, str]) -> list[str]:
     full = table[fields["resp_name"]].astype("string").str.strip().dropna()
     parts = {p for name in full for p in str(name).split() if len(p) >= 3}
     return sorted({*full[full != ""], *parts})
-
-
-def _superseded(units: pd.Series, times: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """Rows that a later submission of the same unit supersedes.
-
-    The latest submission (by time; rows without a time count as earliest, ties go to
-    the later row) is kept.
-
-    Returns
-    -------
-    superseded : pandas.Series of bool
-        Aligned with ``units``.
-    kept : pandas.Series
-        Unit -> index label of its kept row.
-    """
-    order = pd.DataFrame(
-        {"u": units.to_numpy(), "t": times.to_numpy(), "p": np.arange(len(units))},
-        index=units.index,
-    )
-    order = order.sort_values(["u", "t", "p"], na_position="first")
-    later = order.duplicated("u", keep="last")
-    kept = order[~later]
-    return later.reindex(units.index), pd.Series(kept.index, index=kept["u"].to_numpy())
-
-
-def _submission_times(
-    table: pd.DataFrame, fields: dict[str, str], meta: dict[str, str]
-) -> pd.Series:
-    for source in (meta.get("_submission_time"), fields.get("end"), fields.get("start")):
-        if source is not None:
-            t, _ = parse_datetime(table[source], date_only=False)
-            if t.notna().any():
-                return t
-    return pd.Series(pd.NaT, index=table.index, dtype="datetime64[ns]")
-
-
-# ------------------------------------------------------------------------------------
-def activity_table(
-    data: pd.DataFrame,
-    instrument: Instrument,
-    *,
-    unit: str = "ns_iso3",
-    activity_question: str = "activities",
-) -> pd.DataFrame:
-    """Long table of selected activities with their stage, target groups and service types.
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        ``IngestResult.data``.
-    instrument : Instrument
-        The form (per-activity questions ``<code>_stage``, ``<code>_groups``,
-        ``<code>_service`` and ``<code>_reached`` are used where the form has them).
-    unit : str, default "ns_iso3"
-        Unit key column.
-    activity_question : str, default "activities"
-        The select_multiple question of activities.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per unit and selected activity: ``unit`` (and ``ns_iso3``),
-        ``_file`` (the export it came from), ``activity``, boolean ``stage__<s>``, ``group__<g>``, ``service__<t>`` columns
-        (missing where not answered) and ``people_reached``.
-    """
-    try:
-        act_q = instrument.question(activity_question)
-    except KeyError:
-        return pd.DataFrame(columns=[unit, "activity"])
-    codes = list(instrument.choice_names(act_q["list_name"]))
-    detail_lists = {}
-    for suffix, prefix in _DETAIL_SUFFIXES.items():
-        for code in codes:
-            try:
-                detail_lists[prefix] = instrument.question(f"{code}_{suffix}")["list_name"]
-                break
-            except KeyError:
-                continue
-    keys = [unit] if unit == "ns_iso3" else [unit, "ns_iso3"]
-    present = [c for c in codes if f"{activity_question}__{c}" in data]
-    if not present or data.empty:
-        return pd.DataFrame(columns=[*keys, "activity"])
-    chosen = (
-        data[[f"{activity_question}__{c}" for c in present]]
-        .fillna(0)
-        .to_numpy(dtype="int8")
-        .astype(bool)
-    )
-    # one row per (unit, selected activity), units in data order, activities in form order
-    rows, which = np.nonzero(chosen)
-    carry = keys + [c for c in ("_file",) if c in data]
-    out = data[carry].iloc[rows].reset_index(drop=True)
-    out["activity"] = pd.Categorical.from_codes(which, categories=present)
-    for suffix, prefix in _DETAIL_SUFFIXES.items():
-        lst = detail_lists.get(prefix)
-        if lst is None:
-            continue
-        for opt in instrument.choice_names(lst):
-            col = pd.array(np.full(len(out), pd.NA), dtype="boolean")
-            for k, code in enumerate(present):
-                src = f"{code}_{suffix}__{opt}"
-                if src in data:
-                    hit = which == k
-                    col[hit] = data[src].astype("boolean").array[rows[hit]]
-            out[f"{prefix}__{opt}"] = col
-    reached = pd.array(np.full(len(out), pd.NA), dtype="Int64")
-    for k, code in enumerate(present):
-        src = f"{code}_reached"
-        if src in data:
-            hit = which == k
-            reached[hit] = data[src].astype("Int64").array[rows[hit]]
-    out["people_reached"] = reached
-    out["activity"] = out["activity"].cat.set_categories(codes)
-    return out.sort_values([*keys, "activity"], ignore_index=True)
-
-
-def combine(results: Iterable[IngestResult], *, unit: str = "ns_iso3") -> IngestResult:
-    """Combine the results of several export files into one.
-
-    Duplicates across files are resolved as within a file: the latest submission of a
-    unit is kept and the others move to quarantine with the reason.
-
-    Parameters
-    ----------
-    results : iterable of IngestResult
-    unit : str, default "ns_iso3"
-
-    Returns
-    -------
-    IngestResult
-    """
-    results = list(results)
-    if len(results) == 1:
-        return results[0]
-    data = pd.concat([r.data for r in results], ignore_index=True)
-    quarantine = pd.concat([r.quarantine for r in results], ignore_index=True)
-    issues = pd.concat([r.issues for r in results], ignore_index=True)
-    t = (
-        data["_submission_time"]
-        if "_submission_time" in data
-        else pd.Series(pd.NaT, index=data.index)
-    )
-    dup, kept = _superseded(data[unit], t)
-    if dup.any():
-        keep_of = data.loc[kept.to_numpy(), ["_file", "_row"]].set_axis(kept.index)
-        moved = data[dup]
-        why = (
-            "duplicate submission for " + moved[unit].astype(str) + " across files; the "
-            "latest one ("
-            + moved[unit].map(keep_of["_file"]).astype(str)
-            + " row "
-            + moved[unit].map(keep_of["_row"]).astype(str)
-            + ") was kept"
-        )
-        q = moved.astype("string").assign(reason=why.to_numpy(), rule="duplicate")
-        q["_row"] = moved["_row"].to_numpy()
-        quarantine = pd.concat([quarantine, q], ignore_index=True)
-        extra = pd.DataFrame(
-            {
-                "file": moved["_file"].to_numpy(),
-                "row": moved["_row"].to_numpy(),
-                "ns_iso3": moved["ns_iso3"].to_numpy(),
-                "column": unit,
-                "value": moved[unit].astype(str).to_numpy(),
-                "problem": why.to_numpy(),
-                "action": "row quarantined",
-                "rule": "duplicate",
-            }
-        )
-        issues = pd.concat([issues, extra.astype({"row": "Int64"})], ignore_index=True)
-        data = data[~dup].reset_index(drop=True)
-    activities = pd.concat([r.activities for r in results], ignore_index=True)
-    kept = pd.MultiIndex.from_frame(data[[unit, "_file"]])
-    source = pd.MultiIndex.from_frame(activities[[unit, "_file"]])
-    activities = activities[source.isin(kept)].reset_index(drop=True)
-    summary: dict[str, object] = {
-        "files": [f for r in results for f in r.summary["files"]],  # type: ignore[union-attr]
-        "sha256": {k: v for r in results for k, v in r.summary["sha256"].items()},  # type: ignore[union-attr]
-        "rows_in": sum(r.rows_in for r in results),
-        "accepted": len(data),
-        "quarantined": len(quarantine),
-        "pseudonym_key_stable": all(r.summary.get("pseudonym_key_stable") for r in results),
-        "unchecked_expressions": sorted(
-            {e for r in results for e in r.summary.get("unchecked_expressions", [])}
-        ),
-        "unit": unit,
-    }
-    return IngestResult(data, activities, issues.reset_index(drop=True), quarantine, summary)

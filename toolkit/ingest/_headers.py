@@ -4,19 +4,22 @@ KoboToolbox and ODK write headers in several styles: XML names with or without g
 paths (``group/sub/question``), ODK Briefcase paths with ``-`` separators, question
 labels (in any of the form's languages) with label paths, and for select_multiple
 questions one extra column per option (``question/option``).  This module recognises
-each header and says which question (and option) it holds.
+each header and says which question (and option) it holds, refuses headers that hold
+the same question twice and names the header style.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
+from toolkit.errors import ExportReadError
 from toolkit.instrument import Instrument
 
-__all__ = ["META_COLUMNS", "ColumnRole", "HeaderMap"]
+__all__ = ["META_COLUMNS", "ColumnRole", "HeaderMap", "check_roles", "header_style"]
 
 #: Export metadata columns and the canonical name they are kept under.
 META_COLUMNS: dict[str, str] = {
@@ -106,17 +109,18 @@ class HeaderMap:
                     self.labels.setdefault(_norm(lab), name)
         self.select_multiple = {}
         self.option_labels = {}
-        for rec in data_q[data_q["type"] == "select_multiple"].itertuples():
-            table = self.instrument.choices.get(rec.list_name)
+        multiple = data_q[data_q["type"] == "select_multiple"]
+        for name, list_name in zip(multiple["name"], multiple["list_name"]):
+            table = self.instrument.choices.get(list_name)
             opts = set(table["name"]) if table is not None else set()
-            self.select_multiple[rec.name] = opts
+            self.select_multiple[name] = opts
             lab_map: dict[str, str] = {}
             if table is not None:
                 for col in [c for c in table.columns if c.startswith("label")]:
                     for n, lab in zip(table["name"], table[col]):
                         if isinstance(lab, str) and lab.strip():
                             lab_map.setdefault(_norm(lab), n)
-            self.option_labels[rec.name] = lab_map
+            self.option_labels[name] = lab_map
 
     def role(self, header: str) -> ColumnRole:
         """Classify one header.
@@ -197,3 +201,69 @@ class HeaderMap:
                 "option": [r.option for r in roles],
             }
         )
+
+
+def check_roles(roles: pd.DataFrame, path: Path, header_row: int) -> None:
+    """Refuse an export in which two columns hold the same question or option.
+
+    Parameters
+    ----------
+    roles : pandas.DataFrame
+        :meth:`HeaderMap.map` of the export's headers.
+    path : Path
+        The export, for the error message.
+    header_row : int
+        Spreadsheet row of the header, for the error message.
+
+    Raises
+    ------
+    ExportReadError
+        If a question or a select_multiple option has more than one column.
+    """
+    fields = roles[roles["kind"] == "field"]
+    dup = fields[fields["question"].duplicated(keep=False)]
+    if not dup.empty:
+        q = dup["question"].iloc[0]
+        headers = dup.loc[dup["question"] == q, "header"].tolist()
+        raise ExportReadError(
+            f"columns {headers} all hold question '{q}'.",
+            file=path,
+            row=header_row,
+            column=headers[1],
+            hint="delete the extra column(s); export once, with one header style.",
+        )
+    opts = roles[roles["kind"] == "option"]
+    dup = opts[opts[["question", "option"]].duplicated(keep=False)]
+    if not dup.empty:
+        raise ExportReadError(
+            f"option '{dup['option'].iloc[0]}' of '{dup['question'].iloc[0]}' has two "
+            f"columns: {dup['header'].tolist()}.",
+            file=path,
+            row=header_row,
+            column=dup["header"].iloc[1],
+            hint="delete the extra column.",
+        )
+
+
+def header_style(roles: pd.DataFrame) -> str:
+    """Name the header style of an export from its column roles.
+
+    Returns
+    -------
+    str
+        ``"xml names"``, ``"xml names with group paths"``, ``"odk briefcase paths"``,
+        ``"labels"`` or ``"unknown"`` (no question column recognised).
+    """
+    mapped = roles[roles["kind"] == "field"]
+    if mapped.empty:
+        return "unknown"
+    h, q = mapped["header"], mapped["question"]
+    shares = {
+        "xml names": (h == q).mean(),
+        "xml names with group paths": pd.Series([a.endswith("/" + b) for a, b in zip(h, q)]).mean(),
+        "odk briefcase paths": pd.Series([a.endswith("-" + b) for a, b in zip(h, q)]).mean(),
+    }
+    best = max(shares, key=lambda k: shares[k])
+    if shares["xml names with group paths"] > 0.2 and best == "xml names":
+        best = "xml names with group paths"  # questions outside groups have no path
+    return best if shares[best] > 0.5 or (best != "xml names" and shares[best] > 0.2) else "labels"

@@ -167,27 +167,30 @@ def completeness_by_question(responses: pd.DataFrame, instrument: Instrument) ->
                 cache[expr] = None
         return cache[expr]
 
-    for rec in instrument.fields().itertuples():
-        if rec.type in _SKIP_TYPES or rec.name.startswith("resp_"):
+    fields = instrument.fields()
+    for name, typ, group, relevant, required in zip(
+        fields["name"], fields["type"], fields["group"], fields["relevant"], fields["required"]
+    ):
+        if typ in _SKIP_TYPES or name.startswith("resp_"):
             continue
         mask = pd.Series(True, index=responses.index)
         checked = True
-        path = [g for g in str(rec.group).split("/") if g]
-        for expr in [groups.at[g, "relevant"] for g in path if g in groups.index] + [rec.relevant]:
+        path = [g for g in str(group).split("/") if g]
+        for expr in [groups.at[g, "relevant"] for g in path if g in groups.index] + [relevant]:
             if isinstance(expr, str) and expr.strip():
                 r = rel(expr)
                 if r is None:
                     checked = False
                 else:
                     mask &= r
-        answered = _answered(responses, rec.name, rec.type) & mask
+        answered = _answered(responses, name, typ) & mask
         applicable = int(mask.sum())
         rows.append(
             {
-                "question": rec.name,
+                "question": name,
                 "group": path[0] if path else "(top level)",
-                "type": rec.type,
-                "required": bool(rec.required),
+                "type": typ,
+                "required": bool(required),
                 "applicable": applicable,
                 "answered": int(answered.sum()),
                 "completeness": answered.sum() / applicable if applicable else np.nan,
@@ -216,7 +219,7 @@ def completeness_by_group(responses: pd.DataFrame, instrument: Instrument) -> pd
 
     def lowest(g: pd.DataFrame) -> str:
         g = g[g["applicable"] > 0]
-        return "" if g.empty else str(g.loc[g["completeness"].idxmin(), "question"])
+        return "" if g.empty else str(g.set_index("question")["completeness"].idxmin())
 
     out = per_q.groupby("group", sort=False).agg(
         questions=("question", "size"),

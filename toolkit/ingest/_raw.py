@@ -13,6 +13,7 @@ import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 import pandas as pd
@@ -20,9 +21,20 @@ import pandas as pd
 from toolkit.errors import ExportReadError
 from toolkit.instrument import WorkbookError, read_workbook
 
-__all__ = ["RawExport", "read_raw"]
+__all__ = ["RawExport", "ReadNote", "read_raw"]
 
 _MAX_HEADER_SCAN = 15
+
+
+class ReadNote(TypedDict):
+    """A problem found while reading, as an issue record (the keywords of ``IssueLog.add``)."""
+
+    row: int | None
+    column: str | None
+    value: object
+    rule: str
+    problem: str
+    action: str
 
 
 @dataclass
@@ -42,7 +54,7 @@ class RawExport:
         Row number of the header.
     encoding, delimiter : str
         What was detected (``delimiter`` is ``""`` for spreadsheets).
-    notes : list of dict
+    notes : list of ReadNote
         Reading problems as issue records (row, column, value, problem, action, rule).
     sheets : list of str
         For workbooks: the sheet names; the first was read.
@@ -53,7 +65,7 @@ class RawExport:
     header_row: int
     encoding: str
     delimiter: str
-    notes: list[dict[str, object]] = field(default_factory=list)
+    notes: list[ReadNote] = field(default_factory=list)
     sheets: list[str] = field(default_factory=list)
 
 
@@ -104,7 +116,7 @@ def read_raw(path: Path, header_score: Callable[[list[str]], int]) -> RawExport:
 
 
 # -- CSV ------------------------------------------------------------------------------
-def _decode(path: Path, notes: list[dict[str, object]]) -> tuple[str, str]:
+def _decode(path: Path, notes: list[ReadNote]) -> tuple[str, str]:
     data = path.read_bytes()
     if not data.strip():
         raise ExportReadError(
@@ -150,7 +162,7 @@ def _sniff(sample: str) -> str:
 
 
 def _read_csv(path: Path, header_score: Callable[[list[str]], int]) -> RawExport:
-    notes: list[dict[str, object]] = []
+    notes: list[ReadNote] = []
     text, encoding = _decode(path, notes)
     delimiter = _sniff(text[:65536])
     records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
@@ -176,7 +188,7 @@ def _read_workbook(path: Path, header_score: Callable[[list[str]], int]) -> RawE
         raise ExportReadError(
             "the workbook has no sheets.", file=path, hint="export the data again."
         )
-    notes: list[dict[str, object]] = []
+    notes: list[ReadNote] = []
     first = sheets[names[0]]
     for other in names[1:]:
         notes.append(
@@ -208,7 +220,7 @@ def _assemble(
     path: Path,
     records: list[list[str]],
     header_score: Callable[[list[str]], int],
-    notes: list[dict[str, object]],
+    notes: list[ReadNote],
     encoding: str,
     delimiter: str,
     sheets: list[str],

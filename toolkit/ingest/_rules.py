@@ -87,7 +87,7 @@ class IssueLog:
         if not parts:
             return empty_issues()
         out = pd.concat(parts, ignore_index=True)
-        out["row"] = pd.array(out["row"], dtype="Int64")
+        out["row"] = pd.array(out["row"].to_numpy(), dtype="Int64")
         for col in ("file", "column", "value", "problem", "action", "rule"):
             out[col] = out[col].astype("string")
         return out[ISSUE_COLUMNS]
@@ -122,14 +122,14 @@ def typed_answers(
     cols: dict[str, pd.Series] = {}
     answers: dict[str, pd.Series] = {}
     idx = acc.index
-    for q in instrument.fields().itertuples():
-        name, typ = q.name, q.type
+    questions = instrument.fields()
+    for name, typ, list_name in zip(questions["name"], questions["type"], questions["list_name"]):
         if name in personal:
             continue
         header = fields.get(name)
         raw = acc[header] if header is not None else pd.Series("", index=idx, dtype=object)
-        if typ in ("select_one", "select_multiple") and q.list_name in instrument.choices:
-            table = instrument.choices[q.list_name]
+        if typ in ("select_one", "select_multiple") and list_name in instrument.choices:
+            table = instrument.choices[list_name]
             names = table["name"].astype(str).tolist()
             lookup = label_lookup(table)
             if typ == "select_one":
@@ -138,7 +138,7 @@ def typed_answers(
                     idx[bad],
                     raw[bad],
                     column=header or name,
-                    problem=f"not a choice of list '{q.list_name}'",
+                    problem=f"not a choice of list '{list_name}'",
                     action="answer set to missing",
                     rule="invalid_choice",
                 )
@@ -154,7 +154,7 @@ def typed_answers(
                         options.get(name, {}),
                         acc,
                         issues,
-                        q.list_name,
+                        list_name,
                     )
                 )
                 answers[name] = cols[name]
@@ -183,7 +183,7 @@ def typed_answers(
             cols[name] = val
             answers[name] = val
         else:
-            val = raw.astype("string").str.strip().replace("", pd.NA)
+            val = raw.astype("string").str.strip().replace({"": pd.NA})
             if typ == "text" and name not in keys:
                 val = privacy.mask_text(val, names=known_names)
             cols[name] = val
@@ -221,18 +221,18 @@ def _select_multiple(
         for k, opt in enumerate(names):
             from_summary[:, k] = padded.str.contains(f" {opt} ", regex=False).to_numpy(bool)
     out: dict[str, pd.Series] = {}
-    conflicts = np.zeros(len(idx), dtype=bool)
+    disagree = np.zeros(len(idx), dtype=bool)
     not_answered = ~answered.to_numpy()
     present = [o for o in names if o in option_headers]
     if present:
         headers = [option_headers[o] for o in present]
         block_vals, block_known, block_bad = parse_option_block(acc[headers])
         for j, header in enumerate(headers):
-            bad = block_bad[:, j]
-            if bad.any():
+            cell_bad = block_bad[:, j]
+            if cell_bad.any():
                 issues.block(
-                    idx[bad],
-                    acc[header][bad],
+                    idx[cell_bad],
+                    acc[header][cell_bad],
                     column=header,
                     problem="option column holds neither 0/1 nor empty",
                     action="cell set to missing",
@@ -245,11 +245,11 @@ def _select_multiple(
             j = present.index(opt)
             col_known, col_vals = block_known[:, j], block_vals[:, j]
             if raw is not None:
-                conflicts |= col_known & ~mask & (col_vals != values)
+                disagree |= col_known & ~mask & (col_vals != values)
             values = np.where(col_known, col_vals, values).astype("int8")
             mask = mask & ~col_known
         out[f"{name}__{opt}"] = pd.Series(pd.arrays.IntegerArray(values, mask), index=idx)
-    conflicts = pd.Series(conflicts, index=idx)
+    conflicts = pd.Series(disagree, index=idx, dtype=bool)
     if option_headers:
         # Where the summary is missing or disagrees, rebuild it from the option columns
         # (they are unambiguous).
@@ -260,7 +260,7 @@ def _select_multiple(
             chosen = pd.DataFrame({o: out[f"{name}__{o}"][redo] for o in names})
             any_known = chosen.notna().any(axis=1)
             rebuilt = (
-                _join_selected(chosen, names).astype("string").replace("", pd.NA).where(any_known)
+                _join_selected(chosen, names).astype("string").replace({"": pd.NA}).where(any_known)
             )
             summary = summary.copy()
             summary[redo] = rebuilt
@@ -317,12 +317,19 @@ def check_logic(
                 unchecked.append(expr)
         return cache[expr]
 
-    for rec in instrument.fields().itertuples():
-        name = rec.name
+    questions = instrument.fields()
+    for name, typ, group, relevant, required, constraint in zip(
+        questions["name"],
+        questions["type"],
+        questions["group"],
+        questions["relevant"],
+        questions["required"],
+        questions["constraint"],
+    ):
         if name in personal or name not in fields:
             continue
-        exprs = [group_rel.get(g, "") for g in str(rec.group).split("/") if g]
-        exprs.append(rec.relevant)
+        exprs = [group_rel.get(g, "") for g in str(group).split("/") if g]
+        exprs.append(relevant)
         rel = pd.Series(True, index=idx)
         known = True
         for e in exprs:
@@ -333,7 +340,7 @@ def check_logic(
                     break
                 rel &= r
         value = data[name]
-        if rec.required and known:
+        if required and known:
             # Missing in the export itself: cells emptied by another rule were reported
             # there already.
             raw_empty = acc[fields[name]].astype("string").str.strip().fillna("") == ""
@@ -346,11 +353,10 @@ def check_logic(
                 action="kept as item non-response",
                 rule="missing_required",
             )
-        constraint = rec.constraint
         if (
             isinstance(constraint, str)
             and constraint.strip()
-            and (rec.type in NUMERIC_TYPES or rec.type in ("date", "datetime"))
+            and (typ in NUMERIC_TYPES or typ in ("date", "datetime"))
         ):
             present = value.notna()
             if not present.any():
@@ -367,7 +373,7 @@ def check_logic(
                     present &= ctx[ref].notna()
             fail = present & ~ok
             if fail.any():
-                msg = _constraint_message(rec, instrument) or f"fails constraint {constraint}"
+                msg = _constraint_message(name, instrument) or f"fails constraint {constraint}"
                 issues.block(
                     idx[fail],
                     acc.loc[fail, fields[name]],
@@ -381,8 +387,8 @@ def check_logic(
     return sorted(set(unchecked))
 
 
-def _constraint_message(rec: object, instrument: Instrument) -> str:
-    row = instrument.question(rec.name)  # type: ignore[attr-defined]
+def _constraint_message(name: str, instrument: Instrument) -> str:
+    row = instrument.question(name)
     for col in [c for c in row.index if str(c).startswith("constraint_message")]:
         if isinstance(row[col], str) and row[col].strip():
             return row[col].strip()

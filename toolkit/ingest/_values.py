@@ -163,12 +163,15 @@ def parse_select_multiple(
     unknown = pd.Series(pd.NA, index=s.index, dtype="string")
     if rest.any():
         labels = sorted(lookup, key=len, reverse=True)
-        for idx, text in s[rest].items():
-            got, bad_parts = _greedy(_fold(str(text)), labels, lookup)
+        for pos in np.flatnonzero(rest).tolist():
+            got, bad_parts = _greedy(_fold(str(s.iloc[pos])), labels, lookup)
             got = [g for g in got if g in valid]
-            out[idx] = " ".join(sorted(dict.fromkeys(got), key=order.__getitem__)) if got else pd.NA
+            # None is stored as <NA> in the string dtype
+            out.iloc[pos] = (
+                " ".join(sorted(dict.fromkeys(got), key=order.__getitem__)) if got else None
+            )
             if bad_parts:
-                unknown[idx] = " ".join(bad_parts)
+                unknown.iloc[pos] = " ".join(bad_parts)
     bad = unknown.notna()
     return out, bad, unknown
 

@@ -14,15 +14,8 @@ from toolkit.instrument._excel import (
     read_workbook,
     workbook_format,
 )
-from toolkit.instrument._xlsform import (
-    DATE_TYPES,
-    NUMERIC_TYPES,
-    SELECT_TYPES,
-    Instrument,
-    bundled_instrument_path,
-    load_instrument,
-    read_xlsform,
-)
+from toolkit.instrument._model import DATE_TYPES, NUMERIC_TYPES, SELECT_TYPES, Instrument
+from toolkit.instrument._xlsform import bundled_instrument_path, load_instrument, read_xlsform
 
 __all__ = [
     "DATE_TYPES",

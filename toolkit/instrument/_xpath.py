@@ -90,8 +90,9 @@ class _Parser:
     # -- grammar ---------------------------------------------------------------------
     def parse(self) -> Value:
         out = self.or_expr()
-        if self.peek() is not None:
-            raise UnsupportedExpression(f"unexpected {self.peek()[1]!r} in {self.expr!r}")
+        extra = self.peek()
+        if extra is not None:
+            raise UnsupportedExpression(f"unexpected {extra[1]!r} in {self.expr!r}")
         return out
 
     def or_expr(self) -> Value:
@@ -185,7 +186,8 @@ class _Parser:
                 return hay.str.contains(needle.iloc[0], regex=False).astype(bool)
             return pd.Series([b in a for a, b in zip(hay, needle)], index=self.index, dtype=bool)
         if name == "count-selected" and len(args) == 1:
-            return _as_text(args[0]).str.split().str.len().astype(float)
+            # _as_text has no missing values: every cell splits into a list
+            return _as_text(args[0]).str.split().map(len).astype(float)
         if name == "string-length" and len(args) == 1:
             return _as_text(args[0]).str.len().astype(float)
         if name == "number" and len(args) == 1:

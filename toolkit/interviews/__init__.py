@@ -30,6 +30,7 @@ Reports
 
 from __future__ import annotations
 
+from toolkit.interviews._agreement import bootstrap_alpha, cohen_kappa, krippendorff_alpha
 from toolkit.interviews._analysis import (
     code_frequencies,
     compare_with_answers,
@@ -39,27 +40,19 @@ from toolkit.interviews._analysis import (
 )
 from toolkit.interviews._answers import read_answers
 from toolkit.interviews._codebook import Codebook, read_codebook
+from toolkit.interviews._identifiers import Identifiers, likely_identifiers
 from toolkit.interviews._io import ISSUE_COLUMNS, InterviewImport
 from toolkit.interviews._quotes import mask_quote, pseudonym, quote_table
 from toolkit.interviews._reliability import (
     RELIABLE,
     TENTATIVE,
-    bootstrap_alpha,
     coding_matrix,
-    cohen_kappa,
-    krippendorff_alpha,
     reliability_report,
 )
 from toolkit.interviews._report import (
-    Identifiers,
-    StudyInterviews,
-    answer_spec,
     interview_coverage,
-    likely_identifiers,
     primary_coder,
-    read_study_interviews,
     reliability_by_zone,
-    study_key,
     theme_table,
     themes_vs_answers,
 )
@@ -68,6 +61,12 @@ from toolkit.interviews._segments import (
     TEMPLATE_COLUMNS,
     read_segments,
     segment_template,
+)
+from toolkit.interviews._study import (
+    StudyInterviews,
+    answer_spec,
+    read_study_interviews,
+    study_key,
 )
 
 __all__ = [

@@ -136,7 +136,9 @@ def code_frequencies(
     order = [z for z in pd.unique(frame[by].astype(str)) if z in counts.index]
     if isinstance(frame[by].dtype, pd.CategoricalDtype):
         order = [str(z) for z in frame[by].cat.categories if str(z) in counts.index]
-    long = counts.reindex(order).stack().rename("n_societies").reset_index()
+    stacked = counts.reindex(order).stack()
+    assert isinstance(stacked, pd.Series)  # single-level columns stack to a Series
+    long = stacked.rename("n_societies").reset_index()
     long.columns = [by, level, "n_societies"]
     long["n_interviewed"] = long[by].map(n_int).astype(int)
     long["share"] = long["n_societies"] / long["n_interviewed"]

@@ -165,9 +165,9 @@ def read_answers(
     for c in cols:
         spec = allowed[c]
         if spec == "integer":
-            data[c] = pd.array(data[c], dtype="Int64")
+            data[c] = data[c].astype("Int64")
         elif spec == "number":
-            data[c] = pd.array(data[c], dtype="Float64")
+            data[c] = data[c].astype("Float64")
         else:
             data[c] = data[c].astype("string")
     data["ns_iso3"] = data["ns_iso3"].astype("string")

@@ -126,10 +126,12 @@ def read_codebook(source: str | Path | pd.DataFrame, *, sheet: str | int | None 
             file=file,
             hint="name the column of code names 'code'.",
         )
-    rows = []
-    for i, r in raw.iterrows():
-        rec = {k: str(r[c]).strip() for k, c in pick.items()}
-        rec["_row"] = spreadsheet_row(int(i))
+    rows: list[dict[str, object]] = []
+    for pos in range(len(raw)):
+        r = raw.iloc[pos]
+        rec: dict[str, object] = {k: str(r[c]).strip() for k, c in pick.items()}
+        # row number from the row's label (a DataFrame source keeps its own index)
+        rec["_row"] = spreadsheet_row(int(raw.index[pos]))
         rows.append(rec)
     df = pd.DataFrame(rows)
     codable = df["codable"].str.lower() if "codable" in df else pd.Series("", index=df.index)
@@ -221,12 +223,13 @@ def _finish(df: pd.DataFrame, file: str | None, row_word: str = "row") -> Codebo
     df["label"] = df["label"].where(df["label"] != "", df["code"])
     issues = Issues(file)
     norm = df["code"].str.casefold()
+    row_no = df["_row"].astype(int)
     for i in df.index[df["code"] == ""]:
-        issues.add(int(df.at[i, "_row"]), "code", "", "empty code name", "rejected")
+        issues.add(int(row_no[i]), "code", "", "empty code name", "rejected")
     dup = (df["code"] != "") & norm.duplicated(keep=False)
     for i in df.index[dup]:
         issues.add(
-            int(df.at[i, "_row"]),
+            int(row_no[i]),
             "code",
             df.at[i, "code"],
             "duplicated code name (names must be unique, ignoring case)",
@@ -235,7 +238,7 @@ def _finish(df: pd.DataFrame, file: str | None, row_word: str = "row") -> Codebo
     known = set(df["code"])
     for i in df.index[(df["parent"] != "") & ~df["parent"].isin(known)]:
         issues.add(
-            int(df.at[i, "_row"]),
+            int(row_no[i]),
             "parent",
             df.at[i, "parent"],
             "parent code is not in the codebook",
@@ -251,7 +254,7 @@ def _finish(df: pd.DataFrame, file: str | None, row_word: str = "row") -> Codebo
             cur = parent[cur]
             if cur in seen:
                 issues.add(
-                    int(df.at[i, "_row"]),
+                    int(row_no[i]),
                     "parent",
                     df.at[i, "parent"],
                     "parent chain forms a cycle",

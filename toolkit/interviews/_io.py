@@ -198,6 +198,6 @@ def quarantine_frame(
     """Rejected raw rows with ``file``, ``row`` and ``reason`` columns."""
     q = raw.iloc[rows].copy() if rows else raw.iloc[0:0].copy()
     q.insert(0, "file", file)
-    q.insert(1, "row", pd.array([spreadsheet_row(i) for i in rows], dtype="Int64"))
+    q.insert(1, "row", pd.Series([spreadsheet_row(i) for i in rows], index=q.index, dtype="Int64"))
     q["reason"] = reasons
     return q.reset_index(drop=True)

@@ -119,7 +119,8 @@ def _documents_table(
         )
     out: dict[str, dict[str, str]] = {}
     doc_issues = Issues(file)
-    for i, r in raw.iterrows():
+    for pos in range(len(raw)):
+        r = raw.iloc[pos]
         doc = str(r[cols["document"]]).strip()
         iso = str(r[cols["ns_iso3"]]).strip().upper()
         rec = {
@@ -129,7 +130,8 @@ def _documents_table(
         }
         if not rec["interview_id"]:
             rec["interview_id"] = doc
-        row = spreadsheet_row(int(i))
+        # row number from the row's label (a DataFrame source keeps its own index)
+        row = spreadsheet_row(int(raw.index[pos]))
         if not doc:
             doc_issues.add(row, "document", "", "document name is empty", "row ignored")
             continue
@@ -285,27 +287,33 @@ def read_segments(
     n = len(norm)
     problems: list[list[str]] = [[] for _ in range(n)]
 
+    def cell(i: int, column: str) -> str:
+        """A cell of ``norm``, whose columns all hold text."""
+        v = norm.at[i, column]
+        assert isinstance(v, str)
+        return v
+
     def bad(i: int, column: str, value: object, problem: str) -> None:
         problems[i].append(problem)
         issues.add(spreadsheet_row(i), column, value, problem, "quarantined")
 
     # link documents to interviews and Societies
     for i in range(n):
-        d = norm.at[i, "document"]
+        d = cell(i, "document")
         if fmt != "template" and not d:
             bad(i, "document", "", "document name is empty")
             continue
         rec = docs.get(d)
         if rec is not None:
-            if not norm.at[i, "interview_id"]:
+            if not cell(i, "interview_id"):
                 norm.at[i, "interview_id"] = rec["interview_id"]
-            if fmt != "template" or not norm.at[i, "ns_iso3"]:
+            if fmt != "template" or not cell(i, "ns_iso3"):
                 norm.at[i, "ns_iso3"] = rec["ns_iso3"]
-            if not norm.at[i, "coder"] and rec["coder"]:
+            if not cell(i, "coder") and rec["coder"]:
                 norm.at[i, "coder"] = rec["coder"]
         elif fmt != "template":
             norm.at[i, "interview_id"] = d
-            case = norm.at[i, "ns_iso3"].upper()
+            case = cell(i, "ns_iso3").upper()
             m = _ISO_PREFIX.match(d)
             if case in frame_zone:
                 norm.at[i, "ns_iso3"] = case
@@ -327,21 +335,21 @@ def read_segments(
     folded = {" ".join(c.casefold().split()): c for c in exact}
     known_coders = None if coders is None else {str(c).strip() for c in coders}
     folded_coders = (
-        None if known_coders is None else {" ".join(c.casefold().split()): c for c in known_coders}
+        {} if known_coders is None else {" ".join(c.casefold().split()): c for c in known_coders}
     )
     for i in range(n):
         if problems[i]:
             continue
-        if not norm.at[i, "interview_id"]:
+        if not cell(i, "interview_id"):
             bad(i, "interview_id", "", "interview id is empty")
-        iso = norm.at[i, "ns_iso3"].upper()
+        iso = cell(i, "ns_iso3").upper()
         if not iso:
             bad(i, "ns_iso3", "", "Society (ns_iso3) is empty")
         elif iso not in frame_zone:
-            bad(i, "ns_iso3", norm.at[i, "ns_iso3"], "Society not in the frame")
+            bad(i, "ns_iso3", cell(i, "ns_iso3"), "Society not in the frame")
         else:
             norm.at[i, "ns_iso3"] = iso
-        c = norm.at[i, "code"]
+        c = cell(i, "code")
         if not c:
             bad(i, "code", "", "highlight has no tag" if fmt == "taguette" else "code is empty")
         elif c not in exact:
@@ -357,12 +365,12 @@ def read_segments(
                 norm.at[i, "code"] = folded[key]
             else:
                 bad(i, "code", c, "code not in the codebook")
-        if norm.at[i, "code"] in exact and norm.at[i, "code"] not in codable:
-            bad(i, "code", norm.at[i, "code"], "code is a category that is not codable")
-        who = norm.at[i, "coder"]
+        if cell(i, "code") in exact and cell(i, "code") not in codable:
+            bad(i, "code", cell(i, "code"), "code is a category that is not codable")
+        who = cell(i, "coder")
         if not who:
             bad(i, "coder", "", "coder is empty")
-        elif folded_coders is not None and who not in known_coders:  # type: ignore[operator]
+        elif known_coders is not None and who not in known_coders:
             key = " ".join(who.casefold().split())
             if key in folded_coders:
                 issues.add(
@@ -375,12 +383,12 @@ def read_segments(
                 norm.at[i, "coder"] = folded_coders[key]
             else:
                 bad(i, "coder", who, "unknown coder")
-        sid = norm.at[i, "segment_id"]
+        sid = cell(i, "segment_id")
         if fmt == "qualcoder" and sid.startswith(("imid:", "avid:")):
             issues.add(
                 spreadsheet_row(i),
                 "Coded",
-                norm.at[i, "segment"],
+                cell(i, "segment"),
                 "image or audio/video coding has no text",
                 "accepted without text",
             )
@@ -390,42 +398,44 @@ def read_segments(
     # an interview must belong to one Society
     by_iv: dict[str, set[str]] = {}
     for i in ok:
-        by_iv.setdefault(norm.at[i, "interview_id"], set()).add(norm.at[i, "ns_iso3"])
+        by_iv.setdefault(cell(i, "interview_id"), set()).add(cell(i, "ns_iso3"))
     multi = {k for k, v in by_iv.items() if len(v) > 1}
     for i in ok:
-        if norm.at[i, "interview_id"] in multi:
+        if cell(i, "interview_id") in multi:
             bad(
                 i,
                 "ns_iso3",
-                norm.at[i, "ns_iso3"],
-                f"interview {norm.at[i, 'interview_id']!r} is linked to several Societies "
-                f"({', '.join(sorted(by_iv[norm.at[i, 'interview_id']]))})",
+                cell(i, "ns_iso3"),
+                f"interview {cell(i, 'interview_id')!r} is linked to several Societies "
+                f"({', '.join(sorted(by_iv[cell(i, 'interview_id')]))})",
             )
     ok = [i for i in range(n) if not problems[i]]
     seen: dict[tuple[str, ...], int] = {}
     for i in ok:
-        key = (
-            norm.at[i, "interview_id"],
-            norm.at[i, "coder"],
-            norm.at[i, "code"],
-            norm.at[i, "segment_id"] or " ".join(str(norm.at[i, "segment"]).split()),
+        seg_key = (
+            cell(i, "interview_id"),
+            cell(i, "coder"),
+            cell(i, "code"),
+            cell(i, "segment_id") or " ".join(cell(i, "segment").split()),
         )
-        if key in seen:
+        if seg_key in seen:
             bad(
                 i,
                 "code",
-                norm.at[i, "code"],
-                f"duplicate of row {spreadsheet_row(seen[key])} (same interview, coder, code "
+                cell(i, "code"),
+                f"duplicate of row {spreadsheet_row(seen[seg_key])} (same interview, coder, code "
                 "and segment)",
             )
         else:
-            seen[key] = i
+            seen[seg_key] = i
     ok = [i for i in range(n) if not problems[i]]
     qrows = [i for i in range(n) if problems[i]]
 
     data = norm.iloc[ok].copy()
     data.insert(0, "file", file)
-    data.insert(1, "row", pd.array([spreadsheet_row(i) for i in ok], dtype="Int64"))
+    data.insert(
+        1, "row", pd.Series([spreadsheet_row(i) for i in ok], index=data.index, dtype="Int64")
+    )
     data.insert(2, "format", fmt)
     data["zone"] = data["ns_iso3"].map(frame_zone)
     data["theme"] = data["code"].map(theme)
@@ -434,7 +444,7 @@ def read_segments(
     data = data[SEGMENT_COLUMNS].reset_index(drop=True)
     for c in SEGMENT_COLUMNS:
         if c != "row":
-            data[c] = data[c].astype("string").replace("", pd.NA)
+            data[c] = data[c].astype("string").replace({"": pd.NA})
     quarantine = quarantine_frame(
         raw.reset_index(drop=True), file, qrows, ["; ".join(problems[i]) for i in qrows]
     )

@@ -15,13 +15,18 @@
 
 from __future__ import annotations
 
-from toolkit.mapping._cooperation import (
+from toolkit.mapping._chains import cooperation_chains
+from toolkit.mapping._coverage import (
+    COVERAGE_STATUSES,
+    route_activities,
+    route_coverage,
+    route_summary,
+)
+from toolkit.mapping._established import PAIR_STATUSES, established_activities
+from toolkit.mapping._pairs import (
     DEFAULT_WEIGHTS,
-    PAIR_STATUSES,
-    cooperation_chains,
     cooperation_network_data,
     cooperation_pairs,
-    established_activities,
 )
 from toolkit.mapping._profiles import (
     STATUS_LEVELS,
@@ -31,8 +36,7 @@ from toolkit.mapping._profiles import (
     society_indicators,
     society_profiles,
 )
-from toolkit.mapping._routes import (
-    COVERAGE_STATUSES,
+from toolkit.mapping._route_tables import (
     ROUTE_STAGES,
     ROUTES_DATE,
     STAGE_NEEDS_DATE,
@@ -40,9 +44,6 @@ from toolkit.mapping._routes import (
     bundled_stage_needs_path,
     load_routes,
     load_stage_needs,
-    route_activities,
-    route_coverage,
-    route_summary,
     routes_in_zone,
     validate_routes,
 )

@@ -153,9 +153,9 @@ def society_profiles(
                 col = f"stage__{s}"
                 name = f"stage__{a}__{s}"
                 runs = out[f"act__{a}"]
-                values = pd.array(
-                    np.where(runs.fillna(0).to_numpy() == 1, pd.NA, False), dtype="boolean"
-                )
+                # False where the Society does not run the activity, unknown where it does
+                values = pd.array(np.zeros(len(runs), dtype=bool), dtype="boolean")
+                values[runs.fillna(0).to_numpy() == 1] = pd.NA
                 if col in sub:
                     by_soc = (
                         sub.groupby("ns_iso3")[col].max()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -198,7 +199,7 @@ def activity_shares(
     dimensions: Sequence[str] = tuple(DIMENSIONS),
     activity_stage: bool = False,
     level: float = 0.95,
-    ci: str = "logit",
+    ci: Literal["logit", "beta", "wald"] = "logit",
     min_cell: int = 3,
     language: str | None = None,
 ) -> pd.DataFrame:
@@ -281,7 +282,9 @@ def activity_shares(
         parts.append(table)
     out = pd.concat(parts).reset_index()
     counts = data.assign(_d=data["ns_iso3"].map(zone_of).to_numpy())
-    yes = counts.groupby("_d")[cols].sum().stack().rename("n_yes")
+    stacked = counts.groupby("_d")[cols].sum().stack()
+    assert isinstance(stacked, pd.Series)  # one column level: stacks to a Series
+    yes = stacked.rename("n_yes")
     yes_all = counts[cols].sum().rename("n_yes")
     out["n_yes"] = [
         int(yes.get((d, v), 0)) if d != _ALL else int(yes_all[v])

@@ -11,24 +11,21 @@ Weighted designs are :class:`toolkit.survey.Design` objects.
 
 from __future__ import annotations
 
+from toolkit.nonresponse._balance import standardised_differences, weighting_balance
+from toolkit.nonresponse._bias import NonresponseBias, nonresponse_bias
+from toolkit.nonresponse._classes import collapse_classes
+from toolkit.nonresponse._design import nonresponse_design
+from toolkit.nonresponse._dispositions import (
+    DISPOSITION_CODES,
+    DISPOSITION_LABELS,
+    dispositions,
+)
 from toolkit.nonresponse._impute import (
     analyse,
     mice,
     rubin,
 )
-from toolkit.nonresponse._response import (
-    DISPOSITION_CODES,
-    DISPOSITION_LABELS,
-    RATE_COLUMNS,
-    NonresponseBias,
-    collapse_classes,
-    dispositions,
-    nonresponse_bias,
-    nonresponse_design,
-    response_rates,
-    standardised_differences,
-    weighting_balance,
-)
+from toolkit.nonresponse._rates import RATE_COLUMNS, response_rates
 from toolkit.nonresponse._sensitivity import (
     TippingPoint,
     bounds,

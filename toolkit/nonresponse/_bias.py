@@ -1,178 +1,52 @@
-"""Private implementation of non-response bias diagnostics.
+"""Non-response bias diagnostics: do the respondents differ from the non-respondents?
 
-Standardised differences, tests, the response-propensity model, AUC and the
-R-indicator.  See :func:`toolkit.nonresponse.nonresponse_bias`.
+:func:`nonresponse_bias` compares respondents with non-respondents and with the frame on
+frame covariates: standardised differences, tests, a response-propensity model, its
+AUC, the R-indicator and the coefficient of variation of the propensities.
+
+References
+----------
+Austin, P. C. (2009). Balance diagnostics for comparing the distribution of baseline
+covariates between treatment groups in propensity-score matched samples. *Statistics
+in Medicine* 28, 3083-3107.
+
+Schouten, B., Cobben, F. and Bethlehem, J. (2009). Indicators for the
+representativeness of survey response. *Survey Methodology* 35(1), 101-113.
+
+Shlomo, N., Skinner, C. and Schouten, B. (2012). Estimation of an indicator of the
+representativeness of survey response. *Journal of Statistical Planning and
+Inference* 142, 201-211.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from toolkit.errors import InputError
-from toolkit.nonresponse._common import (
-    check_columns,
-    is_categorical,
-    levels_of,
-    resolve_responded,
-    to_float,
+from toolkit.nonresponse._balance import difference_table
+from toolkit.nonresponse._common import resolve_responded
+from toolkit.nonresponse._covariates import Covariate, prepare_covariates
+from toolkit.nonresponse._propensity import (
+    auc,
+    bootstrap_r_indicator,
+    design_matrix,
+    fit_propensity,
+    r_indicator,
 )
 
-__all__: list[str] = []
-
-
-# ----------------------------------------------------------------- covariate coding
-
-
-@dataclass(frozen=True)
-class Covariate:
-    """A frame covariate prepared for diagnostics."""
-
-    name: str
-    kind: str  # "categorical" | "numeric"
-    levels: tuple = ()
-    values: np.ndarray = field(default_factory=lambda: np.empty(0))  # codes or floats
-
-
-def prepare_covariates(frame: pd.DataFrame, covariates: Sequence[str]) -> list[Covariate]:
-    covs = list(covariates)
-    if not covs:
-        raise InputError("no covariates given.", hint="name at least one frame column.")
-    check_columns(frame, covs, "frame")
-    out = []
-    for c in covs:
-        s = frame[c]
-        if is_categorical(s):
-            if s.isna().any():
-                # Missing is a level of its own: nothing is dropped.
-                s = s.astype(object).where(s.notna(), "(missing)")
-            lev = levels_of(s)
-            if len(lev) < 2:
-                raise InputError(
-                    "the covariate has a single level in the frame, so it cannot "
-                    "distinguish respondents from non-respondents.",
-                    column=c,
-                    value=lev[0] if lev else None,
-                    hint="drop it from the covariates.",
-                )
-            codes = pd.Categorical(s, categories=lev).codes.astype(np.intp)
-            out.append(Covariate(c, "categorical", tuple(lev), codes))
-        else:
-            try:
-                x = to_float(s)
-            except (TypeError, ValueError) as exc:
-                raise InputError(
-                    "the covariate is neither categorical nor numeric.",
-                    column=c,
-                    hint="convert it to numbers or to text categories.",
-                ) from exc
-            if np.isnan(x).any():
-                raise InputError(
-                    f"the numeric covariate is missing for {int(np.isnan(x).sum())} frame unit(s).",
-                    column=c,
-                    hint="fill the frame value, or cut the covariate into categories "
-                    "(missing then becomes its own category).",
-                )
-            if np.ptp(x) == 0:
-                raise InputError(
-                    "the numeric covariate is constant over the frame.",
-                    column=c,
-                    hint="drop it from the covariates.",
-                )
-            out.append(Covariate(c, "numeric", (), x))
-    return out
-
-
-def design_matrix(covs: list[Covariate]) -> tuple[np.ndarray, list[str]]:
-    """Intercept + treatment-coded dummies (first level as reference) + numerics."""
-    cols = [np.ones(len(covs[0].values))]
-    names = ["const"]
-    for cv in covs:
-        if cv.kind == "categorical":
-            for j, lev in enumerate(cv.levels[1:], start=1):
-                cols.append((cv.values == j).astype(float))
-                names.append(f"{cv.name}[T.{lev}]")
-        else:
-            cols.append(cv.values)
-            names.append(cv.name)
-    return np.column_stack(cols), names
-
-
-# -------------------------------------------------------------- standardised diffs
-
-
-def _wmean_var(x: np.ndarray, w: np.ndarray) -> tuple[float, float]:
-    sw = w.sum()
-    m = float((w * x).sum() / sw)
-    # Unbiased-for-SRS variance when w == 1; weighted analogue otherwise.
-    n = len(x)
-    v = float((w * (x - m) ** 2).sum() / sw * (n / (n - 1))) if n > 1 else np.nan
-    return m, v
-
-
-def _smd(m1: float, m0: float, sd: float) -> float:
-    d = m1 - m0
-    if sd > 0:
-        return d / sd
-    return 0.0 if d == 0 else float(np.sign(d) * np.inf)
-
-
-def standardised_differences(
-    covs: list[Covariate], responded: np.ndarray, weights: np.ndarray | None
-) -> pd.DataFrame:
-    """Per covariate level: means/proportions and standardised differences.
-
-    ``smd_nonrespondents`` = (respondent - non-respondent) / pooled SD,
-    pooled SD = sqrt((s1^2 + s0^2)/2) (Austin 2009); ``smd_frame`` = (respondent -
-    frame) / frame SD (as ``balance``'s ASMD against a target).  Respondent means use
-    ``weights`` when given (to show balance after weighting); non-respondent and frame
-    figures are always unweighted (the frame is a census).
-    """
-    r = responded
-    wr = np.ones(int(r.sum())) if weights is None else weights
-    records = []
-    for cv in covs:
-        if cv.kind == "categorical":
-            for j, lev in enumerate(cv.levels):
-                x = (cv.values == j).astype(float)
-                records.append(_diff_record(cv.name, str(lev), "categorical", x, r, wr, True))
-        else:
-            records.append(_diff_record(cv.name, "", "numeric", cv.values, r, wr, False))
-    df = pd.DataFrame.from_records(records)
-    return df.set_index(["covariate", "level"])
-
-
-def _diff_record(name, level, kind, x, r, wr, is_prop) -> dict:
-    x1, x0 = x[r], x[~r]
-    m1, v1 = _wmean_var(x1, wr) if len(x1) else (np.nan, np.nan)
-    m0, v0 = _wmean_var(x0, np.ones(len(x0))) if len(x0) else (np.nan, np.nan)
-    mf, vf = _wmean_var(x, np.ones(len(x)))
-    if is_prop:
-        # Proportions: use p(1-p) so the SMD does not depend on group size.
-        v1 = m1 * (1 - m1)
-        v0 = m0 * (1 - m0) if len(x0) else np.nan
-        vf = mf * (1 - mf)
-    pooled = np.sqrt((v1 + v0) / 2) if len(x0) else np.nan
-    return {
-        "covariate": name,
-        "level": level,
-        "kind": kind,
-        "respondents": m1,
-        "nonrespondents": m0,
-        "frame": mf,
-        "smd_nonrespondents": _smd(m1, m0, pooled) if len(x0) else np.nan,
-        "smd_frame": _smd(m1, mf, np.sqrt(vf)),
-    }
+__all__ = ["NonresponseBias", "nonresponse_bias"]
 
 
 def covariate_tests(covs: list[Covariate], responded: np.ndarray) -> pd.DataFrame:
     """Chi-square test of independence (categorical) or Welch t test (numeric)."""
+    stat: float
+    p: float
+    dof: float
     records = []
     for cv in covs:
         if cv.kind == "categorical":
@@ -216,102 +90,144 @@ def covariate_tests(covs: list[Covariate], responded: np.ndarray) -> pd.DataFram
     return pd.DataFrame.from_records(records).set_index("covariate")
 
 
-# --------------------------------------------------------------- propensity model
+@dataclass(frozen=True)
+class NonresponseBias:
+    """Non-response bias diagnostics (see :func:`nonresponse_bias`).
 
-
-def fit_propensity(X: np.ndarray, y: np.ndarray, names: list[str]):
-    """Fit the logistic response-propensity model with statsmodels.
-
-    Returns (result, fitted propensities, notes).
+    Attributes
+    ----------
+    differences : DataFrame
+        Index (covariate, level); columns kind, respondents, nonrespondents, frame
+        (means or level shares), smd_nonrespondents, smd_frame.
+    tests : DataFrame
+        Index covariate; columns test ("chi-square" or "Welch t"), statistic, df,
+        p_value, min_expected (smallest expected cell count of the chi-square table).
+    coefficients : DataFrame
+        The logistic response-propensity model: index term; columns coef, se, z,
+        p_value, odds_ratio.
+    propensities : Series
+        Fitted response propensities, indexed like the frame.
+    auc : float
+        Area under the ROC curve of the propensity model.
+    r_indicator : float
+        R(rho) = 1 - 2 S(rho_hat).
+    r_indicator_se : float
+        Bootstrap standard error of the R-indicator (NaN if ``n_boot == 0``).
+    r_indicator_ci : tuple of float
+        Bootstrap percentile interval at ``level``.
+    cv : float
+        Coefficient of variation of the propensities, S(rho_hat) / mean(rho_hat); this
+        equals the maximal absolute standardised bias (1 - R) / (2 mean(rho)).
+    n_frame, n_respondents : int
+    level : float
+    notes : tuple of str
+        Warnings worth reporting (separation, sparse tables).
     """
-    from statsmodels.discrete.discrete_model import Logit
-    from statsmodels.tools.sm_exceptions import (
-        ConvergenceWarning,
-        PerfectSeparationWarning,
-    )
 
-    notes: list[str] = []
-    model = Logit(y.astype(float), pd.DataFrame(X, columns=names))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        res = model.fit(disp=0, maxiter=200, method="newton")
-    for w in caught:
-        if issubclass(w.category, PerfectSeparationWarning):
-            notes.append(
-                "the propensity model separates respondents perfectly for some covariate "
-                "pattern (a level where everyone or no one answered); coefficients and "
-                "their SEs for those levels are not meaningful — consider collapsing levels"
-            )
-        elif issubclass(w.category, ConvergenceWarning):
-            notes.append("the propensity model did not converge in 200 Newton steps")
-    notes = list(dict.fromkeys(notes))
-    return res, np.asarray(res.predict(pd.DataFrame(X, columns=names))), notes
+    differences: pd.DataFrame
+    tests: pd.DataFrame
+    coefficients: pd.DataFrame
+    propensities: pd.Series
+    auc: float
+    r_indicator: float
+    r_indicator_se: float
+    r_indicator_ci: tuple[float, float]
+    cv: float
+    n_frame: int
+    n_respondents: int
+    level: float = 0.95
+    notes: tuple[str, ...] = field(default_factory=tuple)
 
+    def summary(self, smd_threshold: float = 0.1) -> pd.DataFrame:
+        """A tidy one-column summary (index ``metric``, column ``value``).
 
-def _logit_irls(X: np.ndarray, y: np.ndarray, max_iter: int = 50) -> np.ndarray:
-    """Plain Newton-Raphson logistic fit (used inside the bootstrap for speed).
-
-    A tiny ridge keeps separated resamples finite; fitted propensities are what the
-    R-indicator needs, and for separated patterns they tend to 0/1 either way.
-    """
-    beta = np.zeros(X.shape[1])
-    ridge = 1e-6 * np.eye(X.shape[1])
-    for _ in range(max_iter):
-        eta = np.clip(X @ beta, -30, 30)
-        p = 1 / (1 + np.exp(-eta))
-        W = p * (1 - p)
-        H = X.T @ (X * W[:, None]) + ridge
-        g = X.T @ (y - p)
-        step = np.linalg.solve(H, g)
-        beta = beta + step
-        if np.max(np.abs(step)) < 1e-10:
-            break
-    return 1 / (1 + np.exp(-np.clip(X @ beta, -30, 30)))
-
-
-def auc(p: np.ndarray, y: np.ndarray) -> float:
-    """Area under the ROC curve (Mann-Whitney form, ties count one half)."""
-    n1 = int(y.sum())
-    n0 = len(y) - n1
-    if n1 == 0 or n0 == 0:
-        return np.nan
-    ranks = stats.rankdata(p)
-    return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+        Parameters
+        ----------
+        smd_threshold : float, default 0.1
+            Absolute standardised difference counted as an imbalance.
+        """
+        smd = self.differences["smd_nonrespondents"].abs()
+        smdf = self.differences["smd_frame"].abs()
+        lo, hi = self.r_indicator_ci
+        rows = {
+            "n_frame": float(self.n_frame),
+            "n_respondents": float(self.n_respondents),
+            "response_rate": self.n_respondents / self.n_frame,
+            "max_abs_smd_nonrespondents": float(smd.max()),
+            "max_abs_smd_frame": float(smdf.max()),
+            "n_levels_abs_smd_frame_above_threshold": float((smdf > smd_threshold).sum()),
+            "n_covariates_p_below_0.05": float((self.tests["p_value"] < 0.05).sum()),
+            "propensity_auc": self.auc,
+            "r_indicator": self.r_indicator,
+            "r_indicator_se": self.r_indicator_se,
+            "r_indicator_ci_low": lo,
+            "r_indicator_ci_high": hi,
+            "propensity_cv": self.cv,
+            "mean_propensity": float(self.propensities.mean()),
+        }
+        return pd.DataFrame({"value": pd.Series(rows, dtype=float)}).rename_axis("metric")
 
 
-def r_indicator(p: np.ndarray) -> float:
-    """R(rho) = 1 - 2 S(rho), S the standard deviation with divisor N - 1."""
-    return float(1 - 2 * np.std(p, ddof=1))
-
-
-def bootstrap_r_indicator(
-    X: np.ndarray, y: np.ndarray, n_boot: int, seed: int | None
-) -> np.ndarray:
-    """Non-parametric bootstrap of the R-indicator (frame units resampled)."""
-    rng = np.random.default_rng(seed)
-    n = len(y)
-    out = np.empty(n_boot)
-    for b in range(n_boot):
-        idx = rng.integers(0, n, n)
-        Xb, yb = X[idx], y[idx].astype(float)
-        keep = np.ones(X.shape[1], dtype=bool)
-        # Drop dummies that are constant in the resample (level not drawn).
-        keep[1:] = np.ptp(Xb[:, 1:], axis=0) > 0
-        out[b] = r_indicator(_logit_irls(Xb[:, keep], yb))
-    return out
-
-
-def compute_nonresponse_bias(
+def nonresponse_bias(
     frame: pd.DataFrame,
-    responded: Any,
+    responded: str | pd.Series | Sequence[bool] | np.ndarray,
     covariates: Sequence[str],
     *,
-    propensity_covariates: Sequence[str] | None,
-    n_boot: int,
-    seed: int | None,
-    level: float,
-) -> dict[str, Any]:
-    """Fields of :class:`toolkit.nonresponse.NonresponseBias`."""
+    propensity_covariates: Sequence[str] | None = None,
+    n_boot: int = 200,
+    seed: int | None = None,
+    level: float = 0.95,
+) -> NonresponseBias:
+    """Compare respondents with non-respondents and with the frame.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The frame (one row per eligible unit; drop NE units first).
+    responded : str, Series or array-like of bool
+        A frame column, a Series indexed like the frame, or one boolean per frame row.
+    covariates : sequence of str
+        Frame columns to compare.  Text, categorical and boolean columns are
+        categorical (missing becomes its own level ``"(missing)"``); numeric columns
+        are compared by means and must be complete.
+    propensity_covariates : sequence of str, optional
+        Covariates of the propensity model (default: ``covariates``).
+    n_boot : int, default 200
+        Bootstrap replicates for the R-indicator's SE and interval (0 to skip).
+    seed : int, optional
+        Seed of the bootstrap.
+    level : float, default 0.95
+        Level of the bootstrap interval.
+
+    Returns
+    -------
+    NonresponseBias
+
+    Notes
+    -----
+    *Standardised differences* (Austin 2009): for numeric covariates
+    (m1 - m0) / sqrt((s1^2 + s0^2)/2); for each level of a categorical covariate
+    (p1 - p0) / sqrt((p1(1-p1) + p0(1-p0))/2).  Against the frame the denominator is
+    the frame SD (sqrt(pF(1-pF)) for a level).  |SMD| > 0.1 is a common flag.
+
+    *Tests* compare respondents with non-respondents: Pearson chi-square without
+    continuity correction for categorical covariates, Welch's t test for numeric
+    ones.  Respondents are part of the frame, so no separate test against the frame is
+    given (it would test the same contrast).
+
+    *Propensity model*: logistic regression of ``responded`` on the covariates
+    (treatment coding, first level as reference) fitted by maximum likelihood with
+    statsmodels; AUC by the Mann-Whitney formula.
+
+    *R-indicator* (Schouten, Cobben and Bethlehem 2009): R = 1 - 2 S(rho_hat), with S
+    the standard deviation (divisor N - 1) of fitted propensities over the frame
+    (design weights are 1: the frame is a census).  R = 1 is fully representative
+    response with respect to the covariates.  The SE and interval come from a
+    non-parametric bootstrap over frame units, refitting the logistic model by
+    Newton-Raphson in every replicate (Shlomo, Skinner and Schouten 2012 discuss
+    analytic alternatives).  Estimated propensities overfit, so R
+    is biased downwards when the model has many parameters relative to N.
+    """
     r = resolve_responded(frame, responded)
     n = len(frame)
     if r.sum() == 0 or r.sum() == n:
@@ -321,7 +237,7 @@ def compute_nonresponse_bias(
             hint="check the responded indicator.",
         )
     covs = prepare_covariates(frame, covariates)
-    differences = standardised_differences(covs, r, None)
+    differences = difference_table(covs, r, None)
     tests = covariate_tests(covs, r)
     notes: list[str] = []
     sparse = tests.index[tests["min_expected"] < 5].tolist()
@@ -355,7 +271,7 @@ def compute_nonresponse_bias(
         ci = (float(np.quantile(boot, alpha)), float(np.quantile(boot, 1 - alpha)))
     else:
         se, ci = np.nan, (np.nan, np.nan)
-    return dict(  # noqa: C408
+    return NonresponseBias(
         differences=differences,
         tests=tests,
         coefficients=coef,
@@ -370,27 +286,3 @@ def compute_nonresponse_bias(
         level=level,
         notes=tuple(notes),
     )
-
-
-def respondent_weights(frame: pd.DataFrame, r: np.ndarray, weights: Any) -> np.ndarray:
-    """Respondent weights as an array in frame order of the respondents."""
-    if isinstance(weights, pd.Series):
-        idx = frame.index[r]
-        missing = idx.difference(weights.index)
-        if len(missing):
-            raise InputError(
-                "weights has no value for a respondent.",
-                value=missing[0],
-                hint="index the weights like the frame rows of the respondents.",
-            )
-        w = weights.reindex(idx).to_numpy(dtype=float)
-    else:
-        w = np.asarray(weights, dtype=float)
-    if w.shape != (int(r.sum()),):
-        raise InputError(
-            f"weights has {w.size} values for {int(r.sum())} respondents.",
-            hint="pass one weight per respondent, in frame order.",
-        )
-    if np.isnan(w).any() or (w < 0).any() or w.sum() <= 0:
-        raise InputError("weights must be non-negative, not missing and not all zero.")
-    return w

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,9 @@ from toolkit.nonresponse._common import (
 )
 
 __all__: list[str] = []
+
+#: Non-respondent rates of the two domains as a function of the shift delta.
+Scenario = Callable[[float], tuple[float, float]]
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,10 @@ def indicators(
     return out
 
 
-def group_codes(frame: pd.DataFrame, by: str | Sequence[str] | None):
+def group_codes(
+    frame: pd.DataFrame, by: str | Sequence[str] | None
+) -> tuple[list[str], list[tuple[Any, ...]], np.ndarray]:
+    """Grouping columns as a list, the distinct group keys and each row's group code."""
     by_l = as_list(by)
     keys, codes = group_keys(frame, by_l)
     return by_l, keys, codes
@@ -109,7 +115,14 @@ def _odds(p: float) -> float:
     return p / (1 - p) if 0 < p < 1 else np.nan
 
 
-def tipping_share(frame, ind, t, by, qs) -> tuple[pd.DataFrame, pd.DataFrame]:
+def tipping_share(
+    frame: pd.DataFrame,
+    ind: Indicator,
+    t: float,
+    by: str | Sequence[str] | None,
+    qs: np.ndarray,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Tipping point of a share (per domain and overall): table and grid."""
     if not 0 <= t <= 1:
         raise InputError(f"threshold must lie in [0, 1] for a share; got {t}.", value=t)
     by_l, keys, codes = group_codes(frame, by)
@@ -154,7 +167,15 @@ def _safe_ratio(a: float, b: float) -> float:
     return a / b
 
 
-def tipping_difference(frame, ind, t, by, compare, qs) -> tuple[pd.DataFrame, pd.DataFrame]:
+def tipping_difference(
+    frame: pd.DataFrame,
+    ind: Indicator,
+    t: float,
+    by: str,
+    compare: Sequence[Any],
+    qs: np.ndarray,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Tipping point of a difference between two domains: table and grid."""
     check_columns(frame, [by], "frame")
     if len(compare) != 2:
         raise InputError("compare must name two domains, e.g. ('europe', 'africa').")
@@ -186,7 +207,7 @@ def tipping_difference(frame, ind, t, by, compare, qs) -> tuple[pd.DataFrame, pd
     d0 = D(pa, pb)
     s = 1.0 if d0 >= t else -1.0  # direction in which the finding must be pushed
 
-    scen = {
+    scen: dict[str, Scenario] = {
         "both": lambda dl: (np.clip(pa - s * dl, 0, 1), np.clip(pb + s * dl, 0, 1)),
         "first": lambda dl: (np.clip(pa - s * dl, 0, 1), pb),
         "second": lambda dl: (pa, np.clip(pb + s * dl, 0, 1)),
@@ -194,8 +215,8 @@ def tipping_difference(frame, ind, t, by, compare, qs) -> tuple[pd.DataFrame, pd
     rows = []
     for name, f in scen.items():
 
-        def g(dl: float, f=f) -> float:  # > 0 while the finding holds
-            return s * (D(*f(dl)) - t)
+        def g(dl: float, f: Scenario = f) -> float:
+            return s * (D(*f(dl)) - t)  # > 0 while the finding holds
 
         if d0 == t:
             delta = 0.0

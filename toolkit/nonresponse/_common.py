@@ -1,5 +1,5 @@
-"""Private helpers shared by :mod:`toolkit.nonresponse`, :mod:`toolkit.nonresponse` and
-:mod:`toolkit.nonresponse`: aligning ingested data with the frame, resolving a
+"""Private helpers shared by the modules of :mod:`toolkit.nonresponse` (and
+:mod:`toolkit.sampling`): aligning ingested data with the frame, resolving a
 ``responded`` indicator, and small numeric utilities.
 
 Nothing here is public API.
@@ -138,15 +138,17 @@ def align_data(
     units = frame[frame_unit]
     # Nullable dtypes so that rows of non-returning units can be missing without
     # turning booleans into objects or integers into floats.
-    conv = {
-        c: ("boolean" if data[c].dtype == np.bool_ else "Int64")
-        for c in data.columns
-        if c != unit
-        and (
-            data[c].dtype == np.bool_
-            or (isinstance(data[c].dtype, np.dtype) and np.issubdtype(data[c].dtype, np.integer))
-        )
-    }
+    conv: dict[str, str] = {}
+    for c in data.columns:
+        if c == unit:
+            continue
+        dtype = data[c].dtype
+        if not isinstance(dtype, np.dtype):
+            continue
+        if dtype == np.bool_:
+            conv[c] = "boolean"
+        elif np.issubdtype(dtype, np.integer):
+            conv[c] = "Int64"
     keyed = (data.astype(conv) if conv else data).set_index(unit, drop=False)
     aligned = keyed.reindex(units.to_numpy())
     aligned.index = frame.index

@@ -1,139 +1,60 @@
-"""Private implementation of :func:`toolkit.nonresponse.nonresponse_design` and
-:func:`toolkit.nonresponse.collapse_classes`."""
+"""Non-response adjusted designs: the respondents as a survey design whose weights
+correct for non-response (weighting classes, propensity classes or raking).
+
+References
+----------
+Little, R. J. A. (1986). Survey nonresponse adjustments for estimates of means.
+*International Statistical Review* 54, 139-157.
+
+Eltinge, J. L. and Yansaneh, I. S. (1997). Diagnostics for formation of nonresponse
+adjustment cells. *Survey Methodology* 23, 33-40.
+
+Kalton, G. and Flores-Cervantes, I. (2003). Weighting methods. *Journal of Official
+Statistics* 19, 81-97.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from toolkit.errors import InputError, WeightingError
-from toolkit.nonresponse._bias import design_matrix, fit_propensity, prepare_covariates
+from toolkit.nonresponse._classes import (
+    CLASS_COLUMN,
+    check_class_columns,
+    class_labels,
+    collapse_classes,
+)
 from toolkit.nonresponse._common import (
     as_list,
-    check_columns,
     frame_units,
-    levels_of,
     resolve_responded,
     returned_units,
 )
+from toolkit.nonresponse._covariates import prepare_covariates
+from toolkit.nonresponse._propensity import design_matrix, fit_propensity
 
-__all__: list[str] = []
+if TYPE_CHECKING:
+    from toolkit.survey import Design
 
-CLASS_COLUMN = "nr_class"
+__all__ = ["nonresponse_design"]
+
 SIZE_COLUMN = "nr_class_size"
 WEIGHT_COLUMN = "nr_weight"
 PROPENSITY_COLUMN = "nr_propensity"
-_SEP = " / "
 
 
-def _ordered_levels(s: pd.Series) -> list[Any]:
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        return list(s.cat.categories)
-    return levels_of(s)
-
-
-def _check_class_columns(frame: pd.DataFrame, cols: list[str]) -> None:
-    check_columns(frame, cols, "frame")
-    for c in cols:
-        if frame[c].isna().any():
-            raise InputError(
-                f"the class variable is missing for {int(frame[c].isna().sum())} frame unit(s).",
-                column=c,
-                hint="fill it in the frame, or choose class variables known for every unit.",
-            )
-
-
-def class_labels(frame: pd.DataFrame, classes: Any) -> pd.Series:
-    """Class label (str) per frame row from column names or a label Series."""
-    if isinstance(classes, pd.Series):
-        if not classes.index.equals(frame.index):
-            raise InputError(
-                "the classes Series is not indexed like the frame.",
-                hint="build it from the frame (e.g. with collapse_classes).",
-            )
-        if classes.isna().any():
-            raise InputError(
-                "the classes Series has missing labels.",
-                value=classes.index[classes.isna()][0],
-            )
-        return classes.astype(str)
-    cols = as_list(classes)
-    if not cols:
-        raise InputError("no weighting classes given.", hint="e.g. classes=['zone'].")
-    _check_class_columns(frame, cols)
-    parts = [frame[c].astype(str) for c in cols]
-    lab = parts[0]
-    for p in parts[1:]:
-        lab = lab + _SEP + p
-    return lab.rename(CLASS_COLUMN)
-
-
-def collapse_classes(
+def _respondent_table(
     frame: pd.DataFrame,
-    responded: Any,
-    classes: str | Sequence[str],
-    *,
-    min_respondents: int = 2,
-) -> pd.Series:
-    r = resolve_responded(frame, responded)
-    cols = as_list(classes)
-    if not cols:
-        raise InputError(
-            "no weighting classes given.", hint="e.g. classes=['zone', 'income_group']."
-        )
-    _check_class_columns(frame, cols)
-    inner = cols[-1]
-    outer = cols[:-1]
-    inner_levels = _ordered_levels(frame[inner])
-    inner_vals = frame[inner].to_numpy(dtype=object)
-    if outer:
-        outer_lab = class_labels(frame, outer).to_numpy(dtype=object)
-    else:
-        outer_lab = np.full(len(frame), "", dtype=object)
-    out = np.empty(len(frame), dtype=object)
-    for o in pd.unique(outer_lab):
-        mo = outer_lab == o
-        # cells: list of lists of inner levels, in level order
-        cells = [[lv] for lv in inner_levels if (mo & (inner_vals == lv)).any()]
-
-        def resp(cell, mo=mo):
-            return int((mo & np.isin(inner_vals, cell) & r).sum())
-
-        while len(cells) > 1:
-            counts = [resp(c) for c in cells]
-            worst = int(np.argmin(counts))
-            if counts[worst] >= min_respondents:
-                break
-            nb = [j for j in (worst - 1, worst + 1) if 0 <= j < len(cells)]
-            j = min(nb, key=lambda k: counts[k])
-            a, b = sorted((worst, j))
-            cells[a] = cells[a] + cells[b]
-            del cells[b]
-        n_outer, N_outer = resp(cells[0]), int(mo.sum())
-        if len(cells) == 1 and (n_outer == 0 or (n_outer == 1 and N_outer > 1)):
-            # A single class is kept even below min_respondents, but it needs two
-            # respondents (or to be complete) for a variance to exist.
-            raise WeightingError(
-                f"the outer class {o!r} has only {n_outer} respondent(s) among "
-                f"{N_outer} units even with all levels of {inner!r} merged.",
-                value=o,
-                hint="use fewer class variables (e.g. drop "
-                f"{outer[-1]!r}) or merge outer classes yourself."
-                if outer
-                else "too few respondents for any class adjustment; report unweighted results "
-                "with bounds instead.",
-            )
-        for cell in cells:
-            m = mo & np.isin(inner_vals, cell)
-            lab_inner = "+".join(map(str, cell))
-            out[m] = lab_inner if not outer else f"{o}{_SEP}{lab_inner}"
-    return pd.Series(out, index=frame.index, name=CLASS_COLUMN, dtype="str")
-
-
-def _respondent_table(frame, r, data, unit, frame_unit) -> pd.DataFrame:
+    r: np.ndarray,
+    data: pd.DataFrame | None,
+    unit: str,
+    frame_unit: str,
+) -> pd.DataFrame:
+    """The frame rows of the respondents, with their rows of ``data`` when given."""
     resp = frame.loc[r].copy()
     if data is None:
         return resp
@@ -155,7 +76,10 @@ def _respondent_table(frame, r, data, unit, frame_unit) -> pd.DataFrame:
     return pd.concat([resp, add], axis=1)
 
 
-def _class_weights(labels: pd.Series, r: np.ndarray, min_respondents: int, what: str):
+def _class_weights(
+    labels: pd.Series, r: np.ndarray, min_respondents: int, what: str
+) -> tuple[pd.Series, pd.Series]:
+    """Frame (N_c) and respondent (n_c) counts per class; raise if a class is too sparse."""
     N = labels.value_counts()
     n = labels[r].value_counts().reindex(N.index, fill_value=0)
     bad = n[(n == 0) | ((n < min_respondents) & (n < N))]
@@ -175,21 +99,92 @@ def _class_weights(labels: pd.Series, r: np.ndarray, min_respondents: int, what:
     return N, n
 
 
-def build_nonresponse_design(
+def nonresponse_design(
     frame: pd.DataFrame,
-    responded: Any,
+    responded: str | pd.Series | Sequence[bool] | np.ndarray | None = None,
+    classes: str | Sequence[str] | pd.Series = ("zone",),
+    method: str = "class",
     *,
-    data: pd.DataFrame | None,
-    classes: Any,
-    method: str,
-    covariates: Sequence[str] | None,
-    n_classes: int,
-    collapse: bool,
-    min_respondents: int,
-    unit: str,
-    frame_unit: str,
-    lonely_psu: str,
-):
+    data: pd.DataFrame | None = None,
+    covariates: Sequence[str] | None = None,
+    n_classes: int = 5,
+    collapse: bool = False,
+    min_respondents: int = 2,
+    unit: str = "ns_iso3",
+    frame_unit: str = "iso3",
+    lonely_psu: str = "fail",
+) -> Design:
+    """The respondents as a survey design with non-response adjusted weights.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The population frame (eligible units only).
+    responded : str, Series or array-like of bool, optional
+        Who responded (see :func:`toolkit.nonresponse.nonresponse_bias`); default: units with a row in
+        ``data``.
+    classes : str, list of str or Series, default ("zone",)
+        Class variables (frame columns), crossed into weighting classes; or a Series of
+        class labels indexed like the frame (e.g. from :func:`collapse_classes`).
+        For ``method="rake"``: the margin variables.  For ``method="propensity"``: the
+        default propensity covariates.
+    method : {"class", "propensity", "rake"}, default "class"
+        ``"class"``: weighting classes.  ``"propensity"``: classes are the
+        ``n_classes`` quantile groups of the fitted response propensity.
+        ``"rake"``: rake to the frame counts of each class variable.
+    data : DataFrame, optional
+        The returns (one row per unit); the rows of respondents are added to the
+        design's data (a name clash with a frame column gets the suffix ``_data``).
+        Rows of units not counted as respondents by ``responded`` (e.g. break-offs)
+        are not part of the design.  Without ``data`` the design holds the frame
+        columns only.
+    covariates : sequence of str, optional
+        Covariates of the propensity model (default: ``classes``).
+    n_classes : int, default 5
+        Number of propensity classes (quintiles).
+    collapse : bool, default False
+        Merge classes with fewer than ``min_respondents`` respondents into neighbours
+        (:func:`collapse_classes`) instead of raising.
+    min_respondents : int, default 2
+        Minimum respondents per class (a class fully observed, n = N, may have one).
+        With ``collapse=True`` it is the target of the merging (e.g. 5 for more
+        stable variance estimates); a class left below it must still have two.
+    unit, frame_unit : str
+        Unit columns of ``data`` and ``frame``.
+    lonely_psu : str, default "fail"
+        Passed to :class:`toolkit.survey.Design`.
+
+    Returns
+    -------
+    toolkit.survey.Design
+        The respondents, with columns ``nr_class`` (class label), ``nr_class_size``
+        (N_c; for raking the frame size N), ``nr_weight`` (starting weight) and, for
+        the propensity method, ``nr_propensity``.  Final weights are
+        ``design.weights``.
+
+    Raises
+    ------
+    WeightingError
+        A class without respondents (or with one, when it has more units): the message
+        names the classes and suggests collapsing; a margin level without respondents
+        when raking.
+
+    Notes
+    -----
+    *Weighting classes* (Little 1986; Kalton and Flores-Cervantes 2003): within class
+    c with N_c frame units and n_c respondents, each respondent gets weight
+    N_c / n_c.  The design is stratified by class with ``fpc = N_c``: conditional on
+    the n_c, respondents missing at random within classes are a simple random sample
+    of their class, so the census with ~50% response is analysed as stratified SRS
+    without replacement and the finite population correction 1 - n_c / N_c applies.
+    *Propensity classes* (Little 1986; Eltinge and Yansaneh 1997): a logistic model
+    of response on the covariates (statsmodels) gives propensities; units are
+    grouped into quantile classes of the propensity and weighted as above (the
+    estimation of the propensities is not reflected in the SEs).  *Raking*: starting
+    weights N / n (SRS without replacement of n from N, ``fpc = N``), raked to each
+    class variable's frame counts with ``Design.rake``, whose standard errors account
+    for the raking.
+    """
     from toolkit.survey import Design
 
     if method not in ("class", "propensity", "rake"):
@@ -217,13 +212,13 @@ def build_nonresponse_design(
     resp = _respondent_table(frame, r, data, unit, frame_unit)
 
     if method == "rake":
-        cols = as_list(classes)
-        if isinstance(classes, pd.Series) or not cols:
+        cols = [] if isinstance(classes, pd.Series) else as_list(classes)
+        if not cols:
             raise InputError(
                 "raking needs class variables given as frame column names.",
                 hint="e.g. classes=['zone', 'income_group', 'population_band'].",
             )
-        _check_class_columns(frame, cols)
+        check_class_columns(frame, cols)
         margins = {}
         for c in cols:
             counts = frame[c].value_counts(sort=False)

@@ -1,12 +1,18 @@
-"""Private implementation of final disposition codes and AAPOR outcome rates.
+"""Final dispositions: who answered, who refused, who was never reached.
 
-See :func:`toolkit.nonresponse.dispositions` and :func:`toolkit.nonresponse.response_rates`
-for the public documentation.
+:func:`dispositions` codes every frame unit with an AAPOR final disposition (I, P, R,
+NC, O, UH, UO, NE) from the returns, an optional contact log and known eligibility;
+:func:`toolkit.nonresponse.response_rates` turns the codes into outcome rates.
+
+References
+----------
+AAPOR (2023). *Standard Definitions: Final Dispositions of Case Codes and Outcome
+Rates for Surveys*, 10th edition. American Association for Public Opinion Research.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -14,16 +20,13 @@ import pandas as pd
 
 from toolkit.errors import InputError
 from toolkit.nonresponse._common import (
-    ALL_LABEL,
     align_data,
-    as_list,
     check_columns,
     frame_units,
-    group_keys,
     is_answered,
 )
 
-__all__: list[str] = []
+__all__ = ["DISPOSITION_CODES", "DISPOSITION_LABELS", "dispositions"]
 
 #: AAPOR final disposition groups, in the order of the Standard Definitions.
 DISPOSITION_CODES: tuple[str, ...] = ("I", "P", "R", "NC", "O", "UH", "UO", "NE")
@@ -135,8 +138,8 @@ def _key_item_matrix(
                 applicable += sel
                 answered += sel & is_answered(aligned[item])
     if "coop_any" in aligned.columns:
-        yes = (aligned["coop_any"].astype("string").str.strip().str.lower() == "yes").fillna(False)
-        yes = yes.to_numpy(dtype=bool)
+        coop = aligned["coop_any"].astype("string").str.strip().str.lower()
+        yes = (coop == "yes").fillna(False).to_numpy(dtype=bool)
         for item in COOP_KEY_ITEMS:
             if item in aligned.columns:
                 applicable += yes
@@ -235,18 +238,88 @@ def _contact_outcomes(
     return _lookup(final, units, "contact log")
 
 
-def compute_dispositions(
+def dispositions(
     frame: pd.DataFrame,
     data: pd.DataFrame,
     *,
-    unit: str,
-    frame_unit: str,
-    contact_log: pd.DataFrame | None,
-    eligibility: Any,
-    key_items: Sequence[str] | None,
-    complete: float,
-    partial: float,
+    unit: str = "ns_iso3",
+    frame_unit: str = "iso3",
+    contact_log: pd.DataFrame | None = None,
+    eligibility: str | pd.Series | pd.DataFrame | None = None,
+    key_items: Sequence[str] | None = None,
+    complete: float = 0.8,
+    partial: float = 0.5,
 ) -> pd.DataFrame:
+    """Assign an AAPOR final disposition code to every unit of the frame.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The sampling frame (membership table), one row per unit; every row is
+        eligible unless ``eligibility`` or the contact log says otherwise.
+    data : DataFrame
+        Ingested returns, one row per unit (``toolkit.ingest`` ``.data``).
+    unit : str, default "ns_iso3"
+        Unit column of ``data`` (and of ``contact_log``).
+    frame_unit : str, default "iso3"
+        Unit column of ``frame``.
+    contact_log : DataFrame, optional
+        Field outcomes for units, with columns ``unit`` (or the ``unit`` / ``frame_unit``
+        name), ``outcome`` and optionally ``date``.  Outcomes: ``refusal``,
+        ``break_off``, ``non_contact``, ``other``, ``unknown`` (UO),
+        ``unknown_household`` (UH), ``ineligible`` (NE) or the AAPOR codes themselves.
+        With several rows per unit the last one (by ``date`` if present, else by row
+        order) is the final outcome.
+    eligibility : str, Series or DataFrame, optional
+        Known eligibility: a boolean frame column, a Series indexed by unit, or a table
+        (unit, ``eligible``).  ``False`` gives NE; a missing value means unknown
+        eligibility; units absent from a Series or table are eligible.  When omitted,
+        every frame unit is eligible (all member Societies are in scope).
+    key_items : sequence of str, optional
+        Questions whose answers decide complete vs partial; all of them apply to every
+        return.  Default: the standard instrument's key items (see Notes).
+    complete, partial : float, default 0.8 and 0.5
+        Share of applicable key items answered at or above which a return is complete
+        (I) or partial (P).  Below ``partial`` a return is a break-off, coded R.
+
+    Returns
+    -------
+    DataFrame
+        The frame's columns plus ``disposition`` (categorical, categories
+        :data:`DISPOSITION_CODES`), ``responded`` (I or P), ``key_items_applicable``,
+        ``key_items_answered``, ``answered_share`` (missing for non-returns) and
+        ``disposition_source`` (``return``, ``contact_log``, ``eligibility`` or
+        ``no_return``).  Same index and row order as ``frame``.
+
+    Raises
+    ------
+    InputError
+        If ``data`` repeats a unit or holds units not in the frame, a logged outcome is
+        unknown, or the log claims a return that is not in the data.
+
+    Notes
+    -----
+    Rules, applied in this order (AAPOR 2023, codes for mail/internet surveys of
+    specifically named units):
+
+    1. ``eligibility`` False, or a logged ``ineligible``: **NE**.
+    2. A returned row: share of applicable key items answered ``>= complete`` -> **I**;
+       ``>= partial`` -> **P**; otherwise a break-off, coded **R** ("refusal and
+       break-off") as AAPOR prescribes for break-offs below the partial threshold.
+    3. No return, a logged outcome: that outcome (R, NC, O, UH, UO).
+    4. No return, no log entry, eligibility unknown (missing): **UO**.
+    5. No return, no log entry, eligible: **NC**.  This is an explicit choice: for a
+       questionnaire sent to a named focal point, silence without a recorded refusal is
+       treated as "never reached" (non-contact).  Pass a contact log to record
+       refusals and other outcomes.
+
+    Default key items: ``activities``, ``people_reached``, ``branches_total``,
+    ``branches_migration``, ``staff_migration``, ``volunteers_migration``,
+    ``coop_any``, ``coop_interest``, ``work_languages`` (those present in ``data``),
+    plus for each selected activity *a* its ``a_stage``, ``a_groups``, ``a_service``,
+    ``a_reached``, plus ``coop_partners`` and ``coop_activities`` when ``coop_any`` is
+    "yes".  An item counts as answered when it is not missing and not blank.
+    """
     if not (0 < partial <= complete <= 1):
         raise InputError(
             f"thresholds must satisfy 0 < partial <= complete <= 1; got partial={partial}, "
@@ -316,150 +389,3 @@ def compute_dispositions(
     out["answered_share"] = share
     out["disposition_source"] = pd.array(source.astype(str), dtype="str")
     return out
-
-
-# --------------------------------------------------------------------------- rates
-
-RATE_COLUMNS: tuple[str, ...] = (
-    "RR1",
-    "RR2",
-    "RR3",
-    "RR4",
-    "RR5",
-    "RR6",
-    "COOP1",
-    "COOP2",
-    "COOP3",
-    "COOP4",
-    "REF1",
-    "REF2",
-    "REF3",
-    "CON1",
-    "CON2",
-    "CON3",
-)
-
-
-def aapor_rates(counts: Mapping[str, float], e: float) -> dict[str, float]:
-    """AAPOR outcome rates from disposition counts (or weighted sums) and ``e``."""
-    # AAPOR's own symbols: I complete, P partial, R refusal, NC non-contact, O other.
-    I, P, R, NC, O, UH, UO, _NE = (float(counts[k]) for k in DISPOSITION_CODES)  # noqa: E741
-    U = UH + UO
-    eU = 0.0 if U == 0 else e * U  # e is irrelevant (possibly undefined) when U == 0
-
-    def div(a: float, b: float) -> float:
-        return a / b if b > 0 else np.nan
-
-    IP = I + P
-    known = IP + R + NC + O
-    contacted = IP + R + O
-    return {
-        "RR1": div(I, known + U),
-        "RR2": div(IP, known + U),
-        "RR3": div(I, known + eU),
-        "RR4": div(IP, known + eU),
-        "RR5": div(I, known),
-        "RR6": div(IP, known),
-        "COOP1": div(I, IP + R + O),
-        "COOP2": div(IP, IP + R + O),
-        "COOP3": div(I, IP + R),
-        "COOP4": div(IP, IP + R),
-        "REF1": div(R, known + U),
-        "REF2": div(R, known + eU),
-        "REF3": div(R, known),
-        "CON1": div(contacted, contacted + NC + U),
-        "CON2": div(contacted, contacted + NC + eU),
-        "CON3": div(contacted, contacted + NC),
-    }
-
-
-def compute_rates(
-    dispositions: pd.DataFrame | pd.Series,
-    by: str | Sequence[str] | None,
-    e: float | Mapping[Any, float] | None,
-    weights: str | Sequence[float] | np.ndarray | pd.Series | None,
-    column: str,
-) -> pd.DataFrame:
-    if isinstance(dispositions, pd.Series):
-        df = dispositions.rename(column).to_frame()
-    else:
-        df = dispositions
-    check_columns(df, [column], "dispositions table")
-    codes = df[column].astype("object")
-    bad = ~codes.isin(DISPOSITION_CODES)
-    if bad.any():
-        raise InputError(
-            f"{int(bad.sum())} disposition(s) are not AAPOR codes.",
-            column=column,
-            value=codes[bad].iloc[0],
-            hint=f"use one of {', '.join(DISPOSITION_CODES)} (see toolkit.nonresponse.dispositions).",
-        )
-    if weights is None:
-        w = np.ones(len(df))
-    elif isinstance(weights, str):
-        check_columns(df, [weights], "dispositions table")
-        w = pd.to_numeric(df[weights]).to_numpy(dtype=float, na_value=np.nan)
-    else:
-        w = np.asarray(weights, dtype=float)
-        if w.shape != (len(df),):
-            raise InputError(
-                f"weights has {w.size} values for {len(df)} dispositions.",
-                hint="pass one weight per row of the dispositions table.",
-            )
-    if np.isnan(w).any() or (w < 0).any():
-        raise InputError(
-            "weights must be non-negative and not missing.",
-            value=float(w[np.isnan(w) | (w < 0)][0]),
-        )
-    by_l = as_list(by)
-    keys, gcode = group_keys(df, by_l)
-    ccode = pd.Categorical(codes, categories=list(DISPOSITION_CODES)).codes
-    table = np.zeros((len(keys), len(DISPOSITION_CODES)))
-    np.add.at(table, (gcode, ccode), w)
-    rows = [table[g] for g in range(len(keys))]
-    labels: list[Any] = [k if len(k) != 1 else k[0] for k in keys]
-    if by_l:
-        rows.append(table.sum(axis=0))
-        labels.append(tuple([ALL_LABEL] * len(by_l)) if len(by_l) > 1 else ALL_LABEL)
-    else:
-        labels = [ALL_LABEL]
-
-    records = []
-    for lab, cnt in zip(labels, rows):
-        counts = dict(zip(DISPOSITION_CODES, cnt))
-        ee = _resolve_e(e, lab, counts)
-        rec = {**counts, "e": ee, **aapor_rates(counts, ee if np.isfinite(ee) else 0.0)}
-        if not np.isfinite(ee) and counts["UH"] + counts["UO"] > 0:
-            for k in ("RR3", "RR4", "REF2", "CON2"):
-                rec[k] = np.nan
-        records.append(rec)
-    out = pd.DataFrame.from_records(records)
-    if len(by_l) > 1:
-        out.index = pd.MultiIndex.from_tuples(labels, names=by_l)
-    else:
-        out.index = pd.Index(labels, name=by_l[0] if by_l else None, dtype=object)
-    if weights is None:
-        out[list(DISPOSITION_CODES)] = out[list(DISPOSITION_CODES)].astype("int64")
-    return out
-
-
-def _resolve_e(e: Any, label: Any, counts: Mapping[str, float]) -> float:
-    if e is None:
-        num = sum(counts[k] for k in ("I", "P", "R", "NC", "O"))
-        den = num + counts["NE"]
-        return num / den if den > 0 else np.nan
-    if isinstance(e, Mapping):
-        if label not in e:
-            if label == ALL_LABEL or (isinstance(label, tuple) and ALL_LABEL in label):
-                return _resolve_e(None, label, counts)
-            raise InputError(
-                f"e has no value for group {label!r}.",
-                value=label,
-                hint="give e for every group, a single number, or None for the "
-                "proportional estimate.",
-            )
-        e = e[label]
-    ef = float(e)
-    if not 0 <= ef <= 1:
-        raise InputError(f"e must lie in [0, 1]; got {ef}.", value=ef)
-    return ef

@@ -155,8 +155,11 @@ def rubin(
     return out
 
 
-def _as_matrix(x: Any, what: str, expect: tuple[int, int] | None = None):
-    names: pd.Index
+def _as_matrix(
+    x: Any, what: str, expect: tuple[int, int] | None = None
+) -> tuple[np.ndarray, pd.Index]:
+    arr: np.ndarray
+    names: pd.Index | None
     if isinstance(x, pd.DataFrame):
         arr = x.to_numpy(dtype=float)
         names = pd.Index(x.columns)
@@ -171,7 +174,7 @@ def _as_matrix(x: Any, what: str, expect: tuple[int, int] | None = None):
         names = first
     else:
         arr = np.asarray(x, dtype=float)
-        names = None  # type: ignore[assignment]
+        names = None
     if arr.ndim == 3:
         if arr.shape[1] != arr.shape[2]:
             raise InputError(f"{what} of shape {arr.shape} are not square matrices.")
@@ -307,6 +310,7 @@ def analyse(
             f"pooling needs at least 2 completed data sets; got {len(imputations)}.",
             hint="draw more imputations with mice(..., m=20).",
         )
+    build: Callable[[pd.DataFrame], Any]
     if callable(design_kwargs):
         build = design_kwargs
     else:
@@ -314,13 +318,14 @@ def analyse(
 
         kw = dict(design_kwargs)
 
-        def build(d: pd.DataFrame):
+        def build(d: pd.DataFrame) -> Design:
             return Design(d, **kw)
 
+    run: Callable[[Any], pd.DataFrame]
     if isinstance(estimator, str):
         name = estimator
 
-        def run(design):
+        def run(design: Any) -> pd.DataFrame:
             method = getattr(design, name, None)
             if method is None:
                 raise InputError(
@@ -337,7 +342,7 @@ def analyse(
             )
         run = estimator
 
-    results = []
+    results: list[pd.DataFrame] = []
     for i, d in enumerate(imputations):
         res = run(build(d))
         if not isinstance(res, pd.DataFrame) or not {"estimate", "se"} <= set(res.columns):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -26,8 +26,8 @@ class _Target:
     column: str
     safe: str
     kind: str  # "numeric" | "binary" | "constant"
-    levels: tuple = ()  # for text binaries: (level coded 0, level coded 1)
-    values: np.ndarray | None = None  # float codes with NaN
+    levels: tuple[Any, ...] = ()  # for text binaries: (level coded 0, level coded 1)
+    values: np.ndarray = field(default_factory=lambda: np.empty(0))  # float codes with NaN
     constant: Any = None
 
 
@@ -96,7 +96,7 @@ def _predictor_matrix(data: pd.DataFrame, predictors: list[str]) -> tuple[pd.Dat
     return pd.DataFrame(cols, index=data.index), list(cols)
 
 
-def _fast_mice_class():
+def _fast_mice_class() -> type[Any]:
     """``MICEData`` with the default main-effects design built by numpy, not patsy.
 
     ``MICEData`` re-parses the formula ``v ~ all other columns`` twice per update,
@@ -107,7 +107,7 @@ def _fast_mice_class():
     from statsmodels.imputation.mice import MICEData
 
     class _MICEData(MICEData):
-        def _matrices(self, vname):
+        def _matrices(self, vname: str) -> tuple[np.ndarray, np.ndarray]:
             cols = [c for c in self.data.columns if c != vname]
             exog = np.column_stack(
                 [np.ones(len(self.data))] + [self.data[c].to_numpy(dtype=float) for c in cols]
@@ -115,12 +115,16 @@ def _fast_mice_class():
             endog = self.data[vname].to_numpy(dtype=float)
             return endog, exog
 
-        def get_split_data(self, vname):
+        def get_split_data(
+            self, vname: str
+        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, Any], dict[str, Any]]:
             endog, exog = self._matrices(vname)
             ixo, ixm = self.ix_obs[vname], self.ix_miss[vname]
             return endog[ixo], exog[ixo], exog[ixm], {}, {}
 
-        def get_fitting_data(self, vname):
+        def get_fitting_data(
+            self, vname: str
+        ) -> tuple[np.ndarray, np.ndarray, dict[str, Any], dict[str, Any]]:
             endog, exog = self._matrices(vname)
             ixo = self.ix_obs[vname]
             return (

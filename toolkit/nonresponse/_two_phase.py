@@ -187,7 +187,13 @@ def compute_two_phase(
     return out
 
 
-def _population_sizes(population_size, slabels, scode, strata) -> list[int] | None:
+def _population_sizes(
+    population_size: int | Mapping[Any, int] | None,
+    slabels: list[Any],
+    scode: np.ndarray,
+    strata: str | None,
+) -> list[int] | None:
+    """Population size per stratum (``None``: phase 1 is a census of the frame)."""
     if population_size is None:
         return None
     if isinstance(population_size, Mapping):

@@ -367,12 +367,17 @@ def suppress_wide(
             "values and counts must have the same rows and columns.",
             hint="reindex values like counts.",
         )
-    for lab, axis, name in (
-        (total_row, counts.index, "total_row"),
-        (total_column, counts.columns, "total_column"),
+    margins: dict[str, int] = {}
+    for key, lab, axis, name in (
+        ("_row", total_row, counts.index, "total_row"),
+        ("_col", total_column, counts.columns, "total_column"),
     ):
-        if lab is not None and lab not in axis:
+        if lab is None:
+            continue
+        pos = axis.get_loc(lab) if lab in axis else None
+        if not isinstance(pos, int):  # not a label, or a partial key of a MultiIndex
             raise InputError(f"{name} {lab!r} is not a label of the count table.", value=lab)
+        margins[key] = pos
     nr, nc = counts.shape
     long = pd.DataFrame(
         {
@@ -383,11 +388,6 @@ def suppress_wide(
     )
     if values is not None:
         long["_v"] = values.to_numpy(dtype=object).ravel()
-    margins: dict[str, int] = {}
-    if total_row is not None:
-        margins["_row"] = int(counts.index.get_loc(total_row))
-    if total_column is not None:
-        margins["_col"] = int(counts.columns.get_loc(total_column))
     try:
         res = suppress(
             long,

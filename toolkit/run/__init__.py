@@ -15,20 +15,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from toolkit.run._process import DEFAULT_LEVEL, ingest_study, process_study, study_estimates
 from toolkit.run._report import (
     Report,
     open_report,
     zone_label,
 )
-from toolkit.run._study import (
-    DEFAULT_LEVEL,
-    STUDY_SCHEMA,
-    Study,
-    ingest_study,
-    load_study,
-    process_study,
-    study_estimates,
-)
+from toolkit.run._study import STUDY_SCHEMA, Study, load_study
 
 if TYPE_CHECKING:
     from toolkit.run._cli import (
@@ -39,39 +32,37 @@ if TYPE_CHECKING:
         build_parser,
         main,
     )
-    from toolkit.run._runner import (
+    from toolkit.run._execute import KERNEL_NAME, TaskResult
+    from toolkit.run._new_study import init_study
+    from toolkit.run._notebooks import (
         ALL_ZONES,
-        KERNEL_NAME,
         REQUIREMENTS,
-        RunSummary,
-        TaskResult,
         check_parameters,
         find_notebook,
-        init_study,
         list_notebooks,
         missing_requirements,
         notebook_parameters,
         notebook_requirements,
         notebooks_dir,
         parse_param_values,
-        run_study,
     )
+    from toolkit.run._runner import RunSummary, run_study
 
 _LAZY = {
-    "ALL_ZONES": "toolkit.run._runner",
-    "KERNEL_NAME": "toolkit.run._runner",
-    "REQUIREMENTS": "toolkit.run._runner",
+    "ALL_ZONES": "toolkit.run._notebooks",
+    "KERNEL_NAME": "toolkit.run._execute",
+    "REQUIREMENTS": "toolkit.run._notebooks",
     "RunSummary": "toolkit.run._runner",
-    "TaskResult": "toolkit.run._runner",
-    "check_parameters": "toolkit.run._runner",
-    "find_notebook": "toolkit.run._runner",
-    "init_study": "toolkit.run._runner",
-    "list_notebooks": "toolkit.run._runner",
-    "missing_requirements": "toolkit.run._runner",
-    "notebook_parameters": "toolkit.run._runner",
-    "notebook_requirements": "toolkit.run._runner",
-    "notebooks_dir": "toolkit.run._runner",
-    "parse_param_values": "toolkit.run._runner",
+    "TaskResult": "toolkit.run._execute",
+    "check_parameters": "toolkit.run._notebooks",
+    "find_notebook": "toolkit.run._notebooks",
+    "init_study": "toolkit.run._new_study",
+    "list_notebooks": "toolkit.run._notebooks",
+    "missing_requirements": "toolkit.run._notebooks",
+    "notebook_parameters": "toolkit.run._notebooks",
+    "notebook_requirements": "toolkit.run._notebooks",
+    "notebooks_dir": "toolkit.run._notebooks",
+    "parse_param_values": "toolkit.run._notebooks",
     "run_study": "toolkit.run._runner",
     "EXIT_BAD_INPUT": "toolkit.run._cli",
     "EXIT_FAILED_RUNS": "toolkit.run._cli",

@@ -134,7 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from toolkit.run._study import ingest_study, load_study, process_study
+    from toolkit.run._process import ingest_study, process_study
+    from toolkit.run._study import load_study
 
     study = load_study(args.study)
     if args.no_store:
@@ -174,7 +175,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_params(args: argparse.Namespace) -> int:
-    from toolkit.run._runner import find_notebook, notebook_parameters
+    from toolkit.run._notebooks import find_notebook, notebook_parameters
 
     path = find_notebook(args.notebook)
     table = notebook_parameters(path).drop(columns=["value"])
@@ -192,7 +193,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _cmd_init(args: argparse.Namespace) -> int:
-    from toolkit.run._runner import init_study
+    from toolkit.run._new_study import init_study
 
     path = init_study(args.directory, name=args.name, year=args.year)
     print(

@@ -25,7 +25,8 @@ import pandas as pd
 from toolkit.errors import ParameterError, StoreError
 from toolkit.frame import ZONES
 from toolkit.instrument import Instrument
-from toolkit.run._study import DEFAULT_LEVEL, Study, load_study, process_study
+from toolkit.run._process import DEFAULT_LEVEL, process_study, study_estimates
+from toolkit.run._study import Study, load_study
 from toolkit.store import LazyTables, Store, read_store
 
 __all__ = ["Report", "open_report", "zone_label"]
@@ -192,8 +193,6 @@ class Report:
         :func:`~toolkit.publish.publishable_shares`), with the study's weighting."""
         if "estimates" in self.scope and level == DEFAULT_LEVEL:
             return self.scope["estimates"]
-        from toolkit.run._study import study_estimates
-
         return study_estimates(self.study, self.scope, level=level)
 
     # -- outputs ----------------------------------------------------------------------

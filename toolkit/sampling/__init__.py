@@ -54,6 +54,7 @@ non-respondents, for the follow-up subsample).
 
 from __future__ import annotations
 
+from toolkit.sampling._allocate import allocate
 from toolkit.sampling._common import DEFAULT_COVARIATES, METHODS, SampleResult
 from toolkit.sampling._lists import (
     apply_swaps,
@@ -64,7 +65,7 @@ from toolkit.sampling._lists import (
     swaps_by_zone,
 )
 from toolkit.sampling._report import representativeness, suggest_swaps
-from toolkit.sampling._select import allocate, select_sample
+from toolkit.sampling._select import select_sample
 
 __all__ = [
     "DEFAULT_COVARIATES",

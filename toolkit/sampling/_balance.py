@@ -19,7 +19,7 @@ difference 0 (a subset of it cannot differ).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,13 +136,13 @@ def covariate_matrix(
                 rows.append({"covariate": cov, "level": MISSING_LEVEL, "kind": "multilabel"})
         else:
             obj = s.astype(object)
-            for lev in _levels(s):
-                if lev == MISSING_LEVEL:
+            for level in _levels(s):
+                if level == MISSING_LEVEL:
                     x = s.isna().to_numpy()
                 else:
-                    x = (obj == lev).fillna(False).to_numpy(dtype=bool)
+                    x = (obj == level).fillna(False).to_numpy(dtype=bool)
                 cols.append(x.astype(float))
-                rows.append({"covariate": cov, "level": str(lev), "kind": "categorical"})
+                rows.append({"covariate": cov, "level": str(level), "kind": "categorical"})
     X = np.column_stack(cols) if cols else np.zeros((len(df), 0))
     meta = pd.DataFrame(rows, columns=["covariate", "level", "kind"])
     return CovariateMatrix(X=X, meta=meta)
@@ -309,7 +309,7 @@ def balance_table(
     out["abs_smd"] = np.abs(smd)
     tests: list[str] = []
     pvals: list[float] = []
-    p_by_cov: dict[str, tuple[str, float]] = {}
+    p_by_cov: dict[Hashable, tuple[str, float]] = {}
     for j, row in enumerate(cm.meta.itertuples(index=False)):
         if n_s == 0:
             tests.append("none")

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.typing import NAType
 
 from toolkit.errors import InputError
 from toolkit.nonresponse._common import as_list
@@ -94,7 +95,7 @@ def group_order(df: pd.DataFrame, cols: list[str], labels: pd.Series) -> list[st
     if not cols:
         return ["all"]
     keys = df[cols].drop_duplicates()
-    sort_cols = []
+    sort_cols: list[np.ndarray] = []
     for c in cols:
         s = keys[c]
         if isinstance(s.dtype, pd.CategoricalDtype):
@@ -231,8 +232,8 @@ def round_largest_remainder(
         frac = np.round(t - base, 9)
         # largest remainder first; ties: larger stratum first, then stratum order
         order = np.lexsort((np.arange(t.size), -sizes, -frac))
-        order = [i for i in order if base[i] < caps[i]]
-        for i in order[:short]:
+        below_cap = [i for i in order if base[i] < caps[i]]
+        for i in below_cap[:short]:
             base[i] += 1
     return base
 
@@ -339,7 +340,9 @@ class SampleResult:
         for stratum, main in self.sample.groupby("stratum", sort=False):
             res = self.reserve[self.reserve["stratum"] == stratum].sort_values("reserve_rank")
             queue = list(res["iso3"])
-            contacted = [(c, "main", pd.NA) for c in main["iso3"]]
+            contacted: list[tuple[Any, str, int | NAType]] = [
+                (c, "main", pd.NA) for c in main["iso3"]
+            ]
             need = sum(c in refused_set for c, _, _ in contacted)
             used = 0
             while need > 0 and used < len(queue):

@@ -73,13 +73,14 @@ def contact_sheet(result: SampleResult) -> pd.DataFrame:
             f"contact_sheet needs a drawn sample, got {type(result).__name__}.",
             hint="pass the result of toolkit.sampling.select_sample().",
         )
-    main = result.sample.assign(role="main", reserve_rank=pd.NA)
+    main = result.sample.assign(role="main")
+    main["reserve_rank"] = pd.NA
     main["pi_if_reached"] = main["pi"]
     res = result.reserve.assign(role="reserve", weight=np.nan)
     order = list(result.allocation.index)
     pos = {s: i for i, s in enumerate(order)}
     both = pd.concat([main, res], ignore_index=True)
-    both["reserve_rank"] = pd.array(both["reserve_rank"], dtype="Int64")
+    both["reserve_rank"] = both["reserve_rank"].astype("Int64")
     both["_s"] = both["stratum"].map(pos)
     both["_r"] = both["reserve_rank"].fillna(0).astype(int)
     both = both.sort_values(["_s", "_r", "iso3"], kind="stable")

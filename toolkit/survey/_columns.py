@@ -10,11 +10,15 @@ from __future__ import annotations
 import difflib
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DesignError
+
+if TYPE_CHECKING:
+    from pandas._typing import SequenceNotStr
 
 __all__ = [
     "Domains",
@@ -268,7 +272,7 @@ def indicator_matrix(
             column=str(col),
             hint="Choose another column.",
         )
-    codes = pd.Index(labels).get_indexer(series)
+    codes = pd.Index(labels).get_indexer(pd.Index(series))
     n = len(series)
     ind = np.zeros((n, len(labels)), dtype=np.float64)
     obs = codes >= 0
@@ -370,5 +374,10 @@ def domains(data: pd.DataFrame, by: str | Sequence[str] | None, *, na_rm: bool) 
             level_codes.append(rest % len(uniques))
             rest //= len(uniques)
         level_codes.reverse()
-        index = pd.MultiIndex(levels=uniques_list, codes=level_codes, names=cols)
+        # pandas takes Index levels and ndarray codes; pandas-stubs lists only sequences
+        index = pd.MultiIndex(
+            levels=cast("list[SequenceNotStr[Hashable]]", uniques_list),
+            codes=cast("list[Sequence[int]]", level_codes),
+            names=cols,
+        )
     return Domains(out, index)

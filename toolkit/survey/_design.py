@@ -32,7 +32,7 @@ __all__ = ["Design"]
 _CHUNK_CELLS = 4_000_000  # influence values per block in the calibrated (dense) path
 
 
-def _examples(values: Sequence[Any], k: int = 5) -> str:
+def _examples(values: Sequence[Any] | pd.Index, k: int = 5) -> str:
     vals = [repr(v) for v in list(values)[:k]]
     return ", ".join(vals) + (" ..." if len(values) > k else "")
 

@@ -99,6 +99,7 @@ def influence(
     if den is None:
         z = w[:, None] * num
     else:
+        assert point.den is not None  # point_estimates gives den totals when den is given
         with np.errstate(divide="ignore", invalid="ignore"):
             z = w[:, None] * (num - point.est[safe] * den) / point.den[safe]
     if not inside.all():
@@ -137,6 +138,7 @@ def srs_variance(
         elif kind == "mean":
             dev = num - point.est[safe]
         else:
+            assert den is not None and point.den is not None  # ratios have denominators
             dev = (num - point.est[safe] * den) / point.den[safe]
         dev = np.where(mask & inside[:, None], dev, 0.0)
         svyvar = group_sum(w[:, None] * dev * dev, dom, n_domains) / psum * n / (n - 1.0)

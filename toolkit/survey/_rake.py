@@ -50,7 +50,7 @@ def _margins(
 def _cells(codes: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, list[np.ndarray], int]:
     """Distinct cells: the cell of every row and the level of every cell per margin."""
     dtype = np.int32 if np.prod(np.asarray(sizes, dtype=np.float64)) < 2**31 else np.int64
-    key = codes[0].astype(dtype)
+    key: np.ndarray = codes[0].astype(dtype)
     for c, k in zip(codes[1:], sizes[1:], strict=True):
         key *= k
         key += c
@@ -88,7 +88,7 @@ def _empty_cells(
         table = np.zeros((len(first.labels), len(other.labels)))
         np.add.at(table, (first.cell_level, other.cell_level), cell_n)
         for i in levels:
-            for j in np.flatnonzero(table[i] == 0):
+            for j in np.flatnonzero(table[i] == 0).tolist():
                 found.append(f"{first.name}={first.labels[i]!r} x {other.name}={other.labels[j]!r}")
                 if len(found) >= k:
                     return found

@@ -107,7 +107,7 @@ def bootstrap_factors(s: Structure, replicates: int, rng: np.random.Generator) -
         counts = np.zeros((replicates, n_h))
         np.add.at(counts, (np.repeat(np.arange(replicates), n_h), draws.reshape(-1)), 1.0)
         mult[members] = counts.T
-    psu_per_stratum = 1.0 / np.mean(1.0 / s.n_psu)
+    psu_per_stratum = float(1.0 / np.mean(1.0 / s.n_psu))
     scale = psu_per_stratum / ((psu_per_stratum - 1.0) * (replicates - 1.0))
     return Factors("bootstrap", mult, scale, np.ones(replicates))
 
@@ -264,9 +264,10 @@ class ReplicateDesign(BaseDesign):
     @property
     def replicates(self) -> int:
         """Number of replicates."""
-        return (
-            self._compressed[0].shape[1] if self._compressed is not None else self._dense.shape[1]
-        )
+        if self._compressed is not None:
+            return self._compressed[0].shape[1]
+        assert self._dense is not None  # exactly one of _compressed and _dense is set
+        return self._dense.shape[1]
 
     @property
     def kind(self) -> str:
@@ -291,6 +292,7 @@ class ReplicateDesign(BaseDesign):
     def _analysis(self) -> np.ndarray:
         if self._dense is not None:
             return self._dense
+        assert self._compressed is not None  # exactly one of _compressed and _dense is set
         mult, index = self._compressed
         return self._pw[:, None] * mult[index]
 
@@ -313,6 +315,7 @@ class ReplicateDesign(BaseDesign):
         if self._compressed is not None:
             mult, index = self._compressed
             return _rank(mult[np.unique(index[rows])])
+        assert self._dense is not None  # exactly one of _compressed and _dense is set
         return _rank(self._dense[rows])
 
     # -- backend -------------------------------------------------------------------------
@@ -323,6 +326,7 @@ class ReplicateDesign(BaseDesign):
         """``sum_i a_ir values_ij`` for every replicate r, shape (R, k)."""
         if self._dense is not None:
             return self._dense.T @ values
+        assert self._compressed is not None  # exactly one of _compressed and _dense is set
         mult, index = self._compressed
         return mult.T @ group_sum(self._pw[:, None] * values, index, mult.shape[0])
 

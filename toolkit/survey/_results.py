@@ -86,7 +86,10 @@ def result_frame(
         if len(label_names) == 1:
             label_arrays = [list(labels)]
         else:
-            label_arrays = [[lab[i] for lab in labels] for i in range(len(label_names))]
+            tuples = [lab for lab in labels if isinstance(lab, tuple)]
+            if len(tuples) != len(labels):
+                raise TypeError("labels must be tuples when there are several label names")
+            label_arrays = [[lab[i] for lab in tuples] for i in range(len(label_names))]
         level_values: list[Any] = []
         names: list[str] = []
         if doms.index is not None:

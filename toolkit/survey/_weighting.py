@@ -8,7 +8,7 @@ so that every adjustment is re-applied inside every replicate in one vectorised 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -68,7 +68,10 @@ def row_codes(data: pd.DataFrame, cols: Sequence[str], role: str) -> tuple[np.nd
         level_codes.append(rest % len(u))
         rest //= len(u)
     level_codes.reverse()
-    labels = pd.MultiIndex(levels=uniques_list, codes=level_codes, names=list(cols))
+    # pandas takes ndarray codes; pandas-stubs lists only sequences of int
+    labels = pd.MultiIndex(
+        levels=uniques_list, codes=cast("list[Sequence[int]]", level_codes), names=list(cols)
+    )
     return codes, labels
 
 
@@ -167,7 +170,7 @@ def match_cells(
     counts = np.where(pos >= 0, pop.to_numpy()[np.maximum(pos, 0)], np.nan)
     absent = (pos < 0) | (counts == 0)
     if absent.any():
-        cells = [labels[i] for i in np.flatnonzero(absent)]
+        cells = [labels[i] for i in np.flatnonzero(absent).tolist()]
         rows = int(sample_n[absent].sum())
         raise WeightingError(
             f"{role}: sample cell(s) {_fmt(cells)} ({rows} sampled units) have no population "

@@ -1,24 +1,11 @@
-"""Cooperation opportunities between Societies along migratory routes.
+"""Cooperation pairs between Societies along migratory routes, ranked by a transparent
+score.
 
 A *pair* is a provider and a recipient on the same route, at most ``max_distance``
 positions apart (either direction: a destination Society can support the transit
 Society before it), where the provider has the activity **established** and the
-recipient does not run it.
-
-Established
-    The provider responded, runs the activity (``act__<a> == 1``) and shows capacity
-    for it: it reports people reached by that activity (``reached__<a> > 0``) or, where
-    it left the reach question empty, it reports migration staff or volunteers
-    (``staff_migration + volunteers_migration > 0``).  A Society that reports
-    ``reached__<a> == 0`` has no established activity.  With ``require_scale=False``
-    every responding Society that runs the activity counts.  The stage at which the
-    provider runs it does not matter: capacity transfers across stages.
-
-Recipient status
-    ``"lacking"`` — it responded and answered that it does not run the activity;
-    ``"unknown"`` — it did not respond, was quarantined only, or left the activity
-    question unanswered.  A non-respondent is listed as an opportunity to explore,
-    never called lacking.
+recipient does not run it (``"lacking"``) or is not known to (``"unknown"``); both
+sides are defined in :mod:`toolkit.mapping._established`.
 
 Score
     A weighted mean of five components, each in [0, 1] and kept as its own column so
@@ -58,16 +45,16 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import InputError
-from toolkit.mapping._routes import _needs_set, _num, _on_route, _profile_activities
+from toolkit.mapping._established import (
+    PAIR_STATUSES,
+    established_activities,
+    recipient_state,
+    select_activities,
+)
+from toolkit.mapping._route_profiles import num, on_route, profile_activities
+from toolkit.mapping._route_tables import needs_set
 
-__all__ = [
-    "DEFAULT_WEIGHTS",
-    "PAIR_STATUSES",
-    "cooperation_chains",
-    "cooperation_network_data",
-    "cooperation_pairs",
-    "established_activities",
-]
+__all__ = ["DEFAULT_WEIGHTS", "cooperation_network_data", "cooperation_pairs"]
 
 #: Default weights of the score components of :func:`cooperation_pairs`.
 DEFAULT_WEIGHTS: dict[str, float] = {
@@ -78,9 +65,6 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "recipient_need": 0.15,
 }
 
-#: Status of the recipient of a pair: does not run the activity, or not known.
-PAIR_STATUSES: tuple[str, ...] = ("lacking", "unknown")
-
 _SPLIT = re.compile(r"[;,\s]+")
 
 
@@ -88,47 +72,6 @@ def _codes(value: object) -> set[str]:
     if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
         return set()
     return {c for c in _SPLIT.split(str(value).strip().lower()) if c and c != "other"}
-
-
-def established_activities(profiles: pd.DataFrame, *, require_scale: bool = True) -> pd.DataFrame:
-    """Which Society has which activity established (see the module docstring).
-
-    Parameters
-    ----------
-    profiles : pandas.DataFrame
-        Society profiles (:func:`toolkit.mapping.society_profiles`).
-    require_scale : bool, default True
-        Require evidence of capacity (people reached by the activity, or else migration
-        staff or volunteers); ``False``: running the activity is enough.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Boolean, index ``iso3`` (in profile order), one column per activity code.
-    """
-    acts = _profile_activities(profiles)
-    responded = (
-        profiles["responded"].fillna(False).astype(bool).to_numpy()
-        if "responded" in profiles
-        else np.ones(len(profiles), bool)
-    )
-    people = np.zeros(len(profiles))
-    for col in ("staff_migration", "volunteers_migration"):
-        if col in profiles:
-            people = people + np.nan_to_num(_num(profiles[col]), nan=0.0)
-    out = {}
-    for a in acts:
-        runs = _num(profiles[f"act__{a}"]) == 1
-        ok = runs & responded
-        if require_scale:
-            reach = (
-                _num(profiles[f"reached__{a}"])
-                if f"reached__{a}" in profiles
-                else np.full(len(profiles), np.nan)
-            )
-            ok &= np.where(np.isnan(reach), people > 0, reach > 0)
-        out[a] = ok
-    return pd.DataFrame(out, index=pd.Index(profiles["iso3"].astype(str).str.upper(), name="iso3"))
 
 
 def _check_weights(weights: Mapping[str, float] | None) -> dict[str, float]:
@@ -188,28 +131,6 @@ def _society_matrices(profiles: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
             if j is not None:
                 listed[i, j] = True
     return shared, listed | listed.T
-
-
-def _recipient_state(profiles: pd.DataFrame, acts: Sequence[str]) -> pd.DataFrame:
-    """Per Society x activity: "runs", "lacking" or "unknown"."""
-    responded = profiles["responded"].fillna(False).astype(bool).to_numpy()
-    out = {}
-    for a in acts:
-        v = _num(profiles[f"act__{a}"])
-        state = np.where(np.isnan(v) | ~responded, "unknown", np.where(v == 1, "runs", "lacking"))
-        out[a] = state
-    return pd.DataFrame(out, index=profiles["iso3"].astype(str).str.upper().to_numpy())
-
-
-def _select_activities(acts: list[str], activities: Sequence[str] | None) -> list[str]:
-    if activities is None:
-        return acts
-    bad = [a for a in activities if a not in acts]
-    if bad:
-        raise InputError(
-            f"unknown activity '{bad[0]}'.", value=bad[0], hint=f"use some of {', '.join(acts)}."
-        )
-    return [a for a in acts if a in set(activities)]
 
 
 _PAIR_COLUMNS = [
@@ -289,16 +210,16 @@ def cooperation_pairs(
     if not isinstance(max_distance, (int, np.integer)) or max_distance < 1:
         raise InputError("max_distance must be a whole number >= 1.", value=max_distance)
     w = _check_weights(weights)
-    canon, where = _on_route(routes, profiles)
-    acts = _select_activities(_profile_activities(profiles), activities)
-    need = _needs_set(needs, _profile_activities(profiles))
+    canon, where = on_route(routes, profiles)
+    acts = select_activities(profile_activities(profiles), activities)
+    need = needs_set(needs, profile_activities(profiles))
     est = established_activities(profiles, require_scale=require_scale)
-    state = _recipient_state(profiles, acts)
+    state = recipient_state(profiles, acts)
     shared, coop = _society_matrices(profiles)
     codes = profiles["iso3"].astype(str).str.upper().to_numpy()
     zone = profiles["zone"].astype(str).to_numpy()
     vol = (
-        _num(profiles["volunteers_migration"])
+        num(profiles["volunteers_migration"])
         if "volunteers_migration" in profiles
         else np.full(len(profiles), np.nan)
     )
@@ -320,7 +241,7 @@ def cooperation_pairs(
         sub = pairs[keep]
         p, q = pi[keep], ri[keep]
         reach = (
-            _num(profiles[f"reached__{a}"])
+            num(profiles[f"reached__{a}"])
             if f"reached__{a}" in profiles
             else np.full(len(profiles), np.nan)
         )
@@ -384,132 +305,6 @@ def cooperation_pairs(
     return out[_PAIR_COLUMNS].reset_index(drop=True)
 
 
-_CHAIN_COLUMNS = [
-    "route_id",
-    "activity",
-    "direction",
-    "provider",
-    "provider_zone",
-    "recipients",
-    "members",
-    "length",
-    "n_lacking",
-    "n_unknown",
-    "status",
-    "member_status",
-    "zones",
-    "cross_regional",
-    "start_position",
-    "end_position",
-]
-
-
-def cooperation_chains(
-    routes: pd.DataFrame,
-    profiles: pd.DataFrame,
-    *,
-    min_length: int = 3,
-    direction: str = "both",
-    activities: Sequence[str] | None = None,
-    require_scale: bool = True,
-) -> pd.DataFrame:
-    """Chains of consecutive Societies along a route that an established activity could
-    reach.
-
-    A chain starts at a Society with the activity established
-    (:func:`established_activities`) and takes the next Societies along the route, one
-    position at a time, for as long as each of them does not run the activity
-    (``"lacking"``) or is ``"unknown"`` (did not respond / did not answer); it stops
-    before the first Society that runs the activity (established or not) or at the
-    end of the route.  Only maximal chains of at least ``min_length`` Societies
-    (provider included) are kept.
-
-    Parameters
-    ----------
-    routes, profiles
-        As in :func:`cooperation_pairs`.
-    min_length : int, default 3
-        Fewest Societies in a chain, provider included (2 would be a pair).
-    direction : {"both", "forward", "backward"}, default "both"
-        "forward" walks in travel order (towards destinations), "backward" against it
-        (a destination Society supporting the transit Societies before it).
-    activities : sequence of str, optional
-        Restrict to these activities.
-    require_scale : bool, default True
-        See :func:`established_activities`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``route_id``, ``activity``, ``direction``, ``provider``, ``provider_zone``,
-        ``recipients`` and ``members`` (provider first, in walking order; ISO3
-        ", "-separated), ``length``, ``n_lacking``, ``n_unknown``, ``status``
-        ("lacking", "unknown" or "mixed" over the recipients), ``member_status`` (each
-        recipient's status, in order), ``zones`` (crossed, in order),
-        ``cross_regional`` and ``start_position`` / ``end_position``.  In route
-        order, then activity, direction and start position.
-    """
-    if direction not in ("both", "forward", "backward"):
-        raise InputError("direction must be 'both', 'forward' or 'backward'.", value=direction)
-    if not isinstance(min_length, (int, np.integer)) or min_length < 2:
-        raise InputError("min_length must be a whole number >= 2.", value=min_length)
-    canon, where = _on_route(routes, profiles)
-    acts = _select_activities(_profile_activities(profiles), activities)
-    est = established_activities(profiles, require_scale=require_scale)
-    state = _recipient_state(profiles, acts)
-    codes = profiles["iso3"].astype(str).str.upper().to_numpy()
-    zone = profiles["zone"].astype(str).to_numpy()
-    dirs = ["forward", "backward"] if direction == "both" else [direction]
-    rows = []
-    r = canon.assign(_soc=where)
-    for rid, g in r.groupby("route_id", sort=False):
-        g = g.sort_values("position")
-        idx = g["_soc"].to_numpy()
-        pos = g["position"].to_numpy()
-        for a in acts:
-            e = est[a].to_numpy()[idx]
-            st = state[a].to_numpy()[idx]
-            for dname in dirs:
-                step = 1 if dname == "forward" else -1
-                for i in np.flatnonzero(e):
-                    j = i + step
-                    walk = []
-                    while 0 <= j < len(idx) and st[j] in PAIR_STATUSES:
-                        walk.append(j)
-                        j += step
-                    if len(walk) + 1 < min_length:
-                        continue
-                    members = [i, *walk]
-                    stats = [str(st[k]) for k in walk]
-                    n_l, n_u = stats.count("lacking"), stats.count("unknown")
-                    zs = list(dict.fromkeys(zone[idx[members]]))
-                    rows.append(
-                        {
-                            "route_id": rid,
-                            "activity": a,
-                            "direction": dname,
-                            "provider": codes[idx[i]],
-                            "provider_zone": zone[idx[i]],
-                            "recipients": ", ".join(codes[idx[walk]]),
-                            "members": ", ".join(codes[idx[members]]),
-                            "length": len(members),
-                            "n_lacking": n_l,
-                            "n_unknown": n_u,
-                            "status": "lacking"
-                            if n_u == 0
-                            else ("unknown" if n_l == 0 else "mixed"),
-                            "member_status": ", ".join(stats),
-                            "zones": ", ".join(zs),
-                            "cross_regional": len(zs) > 1,
-                            "start_position": int(pos[i]),
-                            "end_position": int(pos[walk[-1]]),
-                        }
-                    )
-    if not rows:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in _CHAIN_COLUMNS})
-    return pd.DataFrame(rows, columns=_CHAIN_COLUMNS)
-
-
 def cooperation_network_data(
     pairs: pd.DataFrame,
     profiles: pd.DataFrame,
@@ -563,7 +358,7 @@ def cooperation_network_data(
             value=route_id,
             hint="pass routes=load_routes() as well.",
         )
-    canon, _ = _on_route(routes, profiles)
+    canon, _ = on_route(routes, profiles)
     on = canon["route_id"] == route_id
     if not on.any():
         raise InputError(

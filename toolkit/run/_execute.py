@@ -1,0 +1,119 @@
+"""Executing one (notebook, zone) task: papermill in a worker process, then HTML.
+
+:func:`_execute` runs in a process of the runner's pool.  It never raises for a
+failing notebook: the outcome, the failing cell (numbered as the analyst sees it)
+and the error are returned as a :class:`TaskResult`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+__all__ = ["KERNEL_NAME", "TaskResult"]
+
+#: Kernel every notebook runs with (the Python of the running toolkit).
+KERNEL_NAME = "python3"
+
+
+@dataclass
+class TaskResult:
+    """Outcome of one (notebook, zone) execution."""
+
+    zone: str
+    notebook: str
+    status: str
+    seconds: float
+    failing_cell: int | None = None
+    error: str = ""
+    output: str = ""
+    html: str = ""
+
+
+def _execute(
+    notebook: str, output: str, parameters: dict[str, Any], zone: str, timeout: int
+) -> TaskResult:
+    """Run one notebook with papermill (in a worker process) and render it to HTML."""
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    start = time.perf_counter()
+    status, cell, error = "ok", None, ""
+    # The kernel inherits this process's stderr: send its chatter to a log file so the
+    # terminal shows only the progress and the summary.
+    log_path = Path(output).with_suffix(".log")
+    saved_fd = os.dup(2)
+    with log_path.open("w", encoding="utf-8") as log:
+        os.dup2(log.fileno(), 2)
+        try:
+            pm.execute_notebook(
+                notebook,
+                output,
+                parameters=parameters,
+                kernel_name=KERNEL_NAME,
+                progress_bar=False,
+                log_output=False,
+                cwd=None,
+                execution_timeout=timeout,
+                request_save_on_cell_execute=False,
+            )
+        except PapermillExecutionError as exc:
+            status, cell = "failed", _code_cell_number(output, exc.cell_index)
+            error = f"{exc.ename}: {exc.evalue}"[:500]
+        except Exception as exc:  # kernel death, timeout, unreadable notebook
+            status, error = "failed", f"{type(exc).__name__}: {exc}"[:500]
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved_fd, 2)
+            os.close(saved_fd)
+    seconds = time.perf_counter() - start
+    html = ""
+    if Path(output).exists():
+        html = str(Path(output).with_suffix(".html"))
+        try:
+            _render_html(Path(output), Path(html))
+        except Exception as exc:  # keep the run going; the notebook itself is kept
+            html = ""
+            error = error or f"HTML rendering failed: {exc}"
+    return TaskResult(
+        zone, Path(notebook).stem, status, round(seconds, 2), cell, error, output, html
+    )
+
+
+def _code_cell_number(output: str, cell_index: int) -> int:
+    """1-based number of the failing cell in the *original* notebook.
+
+    papermill adds cells (the injected parameters and error banners); they are not
+    counted, so the number is the one the analyst sees in JupyterLab.
+    """
+    added = {"injected-parameters", "papermill-error-cell-tag"}
+    try:
+        nb = nbformat.read(output, as_version=4)
+    except Exception:
+        return cell_index + 1
+    number = 0
+    for cell in nb.cells:
+        if added & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        number += 1
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return number
+    return cell_index + 1
+
+
+def _render_html(notebook: Path, html: Path) -> None:
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(
+        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
+    body, _ = exporter.from_filename(str(notebook))
+    tmp = html.with_name(f".{html.name}.tmp")
+    tmp.write_text(body, encoding="utf-8")
+    os.replace(tmp, html)
