@@ -34,7 +34,7 @@ if kind == "toolkit":
     from toolkit.frame import load_frame
     inst, frame = read_xlsform(form), load_frame()
     t = time.perf_counter()
-    r = read_export(path, inst, frame, unit="branch_code", society="ns_iso3", key="bench")
+    r = read_export(path, inst, frame=frame, unit="branch_code", society="ns_iso3", key="bench")
     seconds = time.perf_counter() - t
     extra = {"accepted": len(r.data), "quarantined": len(r.quarantine),
              "activities": len(r.activities), "reconciles": r.reconciles()}

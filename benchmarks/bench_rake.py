@@ -6,16 +6,28 @@ environment under ``benchmarks/_work/`` (their pins clash with each other and wi
 project).  Missing environments are created with pip unless ``--no-install`` is given; a
 peer that cannot be installed or run is reported and skipped.
 
-For every tool it prints the wall time of the raking call (the best of ``--repeat``
-runs; data loading, imports and design construction are not timed), the ratio to the
-toolkit, the largest relative difference between its weights and the toolkit's, and
-the largest relative error of the margins it reached.
+The toolkit rakes the same data held in several column types (``--variants``): pandas
+categoricals, and the plain string columns form data arrives in -- ``object`` columns
+(one string object per distinct answer, as pandas' ``read_csv`` delivers them),
+pandas ``string[python]`` and ``string[pyarrow]`` (pandas 3's default ``str`` and
+``string`` dtypes).  ``object-distinct`` (one new string object per row, as Python's
+``csv`` module delivers them) can be added.  The peers get integer codes, their fastest
+input.
+
+For every tool it prints the wall time of the raking call (the best and the median of
+``--repeat`` runs; data loading, imports and design construction are not timed), the
+largest relative difference between its weights and the toolkit's, and the largest
+relative error of the margins it reached; then the ratio of every peer's median time to
+the median time of every toolkit variant.  The toolkit's short runs are timed at least
+five times before the peers and as often again after them, so that its medians span the
+load of a shared machine over the whole run.
 
 All tools start from unit weights (weightipy cannot take others) and are asked for
 tight convergence.  Run from the repository root::
 
     .venv/bin/python benchmarks/bench_rake.py            # 1,000,000 rows
     .venv/bin/python benchmarks/bench_rake.py --rows 200000 --peers weightipy,R
+    .venv/bin/python benchmarks/bench_rake.py --peers weightipy --variants categorical,object
 """
 
 from __future__ import annotations
@@ -23,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import sys
 import tempfile
 import textwrap
@@ -141,6 +154,38 @@ def make_data(rows: int, seed: int) -> pd.DataFrame:
     return pd.DataFrame({"a": a.astype(np.int8), "b": b.astype(np.int8), "c": c.astype(np.int8)})
 
 
+#: Column types of the toolkit's input: codes (n,) and labels (k,) -> a column.
+VARIANTS = {
+    "categorical": lambda codes, labels: pd.Categorical.from_codes(codes, labels),
+    "object": lambda codes, labels: pd.Series(labels[codes], dtype=object),
+    "string[python]": lambda codes, labels: pd.Series(labels[codes], dtype="string[python]"),
+    "string[pyarrow]": lambda codes, labels: pd.Series(labels[codes], dtype="string[pyarrow]"),
+    "object-distinct": lambda codes, labels: pd.Series(
+        [str(x) for x in labels[codes].astype(str)], dtype=object
+    ),
+}
+DEFAULT_VARIANTS = "categorical,object,string[python],string[pyarrow]"
+TOOLKIT_REPEAT = 5  # the toolkit's runs are short: time at least this many, twice
+
+
+def toolkit_design(codes: pd.DataFrame, variant: str) -> Design:
+    """The design with the margins held as ``variant`` columns (unit weights ``w``)."""
+    labels = {k: np.array([f"{k}{i}" for i in range(len(SHARES[k]))], dtype=object) for k in "abc"}
+    df = pd.DataFrame({k: VARIANTS[variant](codes[k].to_numpy(), labels[k]) for k in "abc"})
+    return Design(df.assign(w=1.0), weights="w")
+
+
+def time_rake(design: Design, repeat: int) -> tuple[list[float], np.ndarray]:
+    """Wall times of ``design.rake`` and the raked weights."""
+    margins = {k: {f"{k}{i}": v * POP for i, v in enumerate(SHARES[k])} for k in "abc"}
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        raked = design.rake(margins, tol=1e-10)
+        times.append(time.perf_counter() - t0)
+    return times, raked.weights.to_numpy()
+
+
 def margins_met(codes: pd.DataFrame, w: np.ndarray) -> float:
     """Largest relative error of the margins reached by weights ``w``."""
     worst = 0.0
@@ -164,10 +209,15 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=20240611)
     parser.add_argument(
-        "--repeat", type=int, default=3, help="timed runs per Python tool (best is kept)"
+        "--repeat", type=int, default=3, help="timed runs per Python tool (best and median kept)"
     )
     parser.add_argument("--r-repeat", type=int, default=1, help="timed runs of R's rake")
     parser.add_argument("--peers", default="weightipy,balance,svy,samplics,R")
+    parser.add_argument(
+        "--variants",
+        default=DEFAULT_VARIANTS,
+        help=f"column types the toolkit rakes, of {', '.join(VARIANTS)} (default: %(default)s)",
+    )
     parser.add_argument(
         "--no-install", action="store_true", help="do not create missing peer environments"
     )
@@ -183,24 +233,25 @@ def main() -> None:
     )
 
     # -- toolkit ------------------------------------------------------------------------
-    df = pd.DataFrame(
-        {k: pd.Categorical.from_codes(codes[k], list(range(len(SHARES[k])))) for k in "abc"}
-    )
-    df["w"] = 1.0
-    margins = {k: {i: v * POP for i, v in enumerate(SHARES[k])} for k in "abc"}
-    t0 = time.perf_counter()
-    design = Design(df, weights="w")
-    t_design = time.perf_counter() - t0
-    times = []
-    for _ in range(max(args.repeat, 3)):
-        t0 = time.perf_counter()
-        raked = design.rake(margins, tol=1e-10)
-        times.append(time.perf_counter() - t0)
-    w_tk = raked.weights.to_numpy()
-    results = [("toolkit", "0.1.0", min(times), 0.0, margins_met(codes, w_tk))]
-    print(
-        f"  toolkit: rake {min(times):.3f} s (best of {len(times)}; Design() took {t_design:.3f} s)"
-    )
+    variants = [v.strip() for v in args.variants.split(",") if v.strip()]
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown or not variants:
+        parser.error(f"unknown variant(s) {unknown}; choose from {', '.join(VARIANTS)}")
+    designs = {v: toolkit_design(codes, v) for v in variants}
+    mine: dict[str, list[float]] = {v: [] for v in variants}
+    results = []  # (tool, version, seconds, max rel diff to the first variant, margin error)
+    w_tk = np.empty(0)
+    for variant, design in designs.items():
+        times, w = time_rake(design, max(args.repeat, TOOLKIT_REPEAT))
+        w_tk = w if not len(w_tk) else w_tk
+        mine[variant] += times
+        rel = float(np.max(np.abs(w - w_tk) / w_tk))
+        results.append((f"toolkit {variant}", "0.1.0", mine[variant], rel, margins_met(codes, w)))
+        print(
+            f"  toolkit on {variant}: rake {min(times):.3f} s best, "
+            f"{statistics.median(times):.3f} s median of {len(times)}",
+            flush=True,
+        )
 
     # -- peers --------------------------------------------------------------------------
     wanted = [p.strip() for p in args.peers.split(",") if p.strip()]
@@ -244,29 +295,48 @@ def main() -> None:
             info, w = got
             w = w * POP / w.sum()  # weightipy and balance return weights on their own scale
             rel = float(np.max(np.abs(w - w_tk) / w_tk))
-            results.append(
-                (name, info["version"], min(info["seconds"]), rel, margins_met(codes, w))
-            )
+            results.append((name, info["version"], info["seconds"], rel, margins_met(codes, w)))
+
+    # The load of a shared machine drifts during the peers' minutes: time the toolkit
+    # again after them, so that its medians span the whole run.
+    if len(results) > len(variants):
+        for variant, design in designs.items():
+            mine[variant] += time_rake(design, max(args.repeat, TOOLKIT_REPEAT))[0]
 
     # -- report -------------------------------------------------------------------------
-    t_tk = results[0][2]
     print()
     print(
-        f"{'tool':<10} {'version':<9} {'seconds':>9} {'x toolkit':>10} {'max rel diff w':>15} {'margin err':>11}"
+        f"{'tool':<24} {'version':<9} {'best s':>8} {'median s':>9} {'max rel diff w':>15} "
+        f"{'margin err':>11}"
     )
     for name, version, secs, rel, err in results:
-        ratio = secs / t_tk
-        print(f"{name:<10} {version:<9} {secs:>9.3f} {ratio:>10.1f} {rel:>15.2e} {err:>11.2e}")
-    peers = list(results[1:])
+        print(
+            f"{name:<24} {version:<9} {min(secs):>8.3f} {statistics.median(secs):>9.3f} "
+            f"{rel:>15.2e} {err:>11.2e}"
+        )
+    print(f"(max rel diff w: to the weights of toolkit {variants[0]})")
+    peers = results[len(variants) :]
     if peers:
-        fastest = min(peers, key=lambda r: r[2])
+        print("\npeer's median time / toolkit's median time, by the toolkit's column type:")
+        print(f"{'toolkit on':<16}" + "".join(f" {p[0]:>10}" for p in peers))
+        for variant, times in mine.items():
+            t = statistics.median(times)
+            print(
+                f"{variant:<16}" + "".join(f" {statistics.median(p[2]) / t:>9.1f}x" for p in peers)
+            )
+        fastest = min(peers, key=lambda r: statistics.median(r[2]))
+        t_peer = statistics.median(fastest[2])
+        for variant, times in mine.items():
+            print(
+                f"toolkit on {variant} is {t_peer / statistics.median(times):.1f}x faster than the "
+                f"fastest peer ({fastest[0]}); target >= 10x"
+            )
         print(
-            f"\ntoolkit is {fastest[2] / t_tk:.1f}x faster than the fastest peer ({fastest[0]}); target >= 10x"
+            f"largest relative weight difference to a peer: {max(r[3] for r in peers):.2e} "
+            "(target 1e-8)"
         )
-        print(
-            f"largest relative weight difference to a peer: {max(r[3] for r in peers):.2e} (target 1e-8)"
-        )
-    print(f"toolkit margins met to {results[0][4]:.2e} (target 1e-10)")
+    worst = max(r[4] for r in results[: len(variants)])
+    print(f"toolkit margins met to {worst:.2e} (target 1e-10)")
 
 
 if __name__ == "__main__":

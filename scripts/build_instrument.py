@@ -10,6 +10,11 @@ users upload.  Run it after editing the taxonomy::
 
 (defaults: ``toolkit/data/instrument.xlsx`` from ``toolkit/data/membership.csv``).
 
+Both the ``survey`` and the ``choices`` sheet carry a ``disclosure`` column (``public``
+or ``aggregate``; pyxform ignores it) that says which answers may be published per
+Society: see :data:`AGGREGATE_CHOICES`, :data:`AGGREGATE_QUESTIONS` and the reasons in
+``toolkit/data/README.md``.
+
 The output is deterministic in content (fixed workbook properties, fixed row order),
 so an unchanged taxonomy rebuilds to the same sheets; the bytes differ between builds
 only by the zip archive's timestamps.  ``tests/test_instrument.py`` checks that the
@@ -299,9 +304,36 @@ SURVEY_COLUMNS = (
     + [f"hint::{lang}" for lang in LANGS]
     + ["required", "relevant", "constraint"]
     + [f"constraint_message::{lang}" for lang in LANGS]
-    + ["appearance"]
+    + ["appearance", "disclosure"]
 )
-CHOICE_COLUMNS = ["list_name", "name"] + [f"label::{lang}" for lang in LANGS] + ["definition"]
+CHOICE_COLUMNS = (
+    ["list_name", "name"] + [f"label::{lang}" for lang in LANGS] + ["definition", "disclosure"]
+)
+
+# Disclosure (column ``disclosure``, ignored by pyxform, read by toolkit.publish):
+# ``public`` answers may be published per Society; ``aggregate`` answers only as
+# shares or counts of a group of at least ``disclosure.min_cell`` Societies.  The
+# reasons are listed in toolkit/data/README.md (section instrument.xlsx).
+PUBLIC, AGGREGATE = "public", "aggregate"
+#: Choices published only in aggregate: list name -> choice names.
+AGGREGATE_CHOICES: dict[str, tuple[str, ...]] = {
+    "activity": ("detention", "advocacy", "rescue"),
+    "target_group": ("irregular",),
+    "service_type": ("advocacy",),
+}
+#: Questions published only in aggregate (besides the detail groups of the aggregate
+#: activities): personal data and free text.
+AGGREGATE_QUESTIONS = frozenset(
+    {
+        "respondent",
+        "resp_name",
+        "resp_position",
+        "resp_email",
+        "resp_phone",
+        "activities_other",
+        "comments",
+    }
+)
 
 
 def _q(
@@ -316,6 +348,7 @@ def _q(
     message: str = "",
     appearance: str = "",
 ) -> list[str]:
+    """One survey row; ``disclosure`` is filled in by :func:`_disclosure`."""
     labels = labels or ("", "", "")
     hints = hints or ("", "", "")
     return [
@@ -328,7 +361,27 @@ def _q(
         constraint,
         *_translate_message(message),
         appearance,
+        "",
     ]
+
+
+def _disclosure(rows: list[list[str]]) -> list[list[str]]:
+    """Fill the ``disclosure`` column: ``aggregate`` for :data:`AGGREGATE_QUESTIONS`
+    and for every row of the detail group of an aggregate activity, ``public`` for
+    the other rows with a name, empty for the end of a group."""
+    col = SURVEY_COLUMNS.index("disclosure")
+    groups = {f"act_{code}" for code in AGGREGATE_CHOICES["activity"]}
+    inside: list[str] = []
+    for row in rows:
+        kind, name = row[0], row[1]
+        if kind == "begin_group":
+            inside.append(name)
+        if kind == "end_group":
+            inside.pop()
+            continue
+        hidden = name in AGGREGATE_QUESTIONS or any(g in groups for g in inside)
+        row[col] = AGGREGATE if hidden else PUBLIC
+    return rows
 
 
 def _translate_message(message: str) -> tuple[str, str, str]:
@@ -767,11 +820,11 @@ def survey_rows() -> list[list[str]]:
             appearance="multiline",
         )
     )
-    return rows
+    return _disclosure(rows)
 
 
 def choice_rows(frame_csv: Path) -> list[list[str]]:
-    """Return the rows of the ``choices`` sheet."""
+    """Return the rows of the ``choices`` sheet (``disclosure`` last)."""
     rows: list[list[str]] = []
     for code, en, fr, es, definition in [*ACTIVITIES, OTHER]:
         rows.append(["activity", code, en, fr, es, definition])
@@ -789,6 +842,9 @@ def choice_rows(frame_csv: Path) -> list[list[str]]:
         for rec in sorted(csv.DictReader(fh), key=lambda r: r["country"]):
             label = f"{rec['country']} — {rec['society_name']}"
             rows.append(["ns", rec["iso3"], label, label, label, ""])
+    for row in rows:
+        hidden = row[1] in AGGREGATE_CHOICES.get(row[0], ())
+        row.append(AGGREGATE if hidden else PUBLIC)
     return rows
 
 

@@ -10,13 +10,13 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-import toolkit.frame as frame_module
 from toolkit.errors import FrameError
 from toolkit.frame import (
     COVARIATES,
     FRAME_DATE,
     REQUIRED_COLUMNS,
     ZONES,
+    _membership,
     bundled_frame_path,
     load_frame,
     validate_frame,
@@ -106,7 +106,7 @@ def test_frame_date_is_documented() -> None:
 
 
 def test_load_frame_doctest() -> None:
-    result = doctest.testmod(frame_module, optionflags=doctest.ELLIPSIS)
+    result = doctest.testmod(_membership, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 2 and result.failed == 0
 
 

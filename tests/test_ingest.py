@@ -16,6 +16,9 @@ from toolkit.errors import ExportReadError
 from toolkit.ingest import IngestWarning, combine, file_sha256, read_export
 from toolkit.synth import make_branch_export, write_branch_instrument
 
+# The mapping study's keys: one record per National Society, checked against the frame.
+STUDY = {"unit": "ns_iso3", "society": "ns_iso3"}
+
 
 # -- helpers ----------------------------------------------------------------------------
 def _records(path: Path) -> list[list[str]]:
@@ -48,7 +51,7 @@ def demo_records(demo_csv) -> list[list[str]]:
 
 @pytest.fixture(scope="module")
 def demo_result(demo_csv, instrument, frame):
-    return read_export(demo_csv, instrument, frame)
+    return read_export(demo_csv, instrument, frame=frame, **STUDY)
 
 
 # -- the demo export ------------------------------------------------------------------
@@ -168,9 +171,9 @@ def test_personal_data_never_passes_ingestion(demo_result, demo_records):
 
 
 def test_pseudonyms_are_keyed(demo_csv, instrument, frame):
-    a = read_export(demo_csv, instrument, frame, key="k1").data["resp_id"]
-    b = read_export(demo_csv, instrument, frame, key="k1").data["resp_id"]
-    c = read_export(demo_csv, instrument, frame, key="k2").data["resp_id"]
+    a = read_export(demo_csv, instrument, frame=frame, **STUDY, key="k1").data["resp_id"]
+    b = read_export(demo_csv, instrument, frame=frame, **STUDY, key="k1").data["resp_id"]
+    c = read_export(demo_csv, instrument, frame=frame, **STUDY, key="k2").data["resp_id"]
     assert a.equals(b)
     assert not (a == c).any()
 
@@ -179,7 +182,7 @@ def test_pseudonyms_are_keyed(demo_csv, instrument, frame):
 @pytest.mark.parametrize("sep", [",", "\t", ";"])
 def test_delimiter_is_sniffed(tmp_path, demo_records, demo_result, instrument, frame, sep):
     path = _write(tmp_path / "export.csv", demo_records, sep=sep)
-    r = read_export(path, instrument, frame)
+    r = read_export(path, instrument, frame=frame, **STUDY)
     assert r.summary["delimiter"] == sep
     _reconciled(r)
     assert r.data["ns_iso3"].tolist() == demo_result.data["ns_iso3"].tolist()
@@ -187,10 +190,12 @@ def test_delimiter_is_sniffed(tmp_path, demo_records, demo_result, instrument, f
 
 def test_bom_is_accepted(tmp_path, demo_records, instrument, frame):
     path = _write(tmp_path / "bom.csv", demo_records, encoding="utf-8-sig")
-    r = read_export(path, instrument, frame)
+    r = read_export(path, instrument, frame=frame, **STUDY)
     assert r.summary["encoding"] == "utf-8"
     assert len(r.data) == len(
-        read_export(_write(tmp_path / "plain.csv", demo_records), instrument, frame).data
+        read_export(
+            _write(tmp_path / "plain.csv", demo_records), instrument, frame=frame, **STUDY
+        ).data
     )
 
 
@@ -200,7 +205,7 @@ def test_cp1252_fallback_warns_and_decodes(tmp_path, demo_records, instrument, f
     recs[1][col] = "Activités à Genève"
     path = _write(tmp_path / "latin.csv", recs, encoding="cp1252")
     with pytest.warns(IngestWarning, match="not valid UTF-8"):
-        r = read_export(path, instrument, frame)
+        r = read_export(path, instrument, frame=frame, **STUDY)
     assert r.summary["encoding"] == "cp1252"
     assert "Activités à Genève" in set(r.data["comments"].dropna())
     assert (r.issues["rule"] == "encoding").sum() == 1
@@ -216,7 +221,7 @@ def test_excel_with_title_rows(tmp_path, demo_records, instrument, frame):
         ws.append(rec)
     path = tmp_path / "titled.xlsx"
     wb.save(path)
-    r = read_export(path, instrument, frame)
+    r = read_export(path, instrument, frame=frame, **STUDY)
     assert r.summary["header_row"] == 3
     assert (r.issues["rule"] == "title_row").sum() == 1
     _reconciled(r)
@@ -230,7 +235,7 @@ def test_ragged_rows_are_quarantined(tmp_path, demo_records, instrument, frame):
     recs[5] = recs[5] + ["stray", "cells"]
     recs[9] = recs[9][:10]
     path = _write(tmp_path / "ragged.csv", recs)
-    r = read_export(path, instrument, frame)
+    r = read_export(path, instrument, frame=frame, **STUDY)
     _reconciled(r)
     ragged = r.quarantine[r.quarantine["rule"] == "ragged_row"]
     assert sorted(ragged["_row"].astype(int)) == [6, 10]
@@ -243,7 +248,7 @@ def test_unreadable_files_raise_naming_the_file(tmp_path, instrument, frame, con
     path = tmp_path / "broken.csv"
     path.write_bytes(content)
     with pytest.raises(ExportReadError) as err:
-        read_export(path, instrument, frame)
+        read_export(path, instrument, frame=frame, **STUDY)
     assert "broken.csv" in str(err.value)
     assert "What to do" in str(err.value)
 
@@ -252,21 +257,21 @@ def test_not_a_table_of_this_instrument(tmp_path, instrument, frame):
     path = tmp_path / "other.csv"
     path.write_text("a|b|c\n1|2|3\n", encoding="utf-8")
     with pytest.raises(ExportReadError, match="looks like a header"):
-        read_export(path, instrument, frame)
+        read_export(path, instrument, frame=frame, **STUDY)
 
 
 def test_corrupt_workbook(tmp_path, instrument, frame):
     path = tmp_path / "corrupt.xlsx"
     path.write_bytes(b"PK\x03\x04 not really a zip")
     with pytest.raises(ExportReadError, match="cannot be opened"):
-        read_export(path, instrument, frame)
+        read_export(path, instrument, frame=frame, **STUDY)
 
 
 def test_missing_unit_column(tmp_path, demo_records, instrument, frame):
     col = _col(demo_records, "society/ns_iso3")
     recs = [[c for j, c in enumerate(r) if j != col] for r in demo_records]
     with pytest.raises(ExportReadError, match="ns_iso3"):
-        read_export(_write(tmp_path / "nokey.csv", recs), instrument, frame)
+        read_export(_write(tmp_path / "nokey.csv", recs), instrument, frame=frame, **STUDY)
 
 
 # -- row rules ------------------------------------------------------------------------
@@ -286,7 +291,7 @@ def test_duplicates_keep_latest_submission(tmp_path, demo_records, instrument, f
     older[c_time] = "2020-01-01T00:00:00"
     recs.insert(1, newer)  # newest first in the file: order must not matter
     recs.append(older)
-    r = read_export(_write(tmp_path / "dups.csv", recs), instrument, frame)
+    r = read_export(_write(tmp_path / "dups.csv", recs), instrument, frame=frame, **STUDY)
     _reconciled(r)
     kept = r.data[r.data["ns_iso3"] == iso]
     assert len(kept) == 1 and int(kept["branches_total"].iloc[0]) == 17
@@ -307,7 +312,7 @@ def test_codes_are_normalised_and_unknown_codes_quarantined(
     expected = recs[target][c_iso]
     recs[target][c_iso] = " " + expected.lower() + " "
     recs[target + 1][c_iso] = "ZZZ"
-    r = read_export(_write(tmp_path / "codes.csv", recs), instrument, frame)
+    r = read_export(_write(tmp_path / "codes.csv", recs), instrument, frame=frame, **STUDY)
     assert expected in set(r.data["ns_iso3"])
     bad = r.quarantine[r.quarantine["rule"] == "unknown_society"]
     assert set(bad["society/ns_iso3"]) == {"XKX", "ZZZ"}
@@ -320,7 +325,7 @@ def test_not_approved_submissions_are_quarantined(tmp_path, demo_records, instru
     c_status, c_iso = _col(recs, "_validation_status"), _col(recs, "society/ns_iso3")
     target = next(i for i, r in enumerate(recs[1:], start=1) if r[c_iso] not in ("", "XKX"))
     recs[target][c_status] = "validation_status_not_approved"
-    r = read_export(_write(tmp_path / "status.csv", recs), instrument, frame)
+    r = read_export(_write(tmp_path / "status.csv", recs), instrument, frame=frame, **STUDY)
     assert "not_approved" in set(r.quarantine["rule"])
     _reconciled(r)
 
@@ -335,7 +340,7 @@ def test_cell_problems_become_item_nonresponse(tmp_path, demo_records, instrumen
     recs[row][_col(recs, "cooperation/coop_any")] = "perhaps"
     recs[row][_col(recs, "society/report_date")] = "2026-13-45"
     recs[row][_col(recs, "cooperation/work_languages")] = "en xx"
-    r = read_export(_write(tmp_path / "cells.csv", recs), instrument, frame)
+    r = read_export(_write(tmp_path / "cells.csv", recs), instrument, frame=frame, **STUDY)
     d = r.data.set_index("ns_iso3").loc[iso]
     assert pd.isna(d["volunteers_migration"]) and pd.isna(d["coop_any"])
     assert pd.isna(d["report_date"])
@@ -370,7 +375,7 @@ def test_xml_names_without_group_paths(tmp_path, demo_records, demo_result, inst
         else h.split("/")[-1]
         for h in recs[0]
     ]
-    r = read_export(_write(tmp_path / "flat.csv", recs), instrument, frame)
+    r = read_export(_write(tmp_path / "flat.csv", recs), instrument, frame=frame, **STUDY)
     assert r.summary["columns_unknown"] == 0
     pd.testing.assert_series_equal(r.data["activities"], demo_result.data["activities"])
 
@@ -386,7 +391,7 @@ def test_summary_column_only(tmp_path, demo_records, demo_result, instrument, fr
         )
     ]
     recs = [[r[j] for j in keep] for r in demo_records]
-    r = read_export(_write(tmp_path / "summary.csv", recs), instrument, frame)
+    r = read_export(_write(tmp_path / "summary.csv", recs), instrument, frame=frame, **STUDY)
     a, b = r.data["activities__legal"], demo_result.data["activities__legal"]
     pd.testing.assert_series_equal(a, b)
 
@@ -394,7 +399,7 @@ def test_summary_column_only(tmp_path, demo_records, demo_result, instrument, fr
 def test_option_columns_only(tmp_path, demo_records, demo_result, instrument, frame):
     drop = demo_records[0].index("programmes/activities")
     recs = [[c for j, c in enumerate(r) if j != drop] for r in demo_records]
-    r = read_export(_write(tmp_path / "options.csv", recs), instrument, frame)
+    r = read_export(_write(tmp_path / "options.csv", recs), instrument, frame=frame, **STUDY)
     pd.testing.assert_series_equal(r.data["activities"], demo_result.data["activities"])
 
 
@@ -425,7 +430,9 @@ def test_label_headers_and_label_values(tmp_path, demo_result, instrument, frame
                 "" if pd.isna(rec.branches_total) else str(rec.branches_total),
             ]
         )
-    r = read_export(_write(tmp_path / "labels.csv", rows, sep=","), instrument, frame)
+    r = read_export(
+        _write(tmp_path / "labels.csv", rows, sep=","), instrument, frame=frame, **STUDY
+    )
     assert r.summary["header_style"] == "labels"
     assert r.data["ns_iso3"].tolist() == d["ns_iso3"].tolist()
     assert r.data["activities"].fillna("").tolist() == d["activities"].fillna("").tolist()
@@ -450,7 +457,9 @@ def test_odk_briefcase_style(tmp_path, demo_records, demo_result, instrument, fr
     rename = {"_uuid": "KEY", "_submission_time": "SubmissionDate"}
     new_header = [rename.get(header[j], header[j].replace("/", "-")) for j in keep]
     recs = [new_header] + [[r[j] for j in keep] for r in demo_records[1:]]
-    r = read_export(_write(tmp_path / "briefcase.csv", recs, sep=","), instrument, frame)
+    r = read_export(
+        _write(tmp_path / "briefcase.csv", recs, sep=","), instrument, frame=frame, **STUDY
+    )
     assert r.summary["header_style"] == "odk briefcase paths"
     assert r.data["ns_iso3"].tolist() == demo_result.data["ns_iso3"].tolist()
     assert r.data["_uuid"].notna().all()
@@ -460,7 +469,7 @@ def test_odk_briefcase_style(tmp_path, demo_records, demo_result, instrument, fr
 def test_unknown_columns_are_reported_not_kept(tmp_path, demo_records, instrument, frame):
     recs = [[*r, "x"] for r in demo_records]
     recs[0][-1] = "my_extra_question"
-    r = read_export(_write(tmp_path / "extra.csv", recs), instrument, frame)
+    r = read_export(_write(tmp_path / "extra.csv", recs), instrument, frame=frame, **STUDY)
     assert "my_extra_question" not in r.data.columns
     hit = r.issues[r.issues["rule"] == "unknown_column"]
     assert hit["column"].tolist() == ["my_extra_question"]
@@ -473,8 +482,8 @@ def test_combine_resolves_duplicates_across_files(tmp_path, demo_records, instru
     late = [recs[0]] + [list(r) for r in recs[1:4]]
     for r_ in late[1:]:
         r_[c_time] = "2027-06-01T00:00:00"
-    a = read_export(_write(tmp_path / "a.csv", recs), instrument, frame)
-    b = read_export(_write(tmp_path / "b.csv", late), instrument, frame)
+    a = read_export(_write(tmp_path / "a.csv", recs), instrument, frame=frame, **STUDY)
+    b = read_export(_write(tmp_path / "b.csv", late), instrument, frame=frame, **STUDY)
     both = combine([a, b])
     assert both.rows_in == a.rows_in + b.rows_in
     _reconciled(both)
@@ -496,7 +505,7 @@ def test_branch_level_unit(tmp_path, frame):
     c_code = _col(recs, "branch_code")
     recs.append(list(recs[1]))  # duplicate branch
     recs[2][c_code] = ""  # missing unit key
-    r = read_export(_write(path, recs), form, frame, unit="branch_code", society="ns_iso3")
+    r = read_export(_write(path, recs), form, frame=frame, unit="branch_code", society="ns_iso3")
     _reconciled(r)
     assert r.data["branch_code"].is_unique
     assert len(r.data) == len(truth) - 1
@@ -510,7 +519,7 @@ def test_branch_level_unit(tmp_path, frame):
 def test_no_warnings_on_a_clean_read(demo_csv, instrument, frame):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        read_export(demo_csv, instrument, frame)
+        read_export(demo_csv, instrument, frame=frame, **STUDY)
 
 
 def test_legacy_xls_export(instrument, frame):
@@ -521,7 +530,7 @@ def test_legacy_xls_export(instrument, frame):
     _submission_time, _uuid; write with xlwt.Workbook (branches_total as numbers).
     """
     path = Path(__file__).parent / "data" / "exports" / "legacy_export.xls"
-    r = read_export(path, instrument, frame)
+    r = read_export(path, instrument, frame=frame, **STUDY)
     _reconciled(r)
     assert r.rows_in == 12
     assert r.data["branches_total"].dtype == "Int64"

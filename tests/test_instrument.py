@@ -25,6 +25,7 @@ from toolkit.frame import load_frame
 from toolkit.ingest import PERSONAL_FIELDS
 from toolkit.instrument import (
     Instrument,
+    InstrumentWarning,
     bundled_instrument_path,
     load_instrument,
     read_xlsform,
@@ -702,17 +703,6 @@ MALFORMED = {
         "column header 'label' appears twice",
         True,
     ),
-    "duplicate headers via alias": (
-        {
-            "survey": [H, ["select_one yn", "a", "A"]],
-            "choices": [["list_name", "list name", "name"], ["yn", "yn", "yes"]],
-        },
-        # pyxform silently keeps one of the two columns here.
-        "choices",
-        1,
-        "column header 'list_name' appears twice",
-        False,
-    ),
     "unclosed group": (
         {"survey": [H, ["text", "a", "A"], ["begin group", "g", "G"], ["text", "b", "B"]]},
         "survey",
@@ -769,18 +759,11 @@ MALFORMED = {
         "a label ('Section 2') but no type",
         True,
     ),
-    "duplicate choice names": (
-        {"survey": [H, ["select_one yn", "a", "A"]], "choices": [*YES_NO, ["yn", "yes", "Y"]]},
-        "choices",
-        4,
-        "choice name 'yes' appears twice in list 'yn'",
-        True,
-    ),
     "choice without a name": (
         {"survey": [H, ["select_one yn", "a", "A"]], "choices": [*YES_NO, ["yn", None, "Y"]]},
         "choices",
         4,
-        "a choice has no name",
+        "a choice of list 'yn' has no name",
         True,
     ),
     "choices sheet without list_name": (
@@ -818,9 +801,9 @@ def test_malformed_forms_name_sheet_row_and_problem(tmp_path: Path, case: str) -
             convert(xlsform=str(path))
 
 
-def test_duplicate_names_in_different_groups_are_rejected(tmp_path: Path) -> None:
-    # pyxform allows the same name in different groups; the toolkit does not, because
-    # exports are matched to questions by name (the codebook has no group paths).
+def test_duplicate_names_in_different_groups_are_qualified(tmp_path: Path) -> None:
+    # pyxform allows the same name in different groups; the question table keeps
+    # 'name' unique by writing such names with their group path.
     path = _write(
         tmp_path / "form.xlsx",
         {
@@ -836,9 +819,39 @@ def test_duplicate_names_in_different_groups_are_rejected(tmp_path: Path) -> Non
         },
     )
     convert(xlsform=str(path))
-    with pytest.raises(InstrumentError, match="even in different groups") as err:
-        read_xlsform(path)
-    assert err.value.row == 6
+    form = read_xlsform(path)
+    q = form.questions.set_index("name")
+    assert q.index.tolist() == ["g1", "g1/count", "g2", "g2/count"]
+    assert q.loc["g2/count", "short_name"] == "count"
+    assert q.loc["g2/count", "row"] == 6
+
+
+def test_duplicate_headers_via_alias_are_merged_as_pyxform_does(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "form.xlsx",
+        {
+            "survey": [H, ["select_one yn", "a", "A"]],
+            "choices": [["list_name", "list name", "name"], ["zz", "yn", "yes"]],
+        },
+    )
+    convert(xlsform=str(path))  # pyxform reads the two columns as one, the later wins
+    with pytest.warns(InstrumentWarning, match="'list_name' and 'list name' mean the same"):
+        form = read_xlsform(path)
+    assert form.choice_names("yn") == ["yes"]
+
+
+def test_duplicate_choice_names_are_read_with_a_warning(tmp_path: Path) -> None:
+    # pyxform rejects them, but old KoboToolbox forms have them: the first is kept.
+    path = _write(
+        tmp_path / "form.xlsx",
+        {"survey": [H, ["select_one yn", "a", "A"]], "choices": [*YES_NO, ["yn", "yes", "Y"]]},
+    )
+    with pytest.raises(PyXFormError):
+        convert(xlsform=str(path))
+    with pytest.warns(InstrumentWarning, match=r"'yes' in list 'yn' \(rows 2, 4; row 2 kept\)"):
+        form = read_xlsform(path)
+    assert form.choice_labels("yn") == {"yes": "Yes", "no": "No"}
+    assert len(form.warnings) == 1
 
 
 def test_no_survey_sheet(tmp_path: Path) -> None:

@@ -140,7 +140,9 @@ def test_branch_level_design_clusters_by_society(tmp_path, frame):
 
     form = read_xlsform(write_branch_instrument(tmp_path / "f.xlsx"))
     make_branch_export(tmp_path / "b.csv", n_branches=1500, seed=2, frame=frame)
-    r = read_export(tmp_path / "b.csv", form, frame, unit="branch_code", key="k")
+    r = read_export(
+        tmp_path / "b.csv", form, frame=frame, unit="branch_code", society="ns_iso3", key="k"
+    )
     keep = r.data["ns_iso3"].isin(frame["iso3"].iloc[::2])  # half the Societies respond
     data = r.data[keep].reset_index(drop=True)
     design = study_design(frame, data, unit="branch_code", classes=["zone"])

@@ -73,3 +73,28 @@ def test_designs(study):
         "fpc": "nr_class_size",
     }
     assert len(rep.design.data) == int(rep.frame["responded"].sum())
+
+
+def test_publication_of_a_report(study, tmp_path):
+    from toolkit.errors import InputError
+    from toolkit.publish import INTERNAL_MARK
+
+    rep = run.open_report(study, "mena", tmp_path)
+    assert rep.audience == "public" and rep.publication.min_cell == 3
+    assert "act__detention" not in rep.profiles().columns
+    assert "act__detention" in rep.raw_profiles().columns
+    shares = rep.estimates()
+    assert {"suppressed", "suppression", "suppression_reason", "display"} <= set(shares.columns)
+    assert set(shares["zone"]) == {"africa", "americas", "asia_pacific", "europe", "mena", "all"}
+    with pytest.raises(InputError, match="per Society in the public tier"):
+        rep.save_table(rep.raw_profiles()[["iso3", "act__detention"]], "leak", index=False)
+    assert not (tmp_path / "tables" / "leak.csv").exists()
+    assert rep.save_table(None, "nothing") is None
+    rep.save_table(shares, "03_shares", index=False)
+    assert (tmp_path / ".disclosure" / "table-03_shares.json").exists()
+    internal = run.open_report(study, "mena", audience="internal")
+    assert internal.facts()["source"].endswith(INTERNAL_MARK)
+    assert "act__detention" in internal.profiles().columns
+    assert not internal.estimates()["suppressed"].any()
+    with pytest.raises(InputError, match="unknown audience"):
+        run.open_report(study, "mena", audience="press")

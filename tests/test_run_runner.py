@@ -103,6 +103,7 @@ def test_literals_and_bare_words_are_parsed():
         (["threshold='high'"], "parameter 'threshold' .* must be float, not str"),
         (["label=3"], "must be str, not int"),
         (["zone=europe"], "set by the runner"),
+        (["audience='internal'"], "set by the runner"),
     ],
 )
 def test_bad_parameters_fail_before_any_kernel(
@@ -205,6 +206,49 @@ def test_cli_exit_codes(tiny_study, flaky_notebook, capsys):
         run.main(["--help"])
     assert exc.value.code == 0
     assert "exit codes" in capsys.readouterr().out
+
+
+def test_internal_run_is_marked_everywhere(tiny_study, flaky_notebook, capsys):
+    nb = nbformat.read(flaky_notebook, as_version=4)
+    nb.cells[1].source += '\naudience = ""  # tier'
+    nb.cells[2].source += "\nprint('tier', audience)"
+    nbformat.write(nb, flaky_notebook)
+    code = run.main(
+        [
+            "run",
+            str(tiny_study),
+            "--zone",
+            "europe",
+            "--notebook",
+            str(flaky_notebook),
+            "--audience",
+            "internal",
+            "--quiet",
+        ]
+    )
+    assert code == run.EXIT_OK
+    out = capsys.readouterr().out
+    assert "audience: internal (INTERNAL — not for publication)" in out
+    run_dir = sorted((tiny_study.parent.parent / "reports").glob("*-internal"))[-1]
+    mark = "INTERNAL — not for publication"
+    assert mark in (run_dir / "index.html").read_text(encoding="utf-8")
+    html = (run_dir / "europe" / "07_flaky.html").read_text(encoding="utf-8")
+    assert mark in html and "tier internal" in html
+    executed = nbformat.read(run_dir / "europe" / "07_flaky.ipynb", as_version=4)
+    assert executed.cells[0].source == f"# {mark}"
+    import pandas as pd
+
+    readme = pd.read_excel(run_dir / "europe" / "europe_tables.xlsx", sheet_name="README")
+    assert readme.iloc[0].tolist() == ["marking", mark]
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["disclosure"]["audience"] == "internal"
+    assert manifest["notebooks"][0]["parameters"]["audience"] == "internal"
+    assert json.loads((run_dir / "disclosure.json").read_text(encoding="utf-8"))["mark"] == mark
+    # the public tier (the default) is not marked
+    public = run.run_study(tiny_study, zones="europe", notebooks=[flaky_notebook], ingest=False)
+    assert mark not in (public.run_dir / "index.html").read_text(encoding="utf-8")
+    assert public.manifest["disclosure"]["audience"] == "public"
+    assert not public.run_id.endswith("internal")
 
 
 def test_init_then_validate(tmp_path, demo_csv, capsys):

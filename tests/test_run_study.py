@@ -51,6 +51,13 @@ def test_demo_study_is_valid(demo_dir):
         ({"disclosure__min_cell": 0}, "at least 1"),
         ({"disclosure__min_cell": True}, "must be a whole number"),
         ({"paths__interviews__segments": "x.csv"}, "must be a list"),
+        ({"publication__audience": "press"}, "unknown audience 'press'"),
+        (
+            {"publication__items": {"activity__advocasy": "public"}},
+            "unknown item 'activity__advocasy'.*did you mean 'activity__advocacy'",
+        ),
+        ({"publication__items": {"comments": "open"}}, "disclosure of item 'comments' is 'open'"),
+        ({"publication__audiences": "public"}, "unknown key 'publication.audiences'"),
     ],
 )
 def test_bad_configuration_names_the_key(tmp_path, demo_dir, changes, match):
@@ -58,6 +65,24 @@ def test_bad_configuration_names_the_key(tmp_path, demo_dir, changes, match):
     with pytest.raises(StudyConfigError, match=match) as err:
         load_study(path)
     assert "study.yaml" in str(err.value) and "What to do" in str(err.value)
+
+
+def test_publication_defaults_and_overrides(tmp_path, demo_dir):
+    study = load_study(demo_dir)
+    assert study.audience == "public" and study.config["publication"]["items"] is None
+    pub = study.publication()
+    assert pub.audience == "public" and pub.min_cell == 3
+    assert pub.sensitivity.is_aggregate("act__advocacy")
+    path = _study(
+        tmp_path,
+        demo_dir,
+        publication__audience="internal",
+        publication__items={"activity__advocacy": "public"},
+    )
+    study = load_study(path)
+    assert study.audience == "internal" and study.publication().internal
+    assert not study.publication().sensitivity.is_aggregate("act__advocacy")
+    assert study.publication("public").audience == "public"
 
 
 def test_not_yaml(tmp_path):

@@ -115,3 +115,36 @@ def test_wide_quarantine_fits_sqlite_as_json(tmp_path):
     first = json.loads(con.execute("SELECT raw_row FROM quarantine").fetchone()[0])
     assert len(first) == 2500 and first["q7"] == "x"
     assert store.read_store(tmp_path / "db")["quarantine"].shape == (2, 2504)
+
+
+def test_repeat_group_tables_are_written_and_documented(tmp_path):
+    members = pd.DataFrame(
+        {
+            "_uuid": pd.array(["u1", "u1", "u2"], dtype="string"),
+            "_key": pd.array(["u1/members[1]", "u1/members[2]", "u2/members[1]"], dtype="string"),
+            "_position": pd.array([1, 2, 1], dtype="Int64"),
+            "age": pd.array([34, None, 7], dtype="Int64"),
+            "gps__latitude": pd.array([1.5, None, None], dtype="Float64"),
+        }
+    )
+    quarantine = pd.DataFrame(
+        {"_file": ["a.csv"], "_row": [4], "_repeat": ["household/members"], "reason": ["x"]}
+        | {"rule": ["orphan"], "age": ["3"]}
+    )
+    name = store.repeat_table("household/members")
+    assert name == "responses__household__members"
+    target = store.write_store(tmp_path / "db", {name: members, "quarantine": quarantine})
+    assert store.read_store(target)[name]["age"].tolist()[::2] == [34, 7]
+    con = sqlite3.connect(target / "study.sqlite")
+    (described,) = con.execute("SELECT description FROM _tables WHERE name = ?", (name,)).fetchone()
+    assert "repeat group 'household__members'" in described
+    docs = dict(
+        con.execute(
+            "SELECT column_name, description FROM _columns WHERE table_name = ?", (name,)
+        ).fetchall()
+    )
+    assert "1-based" in docs["_position"] and "geopoint 'gps'" in docs["gps__latitude"]
+    cols = [r[1] for r in con.execute("PRAGMA table_info(quarantine)")]
+    assert cols == ["_file", "_row", "_repeat", "reason", "rule", "raw_row"]
+    with pytest.raises(StoreError, match="responses__<repeat group>"):
+        store.write_store(tmp_path / "db2", {"responses__": members})

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from toolkit.errors import WeightingError
@@ -189,6 +190,66 @@ def test_rake_infeasible_names_empty_cells():
     msg = str(err.value)
     assert "a=2 x b=1" in msg or "b=" in msg
     assert "suggest_collapse" in msg
+
+
+def _rake_column(kind: str, values: np.ndarray) -> pd.Series | pd.Categorical:
+    """String answers held as ``kind``: the column types form data arrives in."""
+    if kind == "categorical":
+        return pd.Categorical(values)
+    if kind == "object distinct":  # one new string object per row, as the csv module gives
+        return pd.Series([None if v is None else (v + ".")[:-1] for v in values], dtype=object)
+    if kind == "arrow":
+        return pd.Series(values, dtype=object).astype(pd.ArrowDtype(pa.string()))
+    return pd.Series(values, dtype=object).astype(kind)
+
+
+RAKE_KINDS = ["object", "object distinct", "string[python]", "string[pyarrow]", "arrow"]
+
+
+@pytest.mark.parametrize("kind", RAKE_KINDS)
+def test_rake_on_string_columns_equals_categoricals(kind):
+    rng = np.random.default_rng(3)
+    n = 3000
+    zones = np.array(["north", "south", "east", "west", "centre"], dtype=object)
+    bands = np.array(["small", "medium", "large"], dtype=object)
+    raw = {"zone": zones[rng.integers(0, 5, n)], "band": bands[rng.integers(0, 3, n)]}
+    margins = {
+        "zone": dict(zip(zones, [900.0, 1100, 1300, 800, 900], strict=True)),
+        "band": dict(zip(bands, [2500.0, 1500, 1000], strict=True)),
+    }
+    extra = {"zone": margins["zone"] | {"islands": 40.0}, "band": margins["band"]}
+    w, y = rng.uniform(1, 3, n), rng.normal(size=n)
+
+    def design(kind: str, data: dict[str, np.ndarray]) -> Design:
+        df = pd.DataFrame({k: _rake_column(kind, v) for k, v in data.items()})
+        return Design(df.assign(w=w, y=y), weights="w")
+
+    ref = design("categorical", raw).rake(margins, tol=1e-12)
+    got = design(kind, raw).rake(margins, tol=1e-12)
+    np.testing.assert_array_equal(got.weights.to_numpy(), ref.weights.to_numpy())
+    pd.testing.assert_frame_equal(got.mean("y"), ref.mean("y"))
+    # the same errors: a level without sampled units, and a missing answer
+    errors = []
+    for k in ["categorical", kind]:
+        with pytest.raises(WeightingError) as no_unit:
+            design(k, raw).rake(extra)
+        gap = {**raw, "band": raw["band"].copy()}
+        gap["band"][[4, 9]] = None
+        with pytest.raises(WeightingError) as missing:
+            design(k, gap).rake(margins)
+        errors.append([(str(e.value), e.value.value) for e in (no_unit, missing)])
+    assert errors[0] == errors[1]
+    assert "'islands'" in errors[0][0][0] and "no sampled unit" in errors[0][0][0]
+    assert "2 missing value(s) (rows with index 4, 9)" in errors[0][1][0]
+
+
+def test_rake_on_more_cells_than_an_integer_key_holds():
+    # 40 ** 12 combinations overflow int64: the cells are found row-wise instead
+    rng = np.random.default_rng(8)
+    df = pd.DataFrame({f"m{j}": rng.integers(0, 40, 2000) for j in range(12)}).assign(w=1.0)
+    margins = {c: df[c].value_counts().to_dict() for c in df.columns[:12]}
+    raked = Design(df, weights="w").rake(margins)  # the sample already meets the margins
+    close(raked.weights, np.ones(len(df)), rtol=1e-12)
 
 
 def test_suggest_collapse():

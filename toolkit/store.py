@@ -9,6 +9,11 @@ on migration ... at the disposal of National Societies and the secretariat".
         parquet/<table>.parquet
         manifest.json         row counts, input SHA-256, toolkit version, time written
 
+Besides the tables of :data:`TABLES`, every repeat group of the questionnaire gets a
+table of its own next to ``responses``: ``responses__<repeat>`` (see
+:func:`repeat_table`), one row per instance, linked to its questionnaire by the
+``responses`` key and to its parent instance by ``_parent_key``.
+
 Writes are atomic at the level of the whole folder: the new version is written to a
 temporary sibling folder and swapped in with two renames, so a crash mid-write leaves
 the previous version intact (and :func:`read_store` restores it if a crash fell
@@ -20,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import sqlite3
 import uuid
@@ -33,7 +39,16 @@ import pandas as pd
 from toolkit import __version__
 from toolkit.errors import StoreError
 
-__all__ = ["TABLES", "LazyTables", "Store", "read_store", "read_table", "write_store"]
+__all__ = [
+    "REPEAT_PREFIX",
+    "TABLES",
+    "LazyTables",
+    "Store",
+    "read_store",
+    "read_table",
+    "repeat_table",
+    "write_store",
+]
 
 
 class LazyTables(Mapping[str, pd.DataFrame]):
@@ -97,6 +112,29 @@ TABLES: dict[str, str] = {
     "than the disclosure minimum are withheld (suppression, display).",
 }
 
+#: Prefix of the tables of repeat groups (``responses__<repeat>``).
+REPEAT_PREFIX = "responses__"
+
+
+def repeat_table(name: str) -> str:
+    """Name of the table of repeat group ``name`` (``responses__<name>``; a ``/`` of a
+    qualified name becomes ``__``)."""
+    return REPEAT_PREFIX + re.sub(r"\s+", "_", name.strip()).replace("/", "__")
+
+
+def _describe_table(name: str) -> str:
+    if name in TABLES:
+        return TABLES[name]
+    repeat = name.removeprefix(REPEAT_PREFIX)
+    return (
+        f"One row per instance of the repeat group '{repeat}' in an accepted questionnaire: "
+        "the key of its questionnaire (the key column of 'responses'), _key (the instance: "
+        "<questionnaire key>/<repeat>[<position>]), _parent_key (the enclosing instance, for "
+        "nested repeat groups), _position (1-based) and the repeat's questions by XLSForm "
+        "name; quarantined instances are in 'quarantine' (column _repeat)."
+    )
+
+
 _COLUMN_DOCS: dict[str, str] = {
     "iso3": "ISO 3166-1 alpha-3 code of the country of the National Society",
     "ns_iso3": "ISO3 code of the National Society that answered",
@@ -108,6 +146,13 @@ _COLUMN_DOCS: dict[str, str] = {
     "people_reached": "people reached in the last 12 months (as reported)",
     "rule": "short code of the validation rule",
     "raw_row": "the rejected input row as JSON (header -> value; empty cells left out)",
+    "_uuid": "the submission's own id (KoboToolbox _uuid, ODK KEY / instanceID, without 'uuid:')",
+    "_submission_time": "when the server received the submission (UTC)",
+    "_validation_status": "review status on the server (KoboToolbox validation, ODK Central review state)",
+    "_key": "the repeat instance: <questionnaire key>/<repeat>[<position>], nested under its parent's key",
+    "_parent_key": "_key of the enclosing repeat instance (nested repeat groups)",
+    "_position": "position of the instance within its questionnaire or parent instance (1-based)",
+    "_repeat": "repeat group of a quarantined repeat instance (empty for a questionnaire)",
     "reason": "why the row was quarantined",
     "disposition": "AAPOR final disposition code",
     "responded": "whether the Society counts as a respondent (complete or partial)",
@@ -159,7 +204,7 @@ def _sqlite_ready(df: pd.DataFrame) -> pd.DataFrame:
 
 
 _SQLITE_MAX_COLUMNS = 2000
-_QUARANTINE_KEYS = ("_file", "_row", "ns_iso3", "reason", "rule")
+_QUARANTINE_KEYS = ("_file", "_row", "ns_iso3", "_repeat", "reason", "rule")
 
 
 def _quarantine_rows(df: pd.DataFrame) -> pd.DataFrame:
@@ -202,7 +247,8 @@ def write_store(
     directory : str or Path
         Target folder (e.g. ``data/processed/demo``); replaced as a whole.
     tables : mapping of str to DataFrame
-        Tables to write; names must be among :data:`TABLES`.
+        Tables to write; names must be among :data:`TABLES` or name a repeat group's
+        table (:func:`repeat_table`).
     metadata : mapping, optional
         Extra facts for ``manifest.json`` (study name, input SHA-256, parameters).
 
@@ -217,9 +263,16 @@ def write_store(
         If a table name is unknown or the folder cannot be written.
     """
     target = Path(directory).resolve()
-    unknown = sorted(set(tables) - set(TABLES))
+    unknown = sorted(
+        n
+        for n in tables
+        if n not in TABLES and not (n.startswith(REPEAT_PREFIX) and n != REPEAT_PREFIX)
+    )
     if unknown:
-        raise StoreError(f"unknown table name(s) {unknown}.", hint=f"use {sorted(TABLES)}.")
+        raise StoreError(
+            f"unknown table name(s) {unknown}.",
+            hint=f"use {sorted(TABLES)} or {REPEAT_PREFIX}<repeat group>.",
+        )
     _recover(target)
     parent = target.parent
     try:
@@ -253,7 +306,9 @@ def write_store(
                         "select_multiple questions or use the Parquet files.",
                     )
                 flat.to_sql(name, con, index=False)
-                con.execute("INSERT INTO _tables VALUES (?, ?, ?)", (name, TABLES[name], len(df)))
+                con.execute(
+                    "INSERT INTO _tables VALUES (?, ?, ?)", (name, _describe_table(name), len(df))
+                )
                 con.executemany(
                     "INSERT INTO _columns VALUES (?, ?, ?)",
                     [(name, str(c), _describe_column(str(c))) for c in flat.columns],
@@ -265,7 +320,11 @@ def write_store(
             "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "toolkit_version": __version__,
             "tables": {
-                name: {"rows": len(df), "columns": len(df.columns), "description": TABLES[name]}
+                name: {
+                    "rows": len(df),
+                    "columns": len(df.columns),
+                    "description": _describe_table(name),
+                }
                 for name, df in tables.items()
             },
             **dict(metadata or {}),
@@ -292,6 +351,8 @@ def _describe_column(col: str) -> str:
         }.get(q)
         if prefix:
             return f"{prefix} '{opt}' (1 = yes, 0 = no, empty = not asked)"
+        if opt in ("latitude", "longitude", "altitude", "precision"):
+            return f"{opt} of the geopoint '{q}' (a part of the answer)"
         return f"option '{opt}' of question '{q}' selected (1/0; empty = not asked)"
     if col.startswith("_"):
         return "export metadata"
@@ -359,6 +420,6 @@ def read_table(directory: str | Path, name: str) -> pd.DataFrame:
         raise StoreError(
             f"table {name!r} is not in the analytical database.",
             file=path,
-            hint=f"tables are {sorted(TABLES)}.",
+            hint=f"tables are {sorted(TABLES)} and {REPEAT_PREFIX}<repeat group>.",
         )
     return pd.read_parquet(path)

@@ -1,12 +1,14 @@
-"""Reading KoboToolbox / ODK exports: records, validation, quarantine, privacy, quality.
+"""Reading KoboToolbox / ODK exports: records, repeats, validation, quarantine, privacy.
 
-:func:`read_export` reads one export (CSV or XLSX, any header style) against an
-:class:`~toolkit.instrument.Instrument` and returns an :class:`IngestResult`: typed
-answers, the validation issues (file, row, column, value, what was done) and the
-quarantined rows, so that rows in = accepted + quarantined.  :func:`combine` merges
-several exports.  Personal data is pseudonymised or masked here (:func:`pseudonymise`,
-:func:`mask_text`) and never travels further; the data-quality summaries
-(:func:`returns_by_zone`, :func:`issue_summary`, ...) describe what was read.
+:func:`read_export` reads one export (a KoboToolbox or Ona CSV or XLSX with its repeat
+sheets, an ODK Central ``.csv.zip``, an ODK Briefcase CSV with its repeat files; any
+header style) against an :class:`~toolkit.instrument.Instrument` and returns an
+:class:`IngestResult`: one typed record per submission (or per unit of a study), one
+long table per repeat group, the validation issues (file, row, column, value, what was
+done) and the quarantined rows, so that rows in = accepted + quarantined.
+:func:`combine` merges several exports.  Personal data is pseudonymised or masked here
+(:func:`pseudonymise`, :func:`mask_text`) and never travels further; the data-quality
+summaries (:func:`returns_by_zone`, :func:`issue_summary`, ...) describe what was read.
 """
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ def activity_table(
                 break
             except KeyError:
                 continue
-    keys = [unit] if unit == "ns_iso3" else [unit, "ns_iso3"]
+    keys = [unit] + (["ns_iso3"] if unit != "ns_iso3" and "ns_iso3" in data else [])
     present = [c for c in codes if f"{activity_question}__{c}" in data]
     if not present or data.empty:
         return pd.DataFrame(columns=[*keys, "activity"])

@@ -1,62 +1,46 @@
 """Mapping export headers to instrument questions.
 
-KoboToolbox and ODK write headers in several styles: XML names with or without group
-paths (``group/sub/question``), ODK Briefcase paths with ``-`` separators, question
-labels (in any of the form's languages) with label paths, and for select_multiple
-questions one extra column per option (``question/option``).  This module recognises
-each header and says which question (and option) it holds, refuses headers that hold
-the same question twice and names the header style.
+KoboToolbox, Ona, ODK Central and ODK Briefcase write headers in many styles: XML
+names with or without group paths, the groups joined by ``/`` (Kobo), ``-`` (ODK),
+``.`` (exports re-written by R) or ``:``; question labels in any of the form's
+languages; one column per option of a select_multiple question (``q/option``, or
+``q/<option label>``); the parts of a geopoint (``_q_latitude`` in Kobo,
+``q-Latitude`` in ODK); repeat groups spread over columns with instance numbers
+(``children[2]/name``, ``a[1]/b[2]/q``).  Field names may themselves hold dots or
+dashes (``Q1.1``): every spelling is resolved against the instrument's own names, so
+``Q1.1`` is a question and ``grp.Q1.1`` the same question below group ``grp``.
+
+:class:`HeaderMap` says what each header holds, for the submission table or for the
+table of one repeat group; :func:`check_roles` demotes extra columns that hold what
+another column already holds; :func:`header_style` names the style.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
-from toolkit.errors import ExportReadError
+from toolkit.ingest._form import FormShape
+from toolkit.ingest._meta import canonical_meta
 from toolkit.instrument import Instrument
 
-__all__ = ["META_COLUMNS", "ColumnRole", "HeaderMap", "check_roles", "header_style"]
+__all__ = ["SEPARATORS", "ColumnRole", "HeaderMap", "check_roles", "header_style"]
 
-#: Export metadata columns and the canonical name they are kept under.
-META_COLUMNS: dict[str, str] = {
-    "_id": "_id",
-    "_uuid": "_uuid",
-    "_submission_time": "_submission_time",
-    "_validation_status": "_validation_status",
-    "_index": "_index",
-    "_status": "_status",
-    "_submitted_by": "_submitted_by",
-    "__version__": "__version__",
-    "_version_": "__version__",
-    "_xform_id_string": "_xform_id_string",
-    "_tags": "_tags",
-    "_notes": "_notes",
-    "_attachments": "_attachments",
-    "_geolocation": "_geolocation",
-    "_parent_index": "_parent_index",
-    "instanceid": "_uuid",
-    "meta/instanceid": "_uuid",
-    "meta-instanceid": "_uuid",
-    "key": "_uuid",
-    "submissiondate": "_submission_time",
-    "formhub/uuid": "_formhub_uuid",
-    "meta/rootuuid": "_root_uuid",
-    "meta/deprecatedid": "_deprecated_id",
-    "meta/instancename": "_instance_name",
-    "reviewstate": "_validation_status",
-    "submittername": "_submitted_by",
-    "submitterid": "_submitted_by",
-    "deviceid": "_device_id",
-    "attachmentspresent": "_attachments_present",
-    "attachmentsexpected": "_attachments_expected",
-    "status": "_status",
-    "edits": "_edits",
-    "formversion": "__version__",
+#: Group separators in export headers, in the order they are tried.
+SEPARATORS = ("/", "-", ".", ":")
+_INDEX = re.compile(r"\[(\d+)\]")
+_ODK_GEO = {
+    "latitude": "latitude",
+    "longitude": "longitude",
+    "altitude": "altitude",
+    "accuracy": "precision",
+    "precision": "precision",
 }
+_KOBO_GEO = re.compile(r"(.+)_(latitude|longitude|altitude|precision)", re.IGNORECASE)
+_KOBO_GEO_START = re.compile(r"(?:^|(?<=[/\-.:]))_")
+GEO_TYPES = ("geopoint", "start-geopoint")
 
 
 def _norm(text: str) -> str:
@@ -66,11 +50,30 @@ def _norm(text: str) -> str:
 
 @dataclass(frozen=True)
 class ColumnRole:
-    """What one export column holds."""
+    """What one export column holds.
 
-    kind: str  # "field", "option", "meta" or "unknown"
+    Attributes
+    ----------
+    kind : str
+        ``"field"``, ``"option"`` (one option of a select_multiple question), ``"geo"``
+        (one part of a geopoint), ``"meta"``, ``"note"`` (a note of the form, which
+        holds no answer) or ``"unknown"``.
+    question : str
+        The question (canonical metadata name for ``meta``).
+    option : str
+        The option, or the geopoint part (``latitude``, ``longitude``, ``altitude``,
+        ``precision``).
+    index : tuple of int
+        Instance numbers of a repeat question spread over columns, outermost first.
+    note : str
+        Why an ``unknown`` column was not used.
+    """
+
+    kind: str
     question: str = ""
     option: str = ""
+    index: tuple[int, ...] = ()
+    note: str = ""
 
 
 @dataclass
@@ -81,83 +84,189 @@ class HeaderMap:
     ----------
     instrument : Instrument
         The form the data were collected with.
+    shape : FormShape, optional
+        Its repeats (derived from ``instrument`` when omitted).
     """
 
     instrument: Instrument
+    shape: FormShape | None = None
     names: set[str] = field(init=False)
     groups: set[str] = field(init=False)
+    types: dict[str, str] = field(init=False)
     select_multiple: dict[str, set[str]] = field(init=False)
-    labels: dict[str, str] = field(init=False)
-    group_labels: set[str] = field(init=False)
     option_labels: dict[str, dict[str, str]] = field(init=False)
+    labels: dict[str, str] = field(init=False)
+    _spelled: dict[str, list[str]] = field(init=False)
+    _folded: dict[str, list[str]] = field(init=False)
+    _notes: dict[str, list[str]] = field(init=False)
+    _cache: dict[str, list[ColumnRole]] = field(init=False)
 
     def __post_init__(self) -> None:
+        self.shape = self.shape or FormShape(self.instrument)
         q = self.instrument.questions
-        data_q = self.instrument.fields()
+        data_q = self.shape.fields
         self.names = set(data_q["name"])
-        self.groups = set(q.loc[q["type"].isin(["begin_group", "begin_repeat"]), "name"])
-        label_cols = [c for c in q.columns if c.startswith("label::")]
+        self.types = dict(zip(data_q["name"], data_q["type"]))
+        containers = q[q["type"].isin(["begin_group", "begin_repeat", "begin_loop"])]
+        self.groups = {p for g in containers["group"] for p in str(g).split("/") if p}
+        self.groups |= {str(n).rsplit("/", 1)[-1] for n in containers["name"]}
+        self._spelled, self._folded = self._spellings(data_q)
+        self._notes, _ = self._spellings(q[q["type"] == "note"])
         self.labels = {}
-        self.group_labels = set()
-        for col in label_cols:
-            for name, typ, lab in zip(q["name"], q["type"], q[col]):
-                if not isinstance(lab, str) or not lab.strip():
-                    continue
-                if typ in ("begin_group", "begin_repeat"):
-                    self.group_labels.add(_norm(lab))
-                elif name in self.names:
+        for col in [c for c in q.columns if c.startswith("label::")]:
+            for name, lab in zip(q["name"], q[col]):
+                if isinstance(lab, str) and lab.strip() and name in self.names:
                     self.labels.setdefault(_norm(lab), name)
-        self.select_multiple = {}
-        self.option_labels = {}
+        self.select_multiple, self.option_labels = {}, {}
         multiple = data_q[data_q["type"] == "select_multiple"]
         for name, list_name in zip(multiple["name"], multiple["list_name"]):
             table = self.instrument.choices.get(list_name)
-            opts = set(table["name"]) if table is not None else set()
-            self.select_multiple[name] = opts
+            self.select_multiple[name] = (
+                set(table["name"].astype(str)) if table is not None else set()
+            )
             lab_map: dict[str, str] = {}
             if table is not None:
                 for col in [c for c in table.columns if c.startswith("label")]:
                     for n, lab in zip(table["name"], table[col]):
                         if isinstance(lab, str) and lab.strip():
-                            lab_map.setdefault(_norm(lab), n)
+                            lab_map.setdefault(_norm(lab), str(n))
+                for n in table["name"].astype(str):
+                    lab_map.setdefault(_norm(n), n)
             self.option_labels[name] = lab_map
+        self._cache = {}
 
-    def role(self, header: str) -> ColumnRole:
+    @staticmethod
+    def _spellings(rows: pd.DataFrame) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """Every way an export may write each question's path -> question names
+        (exactly, and case-folded)."""
+        spelled: dict[str, list[str]] = {}
+        folded: dict[str, list[str]] = {}
+        shorts = rows["short_name"] if "short_name" in rows else rows["name"]
+        for name, group, short in zip(rows["name"], rows["group"], shorts):
+            path = [g for g in str(group).split("/") if g]
+            xml = str(short).rsplit("/", 1)[-1]
+            for i in range(len(path) + 1):
+                for sep in SEPARATORS:
+                    key = sep.join([*path[i:], xml])
+                    for book, k in ((spelled, key), (folded, key.casefold())):
+                        hits = book.setdefault(k, [])
+                        if name not in hits:
+                            hits.append(name)
+        return spelled, folded
+
+    # -- one header ---------------------------------------------------------------------
+    def role(self, header: str, table: str = "") -> ColumnRole:
         """Classify one header.
 
         Parameters
         ----------
         header : str
             A column header as written in the export.
+        table : str, default ""
+            The table the column is in: ``""`` for the submissions (where repeat
+            questions may be spread over columns with instance numbers), else the
+            name of the repeat group whose own table (sheet, CSV file) this is.
 
         Returns
         -------
         ColumnRole
         """
+        assert self.shape is not None
         h = header.strip()
-        low = h.casefold()
-        if low in META_COLUMNS:
-            return ColumnRole("meta", META_COLUMNS[low])
-        if h in self.names:
-            return ColumnRole("field", h)
-        for sep in ("/", "-"):
-            if sep not in h:
-                continue
-            parts = h.split(sep)
-            if sep == "/" and len(parts) >= 2:
-                q, opt = parts[-2], parts[-1]
-                if q in self.select_multiple and opt in self.select_multiple[q]:
-                    return ColumnRole("option", q, opt)
-            for k in range(1, len(parts)):
-                tail = sep.join(parts[k:])
-                prefix_ok = sep == "/" or all(p in self.groups for p in parts[:k])
-                if tail in self.names and prefix_ok:
-                    return ColumnRole("field", tail)
-            if low.split(sep)[-1] in META_COLUMNS and sep == "/":
-                return ColumnRole("meta", META_COLUMNS[low.split(sep)[-1]])
-        return self._label_role(h)
+        exact = self._spelled.get(h, [])
+        if any(self.shape.table_of[q] == table for q in exact):
+            return ColumnRole("field", next(q for q in exact if self.shape.table_of[q] == table))
+        meta = canonical_meta(h)
+        if meta is not None:
+            return ColumnRole("meta", meta)
+        index = tuple(int(n) for n in _INDEX.findall(h))
+        plain = _INDEX.sub("", h) if index else h
+        candidates = self._candidates(plain)
+        for cand in candidates:
+            home = self.shape.table_of[cand.question]
+            if table == "" and home != "" and len(index) == self.shape.depth(home):
+                return replace(cand, index=index)
+            if home == table and not index:
+                return cand
+        if not candidates:
+            notes = self._notes.get(plain, [])
+            return ColumnRole("note", notes[0]) if notes else ColumnRole("unknown")
+        q = candidates[0].question
+        home = self.shape.table_of[q]
+        if table and home != table:
+            where = f"repeat group '{home}'" if home else "the submission (main table)"
+            note = f"question '{q}' belongs to {where}, not to repeat group '{table}'"
+        elif home and not index:
+            note = (
+                f"question '{q}' is in repeat group '{home}' but the column has no instance "
+                "number (a flattened export with one row per repeat instance?)"
+            )
+        elif index and not home:
+            note = f"question '{q}' is not in a repeat group but the column has instance numbers"
+        else:
+            note = f"the instance numbers do not match the nesting of repeat group '{home}'"
+        return ColumnRole("unknown", q, note=note)
 
-    def _label_role(self, header: str) -> ColumnRole:
+    def _lookup(self, key: str) -> list[str]:
+        return self._spelled.get(key) or self._folded.get(key.casefold(), [])
+
+    def _candidates(self, plain: str) -> list[ColumnRole]:
+        """Every question (option, geopoint part) ``plain`` may hold, best first."""
+        if plain in self._cache:
+            return self._cache[plain]
+        out = self._strict(plain)
+        if not out:
+            out = self._loose(plain)
+        if not out:
+            label = self._label_role(plain)
+            out = [label] if label is not None else []
+        self._cache[plain] = out
+        return out
+
+    def _strict(self, plain: str) -> list[ColumnRole]:
+        out = [ColumnRole("field", q) for q in self._spelled.get(plain, [])]
+        for sep in SEPARATORS:
+            if sep not in plain:
+                continue
+            head, tail = plain.rsplit(sep, 1)
+            for q in self._lookup(head):
+                if q in self.select_multiple:
+                    opt = tail if tail in self.select_multiple[q] else None
+                    opt = opt or self.option_labels[q].get(_norm(tail))
+                    if opt is not None:
+                        out.append(ColumnRole("option", q, opt))
+                elif self.types.get(q) in GEO_TYPES and tail.casefold() in _ODK_GEO:
+                    out.append(ColumnRole("geo", q, _ODK_GEO[tail.casefold()]))
+        for m in _KOBO_GEO_START.finditer(plain):
+            geo = _KOBO_GEO.fullmatch(plain[m.end() :])
+            if geo is not None:
+                for q in self._lookup(plain[: m.start()] + geo.group(1)):
+                    if self.types.get(q) in GEO_TYPES:
+                        out.append(ColumnRole("geo", q, geo.group(2).casefold()))
+        if not out:
+            out = [ColumnRole("field", q) for q in self._folded.get(plain.casefold(), [])]
+        if not out and "_" in plain:  # "q_option": option columns as re-written by R scripts
+            for m in re.finditer("_", plain):
+                head, tail = plain[: m.start()], plain[m.end() :]
+                for q in self._spelled.get(head, []):
+                    if tail in self.select_multiple.get(q, ()):
+                        out.append(ColumnRole("option", q, tail))
+        return out
+
+    def _loose(self, plain: str) -> list[ColumnRole]:
+        """Headers below a path that is not the question's own (``/``: any path; other
+        separators: only group names, since names may hold those characters)."""
+        for sep in SEPARATORS:
+            parts = plain.split(sep)
+            for k in range(1, len(parts)):
+                if sep != "/" and not all(p in self.groups for p in parts[:k]):
+                    break
+                found = self._strict(sep.join(parts[k:]))
+                if found:
+                    return found
+        return []
+
+    def _label_role(self, header: str) -> ColumnRole | None:
         whole = _norm(header)
         if whole in self.labels:
             return ColumnRole("field", self.labels[whole])
@@ -167,82 +276,88 @@ class HeaderMap:
             if tail in self.labels:
                 return ColumnRole("field", self.labels[tail])
         # "<question label>/<option label>" (optionally below group labels)
-        if len(parts) >= 2:
-            opt_label = _norm(parts[-1])
-            for k in range(len(parts) - 1):
-                q_label = _norm("/".join(parts[k:-1]))
-                q = self.labels.get(q_label)
-                if q in self.select_multiple:
-                    opt = self.option_labels[q].get(opt_label)
-                    if opt is None and parts[-1].strip() in self.select_multiple[q]:
-                        opt = parts[-1].strip()
-                    if opt is not None:
-                        return ColumnRole("option", q, opt)
-        return ColumnRole("unknown")
+        for k in range(len(parts) - 1):
+            q = self.labels.get(_norm("/".join(parts[k:-1])))
+            if q in self.select_multiple:
+                opt = self.option_labels[q].get(_norm(parts[-1]))
+                if opt is None and parts[-1].strip() in self.select_multiple[q]:
+                    opt = parts[-1].strip()
+                if opt is not None:
+                    return ColumnRole("option", q, opt)
+        return None
 
+    # -- whole header rows --------------------------------------------------------------
     def score(self, header: list[str]) -> int:
         """Number of cells of a candidate header row that the instrument recognises."""
-        return sum(self.role(h).kind != "unknown" for h in header if h)
+        n = 0
+        for h in header:
+            if not h:
+                continue
+            h = h.strip()
+            plain = _INDEX.sub("", h)
+            if canonical_meta(h) is not None or self._candidates(plain) or plain in self._notes:
+                n += 1
+        return n
 
-    def map(self, headers: list[str]) -> pd.DataFrame:
-        """Classify every header.
+    def map(self, headers: list[str], table: str = "") -> pd.DataFrame:
+        """Classify every header of one table.
 
         Returns
         -------
         pandas.DataFrame
-            Columns ``header``, ``kind``, ``question``, ``option``, one row per header.
+            Columns ``header``, ``kind``, ``question``, ``option``, ``index`` (tuple)
+            and ``note``, one row per header.
         """
-        roles = [self.role(h) for h in headers]
+        roles = [self.role(h, table) for h in headers]
         return pd.DataFrame(
             {
                 "header": headers,
                 "kind": [r.kind for r in roles],
                 "question": [r.question for r in roles],
                 "option": [r.option for r in roles],
+                "index": pd.Series([r.index for r in roles], dtype=object),
+                "note": [r.note for r in roles],
             }
         )
 
 
-def check_roles(roles: pd.DataFrame, path: Path, header_row: int) -> None:
-    """Refuse an export in which two columns hold the same question or option.
+_REPEATABLE_META = {"_set_of", "_submission_field"}
+
+
+def check_roles(roles: pd.DataFrame) -> pd.DataFrame:
+    """Demote columns that hold what an earlier column already holds.
+
+    Two columns for the same question (or option, geopoint part or metadata) happen
+    with loops, duplicate names and hand-edited exports; the first is used and the
+    others become ``unknown`` with a note (reported as issues, never guessed at).
 
     Parameters
     ----------
     roles : pandas.DataFrame
-        :meth:`HeaderMap.map` of the export's headers.
-    path : Path
-        The export, for the error message.
-    header_row : int
-        Spreadsheet row of the header, for the error message.
+        :meth:`HeaderMap.map` of one table's headers.
 
-    Raises
-    ------
-    ExportReadError
-        If a question or a select_multiple option has more than one column.
+    Returns
+    -------
+    pandas.DataFrame
+        ``roles`` with the extra columns demoted.
     """
-    fields = roles[roles["kind"] == "field"]
-    dup = fields[fields["question"].duplicated(keep=False)]
-    if not dup.empty:
-        q = dup["question"].iloc[0]
-        headers = dup.loc[dup["question"] == q, "header"].tolist()
-        raise ExportReadError(
-            f"columns {headers} all hold question '{q}'.",
-            file=path,
-            row=header_row,
-            column=headers[1],
-            hint="delete the extra column(s); export once, with one header style.",
-        )
-    opts = roles[roles["kind"] == "option"]
-    dup = opts[opts[["question", "option"]].duplicated(keep=False)]
-    if not dup.empty:
-        raise ExportReadError(
-            f"option '{dup['option'].iloc[0]}' of '{dup['question'].iloc[0]}' has two "
-            f"columns: {dup['header'].tolist()}.",
-            file=path,
-            row=header_row,
-            column=dup["header"].iloc[1],
-            hint="delete the extra column.",
-        )
+    keys = list(zip(roles["kind"], roles["question"], roles["option"], roles["index"]))
+    first: dict[tuple[object, ...], str] = {}
+    out = roles.copy()
+    for pos, (key, header) in enumerate(zip(keys, roles["header"])):
+        if key[0] == "unknown" or (key[0] == "meta" and key[1] in _REPEATABLE_META):
+            continue
+        if key in first:
+            what = {"meta": "metadata", "option": "option", "geo": "geopoint part"}.get(
+                str(key[0]), "question"
+            )
+            out.at[out.index[pos], "kind"] = "unknown"
+            out.at[out.index[pos], "note"] = (
+                f"holds the same {what} as column '{first[key]}' (which is used)"
+            )
+        else:
+            first[key] = header
+    return out
 
 
 def header_style(roles: pd.DataFrame) -> str:
@@ -251,19 +366,26 @@ def header_style(roles: pd.DataFrame) -> str:
     Returns
     -------
     str
-        ``"xml names"``, ``"xml names with group paths"``, ``"odk briefcase paths"``,
-        ``"labels"`` or ``"unknown"`` (no question column recognised).
+        ``"xml names"``, ``"xml names with group paths"``, ``"odk briefcase paths"``
+        (``-``), ``"dotted paths"`` (``.``), ``"colon paths"`` (``:``), ``"labels"`` or
+        ``"unknown"`` (no question column recognised).
     """
     mapped = roles[roles["kind"] == "field"]
     if mapped.empty:
         return "unknown"
-    h, q = mapped["header"], mapped["question"]
-    shares = {
-        "xml names": (h == q).mean(),
-        "xml names with group paths": pd.Series([a.endswith("/" + b) for a, b in zip(h, q)]).mean(),
-        "odk briefcase paths": pd.Series([a.endswith("-" + b) for a, b in zip(h, q)]).mean(),
+    h = [_INDEX.sub("", str(x)) for x in mapped["header"]]
+    q = [str(n).rsplit("/", 1)[-1] for n in mapped["question"]]
+    styles = {
+        "xml names with group paths": "/",
+        "odk briefcase paths": "-",
+        "dotted paths": ".",
+        "colon paths": ":",
     }
+    shares = {"xml names": float(pd.Series([a == b for a, b in zip(h, q)]).mean())}
+    for style, sep in styles.items():
+        shares[style] = float(pd.Series([a.endswith(sep + b) for a, b in zip(h, q)]).mean())
     best = max(shares, key=lambda k: shares[k])
-    if shares["xml names with group paths"] > 0.2 and best == "xml names":
-        best = "xml names with group paths"  # questions outside groups have no path
+    pathed = max(styles, key=lambda k: shares[k])
+    if shares[pathed] > 0.2 and best == "xml names":
+        best = pathed  # questions outside groups have no path
     return best if shares[best] > 0.5 or (best != "xml names" and shares[best] > 0.2) else "labels"

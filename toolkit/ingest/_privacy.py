@@ -70,13 +70,21 @@ _NAME_HINT = re.compile(
     re.IGNORECASE,
 )
 
-_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+# A local part starts a run of its characters, or (an address glued to the previous one)
+# is at most 64 long: trying every start inside a long run would be quadratic.
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"
+    r"|[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}"
+)
 # Candidate phone numbers: an optional "+", then digit groups (a group may be bracketed,
 # "(555)", "(0)") joined by at most one separator (space, '.', '-', '/').  Brackets
 # around a whole number, "(+41 22 730 42 22)", stay in the text.  Whether a candidate
-# is a phone number is decided by _is_phone (dates, years and counts are not).
+# is a phone number is decided by _is_phone (dates, years and counts are not).  Digit
+# runs are possessive and two runs need a separator (or a bracket) between them: a run
+# that could be split anywhere backtracks exponentially ("1" * 30 + "a").
 _PHONE = re.compile(
-    r"(?<![\w+])(?:\+\s?)?(?:\(\+?\d+\)|\d+)(?:[ \u00a0.\-/]?(?:\(\d+\)|\d+))+(?!\w)"
+    r"(?<![\w+])(?:\+\s?)?(?:\(\+?\d+\)(?:[ \u00a0.\-/]?\(\d+\)|(?:[ \u00a0.\-/]|(?<=\)))\d++)+"
+    r"|\d++(?:[ \u00a0.\-/]?\(\d+\)|(?:[ \u00a0.\-/]|(?<=\)))\d++)*)(?!\w)"
 )
 _DATE = re.compile(
     r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2}))"

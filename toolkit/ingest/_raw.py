@@ -4,37 +4,57 @@ This is the first, format-level step of ingestion: bytes in, a DataFrame of raw
 strings out, one row per input record with its spreadsheet row number, plus the
 problems found while reading (encoding, ragged rows, title rows above the header).
 Interpretation against the instrument happens in :mod:`toolkit.ingest`.
+
+Bad input never escapes as a raw exception: every file gives a :class:`RawExport` or
+an :class:`~toolkit.errors.ExportReadError` naming the file.  Text files are decoded
+by :mod:`toolkit.ingest._decode` (encodings, binary files, cells of any size, the
+delimiter); here:
+
+* **NUL bytes.**  A KoboToolbox / ODK export never contains one, so a cell holding a
+  NUL byte is damaged: its answer is set to missing (empty) and an issue names its row
+  and column; NUL bytes in the header are removed, with an issue.  (A mostly binary
+  file is refused.)
+* **Ragged records.**  A record with more or fewer fields than the header (a stray
+  delimiter, or a quote never closed, which swallows the rest of the file into one
+  record: an issue says so) is quarantined, never guessed at.
+* **Workbooks.**  The zip directory of an ``.xlsx`` is checked first: a truncated or
+  non-zip file, or one declaring more than 2 GiB uncompressed (a zip bomb), is refused.
+  A workbook saved under a CSV name is read as a workbook, with an issue.
+* **Headers.**  A header cell longer than 2,000 characters (an unclosed quote) or a
+  header wider than 16,384 columns (Excel's limit) is refused.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import tempfile
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypedDict
 
 import numpy as np
 import pandas as pd
 
 from toolkit.errors import ExportReadError
+from toolkit.ingest._decode import (
+    MAX_COLUMNS,
+    MAX_HEADER_CELL,
+    MAX_HEADER_SCAN,
+    ReadNote,
+    choose_delimiter,
+    decode,
+    header_cells,
+    note,
+    parse_csv,
+)
 from toolkit.instrument import WorkbookError, read_workbook
 
 __all__ = ["RawExport", "ReadNote", "read_raw"]
 
-_MAX_HEADER_SCAN = 15
-
-
-class ReadNote(TypedDict):
-    """A problem found while reading, as an issue record (the keywords of ``IssueLog.add``)."""
-
-    row: int | None
-    column: str | None
-    value: object
-    rule: str
-    problem: str
-    action: str
+_MAX_UNZIPPED = 2 << 30
+_MAX_NUL_NOTES = 200
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 @dataclass
@@ -58,6 +78,9 @@ class RawExport:
         Reading problems as issue records (row, column, value, problem, action, rule).
     sheets : list of str
         For workbooks: the sheet names; the first was read.
+    other_sheets : dict of str to pandas.DataFrame
+        For workbooks: the raw cells of the other sheets (KoboToolbox writes one per
+        repeat group), as :func:`~toolkit.instrument.read_workbook` gives them.
     """
 
     table: pd.DataFrame
@@ -67,6 +90,7 @@ class RawExport:
     delimiter: str
     notes: list[ReadNote] = field(default_factory=list)
     sheets: list[str] = field(default_factory=list)
+    other_sheets: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def read_raw(path: Path, header_score: Callable[[list[str]], int]) -> RawExport:
@@ -79,7 +103,7 @@ def read_raw(path: Path, header_score: Callable[[list[str]], int]) -> RawExport:
     header_score : callable
         Given a candidate header row (list of cell strings), returns how many cells
         name something the instrument knows; used to find the header below any
-        title rows.
+        title rows and to choose the CSV delimiter.
 
     Returns
     -------
@@ -88,8 +112,9 @@ def read_raw(path: Path, header_score: Callable[[list[str]], int]) -> RawExport:
     Raises
     ------
     ExportReadError
-        If the file does not exist, is empty, is not a table, or no row looks like a
-        header of the instrument's questions.
+        If the file does not exist, cannot be read, is empty, binary, a damaged
+        workbook, not a table, or no row looks like a header of the instrument's
+        questions.
     """
     if not path.exists():
         raise ExportReadError(
@@ -97,6 +122,13 @@ def read_raw(path: Path, header_score: Callable[[list[str]], int]) -> RawExport:
             file=path,
             hint="check the path (and the 'exports' list in study.yaml).",
         )
+    if not path.is_file():
+        raise ExportReadError(
+            "the path is a folder, not an export file.",
+            file=path,
+            hint="give the path of the CSV or XLSX file itself.",
+        )
+    _read_bytes(path, 4)  # readable at all?
     if path.stat().st_size == 0:
         raise ExportReadError(
             "the file is empty (0 bytes).",
@@ -105,7 +137,7 @@ def read_raw(path: Path, header_score: Callable[[list[str]], int]) -> RawExport:
         )
     suffix = path.suffix.lower()
     if suffix in {".xlsx", ".xlsm", ".xls"}:
-        return _read_workbook(path, header_score)
+        return _read_workbook(path, header_score, [])
     if suffix in {".csv", ".txt", ".tsv", ""}:
         return _read_csv(path, header_score)
     raise ExportReadError(
@@ -116,106 +148,187 @@ def read_raw(path: Path, header_score: Callable[[list[str]], int]) -> RawExport:
 
 
 # -- CSV ------------------------------------------------------------------------------
-def _decode(path: Path, notes: list[ReadNote]) -> tuple[str, str]:
-    data = path.read_bytes()
-    if not data.strip():
+def _read_bytes(path: Path, size: int = -1) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(size)
+    except OSError as exc:
         raise ExportReadError(
-            "the file holds only blank space.", file=path, hint="download the export again."
-        )
-    if b"\x00" in data[:4096]:
-        if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            return data.decode("utf-16"), "utf-16"
-        raise ExportReadError(
-            "the file is binary, not a CSV table.",
+            f"the file cannot be read ({exc.strerror or type(exc).__name__}).",
             file=path,
-            hint="export the data as CSV (or XLSX with an .xlsx name).",
-        )
-    try:
-        return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError as exc:
-        text = data.decode("cp1252", errors="replace")
-        line = data[: exc.start].count(b"\n") + 1
-        notes.append(
-            {
-                "row": line,
-                "column": None,
-                "value": None,
-                "rule": "encoding",
-                "problem": f"the file is not valid UTF-8 (first bad byte on line {line}); it "
-                "was read as Windows-1252 (cp1252).",
-                "action": "decoded as cp1252; check accented names, and export as UTF-8 next time",
-            }
-        )
-        return text, "cp1252"
-
-
-def _sniff(sample: str) -> str:
-    lines = [ln for ln in sample.splitlines()[:_MAX_HEADER_SCAN] if ln.strip()]
-    try:
-        dialect = csv.Sniffer().sniff("\n".join(lines[:10]), delimiters=",;\t|")
-        if dialect.delimiter in ",;\t|":
-            return dialect.delimiter
-    except csv.Error:
-        pass
-    counts = {d: sum(ln.count(d) for ln in lines[:10]) for d in ",;\t|"}
-    return max(counts, key=lambda d: counts[d])
+            hint="check that the file is not open in another program and that you may read it.",
+        ) from exc
 
 
 def _read_csv(path: Path, header_score: Callable[[list[str]], int]) -> RawExport:
     notes: list[ReadNote] = []
-    text, encoding = _decode(path, notes)
-    delimiter = _sniff(text[:65536])
-    records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    data = _read_bytes(path)
+    if data.startswith((_ZIP_MAGIC, _OLE2_MAGIC)):
+        notes.append(note("workbook_named_csv", value=path.name))
+        suffix = ".xlsx" if data.startswith(_ZIP_MAGIC) else ".xls"
+        with tempfile.TemporaryDirectory(prefix="nsmap-") as tmp:  # readers go by suffix
+            copy = Path(tmp) / f"export{suffix}"
+            copy.write_bytes(data)
+            return _read_workbook(copy, header_score, notes, shown=path)
+    text, encoding = decode(data, path, notes)
+    del data
+    delimiter = choose_delimiter(text, header_score)
+    records = parse_csv(text, delimiter, path)
+    nul = "\x00" in text
+    del text
     if not records or all(not any(c.strip() for c in r) for r in records):
         raise ExportReadError(
             "the file holds no rows.", file=path, hint="download the export again."
         )
-    return _assemble(path, records, header_score, notes, encoding, delimiter, [])
+    return _assemble(path, records, header_score, notes, encoding, delimiter, [], nul)
 
 
 # -- workbooks ------------------------------------------------------------------------
-def _read_workbook(path: Path, header_score: Callable[[list[str]], int]) -> RawExport:
+def _check_zip(source: Path, path: Path) -> None:
+    """Refuse a damaged or oversized ``.xlsx`` before parsing it."""
+    hint = "download the export again; if it came by e-mail or a USB stick, copy it again."
     try:
-        sheets = read_workbook(path)
+        with zipfile.ZipFile(source) as zf:
+            infos = zf.infolist()
+    except Exception as exc:  # zipfile raises BadZipFile, NotImplementedError, OSError, ...
+        raise ExportReadError(
+            f"the workbook cannot be opened: it is damaged or incomplete ({exc}).",
+            file=path,
+            hint=hint,
+        ) from exc
+    declared = sum(i.file_size for i in infos)
+    if declared > _MAX_UNZIPPED:
+        raise ExportReadError(
+            f"the workbook declares {declared / 2**30:.1f} GiB of uncompressed content "
+            f"({sum(i.compress_size for i in infos) / 2**20:.1f} MiB compressed), more than "
+            f"the {_MAX_UNZIPPED / 2**30:.0f} GiB an export can hold: a damaged file or a "
+            "zip bomb.",
+            file=path,
+            hint="export the data again as CSV.",
+        )
+
+
+def _read_workbook(
+    source: Path,
+    header_score: Callable[[list[str]], int],
+    notes: list[ReadNote],
+    shown: Path | None = None,
+) -> RawExport:
+    path = shown or source  # the file named in messages
+    if _read_bytes(source, 4) == _ZIP_MAGIC:
+        _check_zip(source, path)
+    try:
+        sheets = read_workbook(source)
     except WorkbookError as exc:
         raise ExportReadError(
             f"the workbook cannot be opened ({exc}).",
             file=path,
             hint="open it in Excel and save it again as .xlsx, or export the data again.",
         ) from exc
+    except (MemoryError, RecursionError) as exc:
+        raise ExportReadError(
+            f"the workbook is too large or too deeply nested to read ({type(exc).__name__}).",
+            file=path,
+            hint="export the data again as CSV.",
+        ) from exc
     names = list(sheets)
     if not names:
         raise ExportReadError(
             "the workbook has no sheets.", file=path, hint="export the data again."
         )
-    notes: list[ReadNote] = []
-    first = sheets[names[0]]
+    first = sheets.pop(names[0])
     for other in names[1:]:
-        notes.append(
-            {
-                "row": None,
-                "column": None,
-                "value": other,
-                "rule": "extra_sheet",
-                "problem": f"sheet '{other}' (e.g. a repeat group) is not read; only "
-                f"the first sheet '{names[0]}' holds one row per submission.",
-                "action": "sheet ignored",
-            }
-        )
-    records = first.to_numpy(dtype=object).tolist()
+        notes.append(note("extra_sheet", value=other, first=names[0]))
     records = [
         ["" if (v is None or (isinstance(v, float) and np.isnan(v))) else str(v) for v in r]
-        for r in records
+        for r in first.to_numpy(dtype=object).tolist()
     ]
-    # Spreadsheets pad short rows: drop trailing empty columns shared by all rows.
     if not records or all(not any(c.strip() for c in r) for r in records):
         raise ExportReadError(
             f"the first sheet '{names[0]}' is empty.", file=path, hint="export the data again."
         )
-    return _assemble(path, records, header_score, notes, "xlsx", "", names)
+    nul = any("\x00" in "".join(r) for r in records)
+    raw = _assemble(path, records, header_score, notes, "xlsx", "", names, nul)
+    raw.other_sheets = sheets  # repeat groups' sheets, read by toolkit.ingest._sources
+    return raw
 
 
 # -- common ---------------------------------------------------------------------------
+def _find_header(
+    path: Path, records: list[list[str]], header_score: Callable[[list[str]], int], delimiter: str
+) -> int:
+    header_pos, best = 0, -1
+    for pos, rec in enumerate(records[:MAX_HEADER_SCAN]):
+        score = header_score(header_cells(rec))
+        if score > best:
+            header_pos, best = pos, score
+    if best <= 0:
+        shown = ", ".join(repr(c[:40]) for c in records[0][:6])
+        more = (
+            f" The file seems to use {delimiter!r} as delimiter and has a single "
+            "column: is it really a comma/semicolon separated export?"
+            if delimiter and len(records[0]) == 1
+            else ""
+        )
+        raise ExportReadError(
+            f"no row in the first {MAX_HEADER_SCAN} looks like a header of the instrument's "
+            f"questions (first row starts {shown}).{more}",
+            file=path,
+            row=1,
+            hint="export with XML names or labels as headers from the same form version, "
+            "or pass the instrument the data were collected with.",
+        )
+    return header_pos
+
+
+def _header(path: Path, record: list[str], row: int, notes: list[ReadNote]) -> list[str]:
+    header = [c.replace("\ufeff", "").strip() for c in record]
+    width = len(header)
+    while width and not header[width - 1]:
+        width -= 1  # trailing empty header cells (spreadsheet padding)
+    header = header[:width]
+    if width > MAX_COLUMNS:
+        raise ExportReadError(
+            f"the header has {width:,} columns, more than the {MAX_COLUMNS:,} a spreadsheet "
+            "can hold: the file is damaged or the delimiter is wrong.",
+            file=path,
+            row=row,
+            hint="download the export again.",
+        )
+    for pos, cell in enumerate(header):
+        if len(cell) > MAX_HEADER_CELL:
+            raise ExportReadError(
+                f"header cell {pos + 1} is {len(cell):,} characters long; no question header "
+                "is: a quote opened in the header is probably never closed.",
+                file=path,
+                row=row,
+                hint="download the export again, or fix the quotes in the header row.",
+            )
+        if "\x00" in cell:
+            header[pos] = cell.replace("\x00", "").strip()
+            notes.append(note("nul_header", row, header[pos]))
+    return header
+
+
+def _clean_nul(
+    good: list[list[str]], rows: list[int], columns: list[str], notes: list[ReadNote]
+) -> None:
+    """Set cells holding a NUL byte to empty (missing), with one issue per cell."""
+    damaged = 0
+    for rownum, rec in zip(rows, good):
+        for pos, cell in enumerate(rec):
+            if "\x00" not in cell:
+                continue
+            rec[pos] = ""
+            damaged += 1
+            if damaged <= _MAX_NUL_NOTES:
+                value = cell.replace("\x00", "")
+                count = len(cell) - len(value)
+                notes.append(note("nul_cell", rownum, columns[pos], value[:80], count=count))
+    if damaged > _MAX_NUL_NOTES:
+        notes.append(note("nul_more", value=damaged - _MAX_NUL_NOTES))
+
+
 def _assemble(
     path: Path,
     records: list[list[str]],
@@ -224,51 +337,21 @@ def _assemble(
     encoding: str,
     delimiter: str,
     sheets: list[str],
+    nul: bool,
 ) -> RawExport:
-    header_pos, best = 0, -1
-    for pos, rec in enumerate(records[:_MAX_HEADER_SCAN]):
-        score = header_score([c.strip() for c in rec])
-        if score > best:
-            header_pos, best = pos, score
-    if best <= 0:
-        shown = ", ".join(repr(c) for c in records[0][:6])
-        more = (
-            f" The file seems to use {delimiter!r} as delimiter and has a single "
-            "column: is it really a comma/semicolon separated export?"
-            if delimiter and len(records[0]) == 1
-            else ""
-        )
-        raise ExportReadError(
-            f"no row in the first {_MAX_HEADER_SCAN} looks like a header of the instrument's "
-            f"questions (first row starts {shown}).{more}",
-            file=path,
-            row=1,
-            hint="export with XML names or labels as headers from the same form version, "
-            "or pass the instrument the data were collected with.",
-        )
+    header_pos = _find_header(path, records, header_score, delimiter)
     for pos in range(header_pos):
         if any(c.strip() for c in records[pos]):
-            notes.append(
-                {
-                    "row": pos + 1,
-                    "column": None,
-                    "value": " ".join(c for c in records[pos] if c.strip())[:80],
-                    "rule": "title_row",
-                    "problem": "row above the header (a title or note) is not data.",
-                    "action": "row skipped",
-                }
-            )
-    header = [c.strip() for c in records[header_pos]]
+            text = " ".join(c[:80] for c in records[pos] if c.strip())
+            notes.append(note("title_row", pos + 1, value=text.replace("\x00", "")[:80]))
+    header = _header(path, records[header_pos], header_pos + 1, notes)
     width = len(header)
-    while width and not header[width - 1]:
-        width -= 1  # trailing empty header cells (spreadsheet padding)
-    header = header[:width]
+    columns = _dedupe(header, path, header_pos + 1)
     body = records[header_pos + 1 :]
-    rows = np.arange(header_pos + 2, header_pos + 2 + len(body))
     good_rows: list[int] = []
     good: list[list[str]] = []
     bad: list[dict[str, object]] = []
-    for rownum, rec in zip(rows.tolist(), body):
+    for rownum, rec in enumerate(body, start=header_pos + 2):
         n = len(rec)
         if n > width and not any(c.strip() for c in rec[width:]):
             rec = rec[:width]
@@ -282,23 +365,20 @@ def _assemble(
             good_rows.append(rownum)  # spreadsheets drop trailing empty cells
             good.append(rec + [""] * (width - n))
         else:
-            bad.append({"row": rownum, "fields": n, "text": (delimiter or "\t").join(rec)[:500]})
+            text = (delimiter or "\t").join(c[:500] for c in rec[:500])
+            bad.append({"row": rownum, "fields": n, "text": text.replace("\x00", "")[:500]})
+            lines = sum(c.count("\n") + c.count("\r") - c.count("\r\n") for c in rec)
+            if lines > 1:
+                notes.append(note("unclosed_quote", rownum, value=n, lines=lines, width=width))
+    if nul:
+        _clean_nul(good, good_rows, columns, notes)
     blank = len(body) - len(good) - len(bad)
     if blank:
-        notes.append(
-            {
-                "row": None,
-                "column": None,
-                "value": blank,
-                "rule": "blank_rows",
-                "problem": f"{blank} blank line(s) hold no data.",
-                "action": "not counted as records",
-            }
-        )
+        notes.append(note("blank_rows", value=blank))
     table = pd.DataFrame(
         good,
-        columns=_dedupe(header, path, header_pos + 1),
-        index=pd.Index(good_rows, name="row"),
+        columns=columns,
+        index=pd.Index(good_rows, name="row", dtype="int64"),
         dtype=object,
     )
     return RawExport(

@@ -24,12 +24,15 @@ class IngestResult:
     Attributes
     ----------
     data : pandas.DataFrame
-        One row per accepted unit: the unit key, ``ns_iso3``, export metadata
-        (``_uuid``, ``_submission_time``, ...), ``resp_id`` (pseudonym of the
-        respondent), every question of the instrument by name (personal fields
-        removed), select_multiple questions as a space-separated column plus one
-        nullable 0/1 column ``<question>__<option>`` per option, ``_file`` and
-        ``_row`` (where the row came from).
+        One row per accepted record (submission, or unit of a study): the key
+        (``summary["unit"]``: ``_uuid`` by default), ``ns_iso3`` (when checked against
+        the frame), export metadata (``_uuid``, ``_submission_time``,
+        ``_validation_status`` ...), ``resp_id`` (pseudonym of the respondent), every
+        question outside repeat groups by name (personal fields removed),
+        select_multiple questions as a space-separated column plus one nullable 0/1
+        column ``<question>__<option>`` per option, geopoints plus
+        ``<question>__latitude`` / ``__longitude`` / ``__altitude`` / ``__precision``,
+        ``_file`` and ``_row`` (where the row came from).
     activities : pandas.DataFrame
         One row per unit and selected activity with boolean ``stage__*``,
         ``group__*`` and ``service__*`` columns and ``people_reached``.
@@ -38,10 +41,19 @@ class IngestResult:
         row, where readable), ``column``, ``value``, ``problem``, ``action``, ``rule``.
     quarantine : pandas.DataFrame
         Rejected input rows (personal fields pseudonymised) with ``_file``, ``_row``,
-        ``ns_iso3`` (the code as written, normalised), ``reason`` and ``rule``.
+        ``ns_iso3`` (the code as written, normalised), ``_repeat`` (the repeat group of
+        a quarantined instance; missing for a submission), ``reason`` and ``rule``.
     summary : dict
-        Counts and facts about the read (rows in, accepted, quarantined, encoding,
-        delimiter, header style, SHA-256 of each file, expressions not checked).
+        Counts and facts about the read (tool and format, rows in, accepted and
+        quarantined, per repeat group too, encoding, delimiter, header style, SHA-256
+        of each file, expressions not checked).
+    repeats : dict of str to pandas.DataFrame
+        Repeat group name -> one row per accepted instance: the record's key (the
+        unit column of ``data``), ``_key`` (``<record key>/<repeat>[<position>]``,
+        nested under the parent instance's key), ``_parent_key`` (nested repeats
+        only), ``_position`` (1-based, within its parent), the repeat's questions by
+        name (typed and validated like ``data``), ``_file`` and ``_row``.
+        Quarantined instances are rows of ``quarantine`` with ``_repeat`` set.
     """
 
     data: pd.DataFrame
@@ -49,16 +61,34 @@ class IngestResult:
     issues: pd.DataFrame
     quarantine: pd.DataFrame
     summary: dict[str, object] = field(default_factory=dict)
+    repeats: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def rows_in(self) -> int:
-        """Number of data rows read from the input file(s)."""
+        """Number of submission rows read from the input file(s)."""
         # summary values are typed object; rows_in is always an int
         return int(self.summary["rows_in"])  # type: ignore[call-overload]
 
+    @property
+    def repeat_rows_in(self) -> dict[str, int]:
+        """Number of instances read per repeat group."""
+        counts = self.summary.get("repeat_rows_in") or {}
+        assert isinstance(counts, dict), "summary['repeat_rows_in'] maps repeat to count"
+        return {str(k): int(v) for k, v in counts.items()}
+
+    def _quarantined(self, repeat: str | None) -> int:
+        if "_repeat" not in self.quarantine:
+            return len(self.quarantine) if repeat is None else 0
+        which = self.quarantine["_repeat"]
+        return int(which.isna().sum() if repeat is None else (which == repeat).sum())
+
     def reconciles(self) -> bool:
-        """Whether rows in = accepted + quarantined."""
-        return self.rows_in == len(self.data) + len(self.quarantine)
+        """Whether rows in = accepted + quarantined, for the submissions and for every
+        repeat group."""
+        ok = self.rows_in == len(self.data) + self._quarantined(None)
+        for name, n in self.repeat_rows_in.items():
+            ok &= n == len(self.repeats.get(name, ())) + self._quarantined(name)
+        return bool(ok)
 
     def issue_counts(self) -> pd.DataFrame:
         """Number of issues per rule and action."""

@@ -8,99 +8,30 @@ Problems in single answers do not reject a submission: the answer is set to miss
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 
 from toolkit.ingest import _privacy as privacy
+from toolkit.ingest._headers import GEO_TYPES
+from toolkit.ingest._issues import ISSUE_COLUMNS, IssueLog, empty_issues
+from toolkit.ingest._select import select_multiple_columns
 from toolkit.ingest._values import (
+    GEO_PARTS,
     label_lookup,
     parse_datetime,
+    parse_geopoint,
     parse_numeric,
-    parse_option_block,
-    parse_select_multiple,
     parse_select_one,
+    parse_time,
 )
 from toolkit.instrument import NUMERIC_TYPES, Instrument
 from toolkit.instrument._xpath import UnsupportedExpression, evaluate
 
 __all__ = ["ISSUE_COLUMNS", "IssueLog", "check_logic", "empty_issues", "typed_answers"]
 
-#: Columns of the issues table.
-ISSUE_COLUMNS = ["file", "row", "column", "value", "problem", "action", "rule"]
 _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.\-]*)\}")
-
-
-class IssueLog:
-    """Collects issue records, as dicts or whole vectorised blocks."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.blocks: list[pd.DataFrame] = []
-        self.records: list[dict[str, object]] = []
-
-    def add(
-        self, *, row: object, column: object, value: object, problem: str, action: str, rule: str
-    ) -> None:
-        self.records.append(
-            {
-                "file": self.file,
-                "row": row,
-                "column": column,
-                "value": value,
-                "problem": problem,
-                "action": action,
-                "rule": rule,
-            }
-        )
-
-    def block(
-        self,
-        rows: pd.Index,
-        values: pd.Series | Sequence[object],
-        *,
-        column: str,
-        problem: str | pd.Series,
-        action: str,
-        rule: str,
-    ) -> None:
-        if len(rows) == 0:
-            return
-        self.blocks.append(
-            pd.DataFrame(
-                {
-                    "file": self.file,
-                    "row": np.asarray(rows, dtype="int64"),
-                    "column": column,
-                    "value": pd.Series(values, dtype="string").to_numpy(),
-                    "problem": problem if isinstance(problem, str) else problem.to_numpy(),
-                    "action": action,
-                    "rule": rule,
-                }
-            )
-        )
-
-    def frame(self) -> pd.DataFrame:
-        parts = [pd.DataFrame(self.records, columns=ISSUE_COLUMNS)] if self.records else []
-        parts += self.blocks
-        if not parts:
-            return empty_issues()
-        out = pd.concat(parts, ignore_index=True)
-        out["row"] = pd.array(out["row"].to_numpy(), dtype="Int64")
-        for col in ("file", "column", "value", "problem", "action", "rule"):
-            out[col] = out[col].astype("string")
-        return out[ISSUE_COLUMNS]
-
-
-def empty_issues() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "file": pd.Series(dtype="string"),
-            "row": pd.Series(dtype="Int64"),
-            **{c: pd.Series(dtype="string") for c in ISSUE_COLUMNS[2:]},
-        }
-    )
+_DATE_ARITHMETIC = re.compile(r"(?:\}|\))\s*[+\-]\s*\d|decimal-date")
 
 
 def typed_answers(
@@ -112,41 +43,71 @@ def typed_answers(
     issues: IssueLog,
     known_names: Sequence[str] = (),
     keys: set[str] | frozenset[str] = frozenset(),
+    questions: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
     """Parse every question column of the accepted rows; cell problems -> issues.
 
-    Free-text answers are masked for emails, phone numbers and the ``names`` given
-    (``known_names``: the respondents' names found in the same export); identifier
-    questions listed in ``keys`` are not masked.
+    Parameters
+    ----------
+    acc : pandas.DataFrame
+        The rows to parse, as strings, indexed by their row number in the file.
+    instrument : Instrument
+    fields : dict of str to str
+        Question -> header of its column.
+    options : dict of str to dict
+        select_multiple question -> option -> header; geopoint question -> part
+        (``latitude`` ...) -> header.
+    personal : set of str
+        Questions left out (personal data).
+    issues : IssueLog
+    known_names : sequence of str
+        Respondents' names found in the same export, masked in free text.
+    keys : set of str
+        Identifier questions that are not masked.
+    questions : pandas.DataFrame, optional
+        The question rows to parse (default: every field of the instrument).
+
+    Returns
+    -------
+    data : pandas.DataFrame
+        Typed answers by question name (select_multiple: the answer column plus one
+        ``<question>__<option>`` column per option; geopoint: the point plus
+        ``<question>__latitude`` ... columns).
+    answers : dict of str to pandas.Series
+        The values relevance and constraints are evaluated on.
     """
     cols: dict[str, pd.Series] = {}
     answers: dict[str, pd.Series] = {}
     idx = acc.index
-    questions = instrument.fields()
+    questions = instrument.fields() if questions is None else questions
+
+    def report(bad: pd.Series, raw: pd.Series, column: str, problem: str, rule: str) -> None:
+        issues.block(
+            idx[bad.to_numpy(bool)],
+            raw[bad.to_numpy(bool)],
+            column=column,
+            problem=problem,
+            action="answer set to missing",
+            rule=rule,
+        )
+
     for name, typ, list_name in zip(questions["name"], questions["type"], questions["list_name"]):
         if name in personal:
             continue
         header = fields.get(name)
         raw = acc[header] if header is not None else pd.Series("", index=idx, dtype=object)
+        column = header or name
         if typ in ("select_one", "select_multiple") and list_name in instrument.choices:
             table = instrument.choices[list_name]
             names = table["name"].astype(str).tolist()
             lookup = label_lookup(table)
             if typ == "select_one":
                 val, bad = parse_select_one(raw, names, lookup)
-                issues.block(
-                    idx[bad],
-                    raw[bad],
-                    column=header or name,
-                    problem=f"not a choice of list '{list_name}'",
-                    action="answer set to missing",
-                    rule="invalid_choice",
-                )
+                report(bad, raw, column, f"not a choice of list '{list_name}'", "invalid_choice")
                 cols[name] = val
-                answers[name] = val
             else:
                 cols.update(
-                    _select_multiple(
+                    select_multiple_columns(
                         name,
                         raw if header else None,
                         names,
@@ -157,31 +118,28 @@ def typed_answers(
                         list_name,
                     )
                 )
-                answers[name] = cols[name]
+            answers[name] = cols[name]
         elif typ in NUMERIC_TYPES:
             val, bad = parse_numeric(raw, integer=typ == "integer")
-            issues.block(
-                idx[bad],
-                raw[bad],
-                column=header or name,
-                problem="not a whole number" if typ == "integer" else "not a number",
-                action="answer set to missing",
-                rule="not_a_number",
-            )
+            problem = "not a whole number" if typ == "integer" else "not a number"
+            report(bad, raw, column, problem, "not_a_number")
             cols[name] = val
             answers[name] = val.astype("float64")
         elif typ in ("date", "datetime", "start", "end", "today"):
-            val, bad = parse_datetime(raw, date_only=typ in ("date", "today"))
-            issues.block(
-                idx[bad],
-                raw[bad],
-                column=header or name,
-                problem="not a date" if typ in ("date", "today") else "not a date-time",
-                action="answer set to missing",
-                rule="bad_date",
-            )
+            date_only = typ in ("date", "today")
+            val, bad = parse_datetime(raw, date_only=date_only)
+            report(bad, raw, column, "not a date" if date_only else "not a date-time", "bad_date")
             cols[name] = val
             answers[name] = val
+        elif typ == "time":
+            val, bad = parse_time(raw)
+            report(bad, raw, column, "not a time of day", "bad_date")
+            cols[name] = answers[name] = val
+        elif typ in GEO_TYPES:
+            cols.update(
+                _geopoint(name, raw if header else None, options.get(name, {}), acc, report)
+            )
+            answers[name] = cols[name]
         else:
             val = raw.astype("string").str.strip().replace({"": pd.NA})
             if typ == "text" and name not in keys:
@@ -191,97 +149,41 @@ def typed_answers(
     return pd.DataFrame(cols, index=idx), answers
 
 
-def _select_multiple(
+def _geopoint(
     name: str,
     raw: pd.Series | None,
-    names: list[str],
-    lookup: dict[str, str],
-    option_headers: dict[str, str],
+    part_headers: dict[str, str],
     acc: pd.DataFrame,
-    issues: IssueLog,
-    list_name: str,
+    report: Callable[[pd.Series, pd.Series, str, str, str], None],
 ) -> dict[str, pd.Series]:
+    """A geopoint from its own column and/or its part columns (``q-Latitude`` ...)."""
     idx = acc.index
-    summary = pd.Series(pd.NA, index=idx, dtype="string")
-    answered = pd.Series(False, index=idx)
     if raw is not None:
-        summary, bad, unknown = parse_select_multiple(raw, names, lookup)
-        issues.block(
-            idx[bad],
-            unknown[bad],
-            column=name,
-            problem=f"option(s) not in list '{list_name}'",
-            action="unknown option(s) removed from the answer",
-            rule="invalid_choice",
-        )
-        answered = raw.astype("string").str.strip().fillna("") != ""
-    padded = " " + summary.fillna("") + " "
-    from_summary = np.zeros((len(idx), len(names)), dtype="int8")
-    if raw is not None:
-        for k, opt in enumerate(names):
-            from_summary[:, k] = padded.str.contains(f" {opt} ", regex=False).to_numpy(bool)
-    out: dict[str, pd.Series] = {}
-    disagree = np.zeros(len(idx), dtype=bool)
-    not_answered = ~answered.to_numpy()
-    present = [o for o in names if o in option_headers]
-    if present:
-        headers = [option_headers[o] for o in present]
-        block_vals, block_known, block_bad = parse_option_block(acc[headers])
-        for j, header in enumerate(headers):
-            cell_bad = block_bad[:, j]
-            if cell_bad.any():
-                issues.block(
-                    idx[cell_bad],
-                    acc[header][cell_bad],
-                    column=header,
-                    problem="option column holds neither 0/1 nor empty",
-                    action="cell set to missing",
-                    rule="invalid_choice",
-                )
-    for k, opt in enumerate(names):
-        values = from_summary[:, k]
-        mask = not_answered.copy()
-        if opt in option_headers:
-            j = present.index(opt)
-            col_known, col_vals = block_known[:, j], block_vals[:, j]
-            if raw is not None:
-                disagree |= col_known & ~mask & (col_vals != values)
-            values = np.where(col_known, col_vals, values).astype("int8")
-            mask = mask & ~col_known
-        out[f"{name}__{opt}"] = pd.Series(pd.arrays.IntegerArray(values, mask), index=idx)
-    conflicts = pd.Series(disagree, index=idx, dtype=bool)
-    if option_headers:
-        # Where the summary is missing or disagrees, rebuild it from the option columns
-        # (they are unambiguous).
-        redo = conflicts | (summary.isna() & ~pd.Series(not_answered, index=idx))
-        if raw is None:
-            redo[:] = True
-        if redo.any():
-            chosen = pd.DataFrame({o: out[f"{name}__{o}"][redo] for o in names})
-            any_known = chosen.notna().any(axis=1)
-            rebuilt = (
-                _join_selected(chosen, names).astype("string").replace({"": pd.NA}).where(any_known)
-            )
-            summary = summary.copy()
-            summary[redo] = rebuilt
-    if conflicts.any():
-        issues.block(
-            idx[conflicts],
-            summary[conflicts].fillna(""),
-            column=name,
-            problem="the answer column and its option columns disagree",
-            action="option columns used",
-            rule="select_multiple_conflict",
-        )
-    return {name: summary, **out}
-
-
-def _join_selected(chosen: pd.DataFrame, names: list[str]) -> pd.Series:
-    arr = chosen.fillna(0).to_numpy(dtype=bool)
-    text = np.full(len(chosen), "", dtype=object)
-    for j, opt in enumerate(names):
-        text = np.where(arr[:, j], np.where(text == "", opt, text + " " + opt), text)
-    return pd.Series(text, index=chosen.index)
+        parts, bad = parse_geopoint(raw)
+        problem = "not a geopoint (latitude longitude [altitude accuracy])"
+        report(bad, raw, name, problem, "bad_geopoint")
+        point = raw.astype("string").str.strip().where(~bad & parts["latitude"].notna())
+    else:
+        parts = pd.DataFrame({p: pd.Series(pd.NA, index=idx, dtype="Float64") for p in GEO_PARTS})
+        point = pd.Series("", index=idx, dtype="string")
+        for part in GEO_PARTS:
+            if part in part_headers:
+                cell = acc[part_headers[part]].astype("string").str.strip().fillna("")
+                point = (point + " " + cell).str.strip()
+    for part, header in part_headers.items():
+        val, bad = parse_numeric(acc[header], integer=False)
+        limit = {"latitude": 90, "longitude": 180}.get(part)
+        if limit is not None:
+            far = (val.notna() & (val.abs() > limit)).fillna(False).astype(bool)
+            report(far, acc[header], header, f"{part} beyond ±{limit}", "out_of_range")
+            val = val.where(~far)
+        report(bad, acc[header], header, "not a number", "not_a_number")
+        parts[part] = parts[part].fillna(val) if raw is not None else val
+    has = (parts["latitude"].notna() & parts["longitude"].notna()).astype(bool)
+    return {
+        name: point.where(has).astype("string"),
+        **{f"{name}__{p}": parts[p].where(has) for p in GEO_PARTS},
+    }
 
 
 def check_logic(
@@ -293,8 +195,39 @@ def check_logic(
     personal: set[str],
     issues: IssueLog,
     today: pd.Timestamp | str | None,
+    questions: pd.DataFrame | None = None,
+    context: Mapping[str, pd.Series] | None = None,
 ) -> list[str]:
-    """Required answers (under relevance) and numeric/date constraints."""
+    """Required answers (under relevance) and numeric/date constraints.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Typed answers (:func:`typed_answers`); answers that fail a constraint are set
+        to missing in place.
+    answers : dict of str to pandas.Series
+        The values expressions are evaluated on.
+    acc : pandas.DataFrame
+        The raw rows (to tell answers missing in the export from emptied ones).
+    instrument : Instrument
+    fields : dict of str to str
+        Question -> header.
+    personal : set of str
+        Questions not checked.
+    issues : IssueLog
+    today : Timestamp or str, optional
+        Value of ``today()``.
+    questions : pandas.DataFrame, optional
+        The question rows to check (default: every field).
+    context : mapping of str to pandas.Series, optional
+        Answers of the enclosing submission (and repeat instance) aligned with ``acc``,
+        which expressions inside a repeat group may refer to.
+
+    Returns
+    -------
+    list of str
+        Expressions that could not be evaluated.
+    """
     stamp = pd.Timestamp(today) if today is not None else None
     q = instrument.questions
     group_rel = dict(
@@ -305,7 +238,7 @@ def check_logic(
     )
     cache: dict[str, pd.Series | None] = {}
     unchecked: list[str] = []
-    ctx = dict(answers.items())
+    ctx = {**dict(context or {}), **answers}
     idx = acc.index
 
     def relevance(expr: str) -> pd.Series | None:
@@ -317,7 +250,7 @@ def check_logic(
                 unchecked.append(expr)
         return cache[expr]
 
-    questions = instrument.fields()
+    questions = instrument.fields() if questions is None else questions
     for name, typ, group, relevant, required, constraint in zip(
         questions["name"],
         questions["type"],
@@ -360,6 +293,11 @@ def check_logic(
         ):
             present = value.notna()
             if not present.any():
+                continue
+            if typ in ("date", "datetime") and _DATE_ARITHMETIC.search(constraint):
+                # "${d} - 90": the XPath subset has no date arithmetic (a date is not a
+                # number there), so the constraint would fail everywhere; not checked.
+                unchecked.append(constraint)
                 continue
             try:
                 ok = evaluate(constraint, ctx, current=answers[name], index=idx, today=stamp)

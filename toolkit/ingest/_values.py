@@ -14,17 +14,61 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "MISSING_TOKENS",
+    "blank_missing",
     "label_lookup",
     "parse_datetime",
+    "parse_geopoint",
     "parse_numeric",
     "parse_option_block",
     "parse_option_column",
     "parse_select_multiple",
     "parse_select_one",
+    "parse_time",
 ]
 
 _TRUEISH = {"1", "1.0", "true", "yes", "y", "x", "vrai", "sí", "si", "oui"}
 _FALSEISH = {"0", "0.0", "false", "no", "n", "faux", "non"}
+
+#: Cell values that mean "no answer" in Kobo / Ona / R exports (not invalid answers).
+MISSING_TOKENS = ("n/a", "N/A", "NA", "NaN", "nan", "#N/A")
+
+# ODK Briefcase writes dates in the JVM's locale: "Apr 26, 2018 8:58:20 AM", "Apr 26, 2018".
+_LOCALISED = ("%b %d, %Y %I:%M:%S %p", "%b %d, %Y %I:%M %p", "%b %d, %Y")
+_TIME = re.compile(
+    r"^(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?P<f>\.\d+)?)?\s*(?P<ampm>[AaPp][Mm])?"
+    r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+def blank_missing(
+    table: pd.DataFrame, exempt: dict[str, set[str]] | None = None
+) -> tuple[pd.DataFrame, int]:
+    """Replace the "no answer" tokens of :data:`MISSING_TOKENS` by empty cells.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Cells as strings.
+    exempt : dict of str to set of str, optional
+        Column -> tokens that are real answers there (e.g. a choice named ``NA``).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        A copy with the tokens blanked (the input is not modified).
+    count : int
+        Number of cells blanked.
+    """
+    tokens = set(MISSING_TOKENS)
+    hit = table.isin(tokens)
+    for col, keep in (exempt or {}).items():
+        if col in hit and keep & tokens:
+            hit[col] &= ~table[col].isin(keep)
+    count = int(hit.to_numpy().sum())
+    if not count:
+        return table, 0
+    return table.mask(hit, ""), count
 
 
 def parse_numeric(raw: pd.Series, *, integer: bool) -> tuple[pd.Series, pd.Series]:
@@ -71,10 +115,16 @@ def parse_datetime(raw: pd.Series, *, date_only: bool) -> tuple[pd.Series, pd.Se
     s = raw.astype("string").str.strip()
     empty = s.isna() | (s == "")
     parsed = pd.to_datetime(s.where(~empty), errors="coerce", utc=True, format="ISO8601")
-    # Day-first dates typed by hand (31/12/2024) or Excel serial numbers.
+    # ODK Briefcase's localised dates, day-first dates typed by hand (31/12/2024) or
+    # Excel serial numbers.  combine_first: the candidates may have a finer unit.
     retry = parsed.isna() & ~empty
+    for fmt in (*_LOCALISED, "%d/%m/%Y"):
+        if not retry.any():
+            break
+        found = pd.to_datetime(s[retry], errors="coerce", utc=True, format=fmt)
+        parsed = parsed.combine_first(found).reindex(s.index)
+        retry = parsed.isna() & ~empty
     if retry.any():
-        alt = pd.to_datetime(s[retry], errors="coerce", utc=True, dayfirst=True, format="%d/%m/%Y")
         serial = pd.to_numeric(s[retry], errors="coerce")
         excel = pd.to_datetime(
             serial.where((serial > 20000) & (serial < 80000)),
@@ -83,7 +133,7 @@ def parse_datetime(raw: pd.Series, *, date_only: bool) -> tuple[pd.Series, pd.Se
             utc=True,
             errors="coerce",
         )
-        parsed.loc[retry] = alt.fillna(excel)
+        parsed = parsed.combine_first(excel).reindex(s.index)
     values = parsed.dt.tz_convert(None)
     if date_only:
         values = values.dt.normalize()
@@ -177,6 +227,8 @@ def parse_select_multiple(
 
 
 def _greedy(text: str, labels: list[str], lookup: dict[str, str]) -> tuple[list[str], list[str]]:
+    if len(text) > 10_000:  # not a list of choices, and splitting it is quadratic
+        return [], [text[:80] + " ..."]
     got: list[str] = []
     bad: list[str] = []
     while text:
@@ -211,8 +263,14 @@ def parse_option_column(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     return values, bad
 
 
-def parse_option_block(raw: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def parse_option_block(
+    raw: pd.DataFrame, selected: list[set[str]] | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Parse several 0/1 option columns at once (see :func:`parse_option_column`).
+
+    ``selected`` gives, per column, further case-folded cell values that mean the
+    option was chosen: exports "with labels" write the option's label (or name) in
+    its column instead of ``1``.
 
     Returns
     -------
@@ -228,9 +286,80 @@ def parse_option_block(raw: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.nd
     no = block == "0"
     empty = block == ""
     other = ~(yes | no | empty)
-    if other.any():  # "1.0", " TRUE ", "x" ...: normalise only those cells
+    if other.any():  # "1.0", " TRUE ", "x", a label ...: normalise only those cells
+        rows, cols = np.nonzero(other)
         low = np.array([str(v).strip().casefold() for v in block[other]], dtype=object)
-        yes[other] = np.isin(low, list(_TRUEISH))
-        no[other] = np.isin(low, list(_FALSEISH))
-        empty[other] = low == ""
+        extra = np.array(
+            [v in selected[c] for v, c in zip(low, cols)] if selected else [False] * len(low),
+            dtype=bool,
+        )
+        yes[rows, cols] = np.isin(low, list(_TRUEISH)) | extra
+        no[rows, cols] = np.isin(low, list(_FALSEISH))
+        empty[rows, cols] = low == ""
     return yes.astype("int8"), yes | no, ~empty & ~yes & ~no
+
+
+def parse_time(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Parse times of day: ISO (``09:23:20.840-06:00``) or 12-hour (``8:56:00 AM``).
+
+    Returns
+    -------
+    values : pandas.Series (string)
+        ``HH:MM:SS`` on the 24-hour clock, with fractions and offsets as written.
+    bad : pandas.Series of bool
+        True where a non-empty cell is not a time of day.
+    """
+    s = raw.astype("string").str.strip()
+    empty = s.isna() | (s == "")
+    parts = s.str.extract(_TIME)
+    hour = pd.to_numeric(parts["h"], errors="coerce")
+    minute = pd.to_numeric(parts["m"], errors="coerce")
+    second = pd.to_numeric(parts["s"], errors="coerce").fillna(0)
+    ampm = parts["ampm"].str.upper()
+    twelve = ampm.notna()
+    ok = hour.notna() & (minute < 60) & (second < 61)
+    ok &= (twelve & hour.between(1, 12)) | (~twelve & hour.between(0, 23))
+    pm = (ampm == "PM").fillna(False).astype(bool)
+    hour = hour.where(~twelve, hour % 12 + pm.astype(int) * 12)
+    text = (
+        hour.fillna(0).astype(int).astype(str).str.zfill(2)
+        + ":"
+        + minute.fillna(0).astype(int).astype(str).str.zfill(2)
+        + ":"
+        + second.astype(int).astype(str).str.zfill(2)
+        + parts["f"].fillna("")
+        + parts["tz"].fillna("")
+    )
+    values = text.astype("string").where(ok & ~empty)
+    return values, (~empty & ~ok.fillna(False)).astype(bool)
+
+
+#: The parts of a geopoint, in the order ODK writes them.
+GEO_PARTS = ("latitude", "longitude", "altitude", "precision")
+
+
+def parse_geopoint(raw: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
+    """Split geopoints (``"lat lon [alt [accuracy]]"``) into numbers.
+
+    Returns
+    -------
+    parts : pandas.DataFrame
+        ``Float64`` columns ``latitude``, ``longitude``, ``altitude``, ``precision``.
+    bad : pandas.Series of bool
+        True where a non-empty cell is not a geopoint (two to four numbers, latitude
+        within -90..90 and longitude within -180..180).
+    """
+    s = raw.astype("string").str.strip()
+    empty = s.isna() | (s == "")
+    split = s.str.split(r"\s+", n=3, expand=True, regex=True).reindex(columns=range(4))
+    parts = pd.DataFrame(
+        {p: pd.to_numeric(split[k], errors="coerce") for k, p in enumerate(GEO_PARTS)},
+        index=raw.index,
+    ).astype("Float64")
+    n_words = s.str.count(r"\S+").fillna(0)
+    ok = parts["latitude"].between(-90, 90) & parts["longitude"].between(-180, 180)
+    ok &= n_words.between(2, 4) & ~(
+        split[[2, 3]].notna() & parts[["altitude", "precision"]].isna()
+    ).any(axis=1)
+    bad = (~empty & ~ok.fillna(False)).astype(bool)
+    return parts.where(~bad & ~empty), bad

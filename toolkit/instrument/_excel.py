@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -62,13 +64,37 @@ def workbook_format(path: Path) -> str:
     raise WorkbookError(f"the file is not an Excel workbook; it looks like {kind}")
 
 
-def read_workbook(path: str | Path) -> dict[str, pd.DataFrame]:
+def read_workbook(
+    path: str | Path,
+    *,
+    blank_row_limit: int | None = None,
+    select: Callable[[list[str]], Collection[str]] | None = None,
+    on_header: Callable[[str, int, list[str | None]], None] | None = None,
+) -> dict[str, pd.DataFrame]:
     """Read every sheet of a workbook as raw cells.
+
+    Memory and time do not depend on the dimensions a workbook declares: the declared
+    used range (``<dimension ref="A1:ZZ1048576">``) is ignored, empty or merely
+    formatted rows after the last row with a value are never materialised and empty
+    columns after the last column with a value are dropped.
 
     Parameters
     ----------
     path : str or Path
         An ``.xlsx`` / ``.xlsm`` or ``.xls`` workbook (recognised by content).
+    blank_row_limit : int, optional
+        Stop storing a sheet's rows after a run of more than this many blank rows, as
+        XLSForm tools do (pyxform stops after 60).  The frame's ``attrs`` then hold
+        ``"ignored_rows"``: how many rows with a value follow the cut, and
+        ``"first_ignored_row"``: the spreadsheet row of the first of them.  By default
+        every row up to the last non-empty one is kept.
+    select : callable, optional
+        Given the names of all sheets (in workbook order), returns the names of those
+        to read; the others are not parsed at all.  By default every sheet is read.
+    on_header : callable, optional
+        Called with a sheet's name, the number of its first non-empty row and that
+        row's cell texts before the rest of the sheet is read; an exception it raises stops reading and propagates
+        unchanged (e.g. to reject at once a workbook that is not what was expected).
 
     Returns
     -------
@@ -84,7 +110,10 @@ def read_workbook(path: str | Path) -> dict[str, pd.DataFrame]:
     path = Path(path)
     kind = workbook_format(path)
     try:
-        sheets = _read_xlsx(path) if kind == "xlsx" else _read_xls(path)
+        reader = _read_xlsx if kind == "xlsx" else _read_xls
+        sheets = reader(path, blank_row_limit, select or (lambda names: names), on_header)
+    except _HeaderRejected as exc:
+        raise exc.original from None
     except WorkbookError:
         raise
     except Exception as exc:  # openpyxl / xlrd / zipfile raise many unrelated types
@@ -92,13 +121,63 @@ def read_workbook(path: str | Path) -> dict[str, pd.DataFrame]:
         if kind == "xls" and "workbook" in detail.lower():
             detail += " (a password-protected workbook must be saved without protection)"
         raise WorkbookError(f"the workbook cannot be parsed ({detail})") from exc
-    return {name: _frame(rows) for name, rows in sheets.items()}
+    return {name: sheet.frame() for name, sheet in sheets.items()}
 
 
-def _frame(rows: list[list[str | None]]) -> pd.DataFrame:
-    width = max((len(r) for r in rows), default=0)
-    padded = [r + [None] * (width - len(r)) for r in rows]
-    return pd.DataFrame(padded, columns=range(width), dtype=object)
+_Select = Callable[[list[str]], Collection[str]]
+_OnHeader = Callable[[str, int, list[str | None]], None]
+
+
+class _HeaderRejected(Exception):
+    """Carries the exception an ``on_header`` callback raised out of the reader."""
+
+    def __init__(self, original: BaseException) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
+class _Sheet:
+    """Rows of one sheet, collected without materialising trailing blank rows."""
+
+    def __init__(self, name: str, blank_row_limit: int | None, on_header: _OnHeader | None):
+        self.name = name
+        self.rows: list[list[str | None]] = []  # index i is spreadsheet row i + 1
+        self.limit = blank_row_limit
+        self.on_header = on_header
+        self.ignored = 0
+        self.first_ignored: int | None = None
+
+    def add(self, number: int, cells: list[str | None]) -> None:
+        """Add spreadsheet row ``number`` (1-based, increasing; blank rows may be skipped)."""
+        end = len(cells)
+        while end and cells[end - 1] is None:
+            end -= 1
+        if not end:
+            return
+        number = max(number, len(self.rows) + 1)
+        if self.ignored or (
+            self.limit is not None and self.rows and number - len(self.rows) - 1 > self.limit
+        ):
+            self.ignored += 1
+            self.first_ignored = self.first_ignored or number
+            return
+        if not self.rows and self.on_header is not None:
+            try:
+                self.on_header(self.name, number, cells[:end])
+            except Exception as exc:  # raised on purpose by the caller: pass it out
+                raise _HeaderRejected(exc) from exc
+        self.rows.extend([] for _ in range(number - 1 - len(self.rows)))
+        self.rows.append(cells[:end])
+
+    def frame(self) -> pd.DataFrame:
+        """The stored rows as an object-dtype frame, rows padded to one width."""
+        width = max((len(r) for r in self.rows), default=0)
+        padded = [r + [None] * (width - len(r)) for r in self.rows]
+        out = pd.DataFrame(padded, columns=range(width), dtype=object)
+        if self.ignored:
+            out.attrs["ignored_rows"] = self.ignored
+            out.attrs["first_ignored_row"] = self.first_ignored
+        return out
 
 
 def _text(value: object) -> str | None:
@@ -121,31 +200,82 @@ def _text(value: object) -> str | None:
     return text if text != "" else None
 
 
-def _read_xlsx(path: Path) -> dict[str, list[list[str | None]]]:
+def _read_xlsx(
+    path: Path, blank_row_limit: int | None, select: _Select, on_header: _OnHeader | None
+) -> dict[str, _Sheet]:
     from openpyxl import load_workbook
 
     book = load_workbook(path, read_only=True, data_only=True)
     try:
-        out: dict[str, list[list[str | None]]] = {}
+        out: dict[str, _Sheet] = {}
+        wanted = set(select([ws.title for ws in book.worksheets]))
         for ws in book.worksheets:
-            # Dimensions recorded by other writers are sometimes wrong; read every row.
-            ws.reset_dimensions()
-            rows = [[_text(v) for v in row] for row in ws.iter_rows(values_only=True)]
-            out[ws.title] = rows
+            if ws.title not in wanted:
+                continue
+            sheet = _Sheet(ws.title, blank_row_limit, on_header)
+            for number, cells in _xlsx_rows(book, ws):
+                sheet.add(number, cells)
+            out[ws.title] = sheet
         return out
     finally:
         book.close()
 
 
-def _read_xls(path: Path) -> dict[str, list[list[str | None]]]:
+def _xlsx_rows(book: Any, ws: Any) -> Iterator[tuple[int, list[str | None]]]:
+    """(spreadsheet row, cell texts) for each ``<row>`` element of a worksheet.
+
+    The declared dimensions (often wrong, sometimes the whole sheet) are ignored.
+    openpyxl's public ``iter_rows`` fills every gap between ``<row>`` elements with an
+    empty row, i.e. up to a million for a sheet whose last, merely formatted, row is
+    1048576; its sheet parser (what ``iter_rows`` uses) yields only the rows present
+    in the file, so time stays proportional to the file's size.  If a future openpyxl
+    moves the parser, the public API is used instead.
+    """
+    try:
+        from openpyxl.worksheet._reader import WorkSheetParser
+
+        source = ws._get_source()
+        parser = WorkSheetParser(
+            source,
+            ws._shared_strings,
+            data_only=True,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
+    except (ImportError, AttributeError, TypeError):
+        ws.reset_dimensions()
+        for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            if values:
+                yield number, [_text(v) for v in values]
+        return
+    try:
+        for number, row in parser.parse():
+            texts = [(c["column"], c["value"]) for c in row if c["value"] is not None]
+            if not texts:
+                continue
+            cells: list[str | None] = [None] * max(col for col, _ in texts)
+            for col, value in texts:
+                cells[col - 1] = _text(value)
+            yield number, cells
+    finally:
+        source.close()
+
+
+def _read_xls(
+    path: Path, blank_row_limit: int | None, select: _Select, on_header: _OnHeader | None
+) -> dict[str, _Sheet]:
     import xlrd
 
-    book = xlrd.open_workbook(str(path), on_demand=True)
+    book = xlrd.open_workbook(str(path), on_demand=True, ragged_rows=True)
     try:
-        out: dict[str, list[list[str | None]]] = {}
+        out: dict[str, _Sheet] = {}
+        wanted = set(select(book.sheet_names()))
         for idx in range(book.nsheets):
+            if book.sheet_names()[idx] not in wanted:
+                continue
             sh = book.sheet_by_index(idx)
-            rows = []
+            sheet = _Sheet(sh.name, blank_row_limit, on_header)
             for r in range(sh.nrows):
                 cells: list[str | None] = []
                 for cell in sh.row(r):
@@ -157,8 +287,8 @@ def _read_xls(path: Path) -> dict[str, list[list[str | None]]]:
                         cells.append(_text(xlrd.xldate_as_datetime(cell.value, book.datemode)))
                     else:
                         cells.append(_text(cell.value))
-                rows.append(cells)
-            out[sh.name] = rows
+                sheet.add(r + 1, cells)
+            out[sh.name] = sheet
             book.unload_sheet(idx)
         return out
     finally:

@@ -1,14 +1,20 @@
 """XLSForm instruments: parsing any real-world form, and the bundled questionnaire.
 
 :func:`read_xlsform` turns an XLSForm workbook (``.xlsx`` or ``.xls``) into an
-:class:`Instrument`: a ``questions`` table with one row per survey-sheet entry (groups
-included, with their path), and a ``choices`` mapping from list name to a table of
-choice names and labels.  It accepts what form authors actually write: headers in
-any case, ``list name`` or ``list_name``, translated columns such as
-``label::English (en)``, nested groups and repeats, ``or_other``,
-``select_one_from_file``, blank rows and comment columns, and a settings sheet.
-A malformed form gets an :class:`~toolkit.errors.InstrumentError` naming the sheet,
-row and problem.
+:class:`Instrument`: a ``questions`` table with one row per survey-sheet entry (groups,
+repeats and loops included, with their paths), and a ``choices`` mapping from list
+name to a table of choice names, labels and any extra columns.  It reads every form
+pyxform (the XLSForm reference implementation) converts, following pyxform's rules for
+finding sheets, reading headers (any case, aliases, ``label:English``,
+``label::English (en)``), skipping comment and disabled rows, naming notes without a
+name, expanding ``begin loop over`` and adding ``or_other``; and it rejects, with an
+:class:`~toolkit.errors.InstrumentError` naming the sheet, row and column, the forms
+pyxform rejects (one tolerance: duplicate choice names of old KoboToolbox forms).
+
+The steps live in private modules: :mod:`._sheets` (sheets and headers),
+:mod:`._choices`, :mod:`._types` (type cells), :mod:`._survey` (row checks and
+nesting, with :mod:`._selects` and :mod:`._parameters`; nodes in :mod:`._context`),
+:mod:`._questions` (the table) and :mod:`._references` (``${name}`` checks).
 
 :func:`load_instrument` returns the bundled questionnaire, whose question and choice
 names are the study's codebook.
@@ -16,15 +22,28 @@ names are the study's codebook.
 
 from __future__ import annotations
 
+import warnings
+from collections import Counter
 from importlib import resources
 from pathlib import Path
 
 import pandas as pd
 
 from toolkit.errors import InstrumentError
-from toolkit.instrument._model import Instrument
+from toolkit.instrument._choices import choice_lists
+from toolkit.instrument._context import SurveyContext
+from toolkit.instrument._model import Instrument, InstrumentWarning
 from toolkit.instrument._questions import question_table
-from toolkit.instrument._sheets import choice_lists, open_workbook, settings_sheet, sheet_records
+from toolkit.instrument._references import Names, check_references, check_survey_references
+from toolkit.instrument._sheets import (
+    MAX_BLANK_ROWS,
+    find_sheets,
+    open_workbook,
+    settings_sheet,
+    sheet_records,
+)
+from toolkit.instrument._survey import survey_tree
+from toolkit.instrument._types import NAME_RE
 
 __all__ = ["bundled_instrument_path", "load_instrument", "read_xlsform"]
 
@@ -64,52 +83,119 @@ def read_xlsform(path: str | Path) -> Instrument:
     Returns
     -------
     Instrument
+        ``questions`` has one row per survey row (loops expanded); ``name`` is unique:
+        a name that pyxform allows again in another group or repeat is written with
+        its group path (``household/age``), the name as written is in ``short_name``.
 
     Raises
     ------
     InstrumentError
-        If the file is not an Excel workbook or cannot be opened, has no ``survey``
-        sheet, repeats a column header or a question name, uses a choice list that
-        the ``choices`` sheet does not define, has unbalanced groups, a row without
-        a name, an invalid name, or a row with a name or label but no type.  The
-        message names the sheet and row.
+        If pyxform would reject the form: no survey sheet, a duplicated header, a row
+        without a type or name, an invalid name, a name used twice in one group, an
+        unknown type, a choice list that is not defined, unbalanced groups, a bad
+        ``${...}`` reference ... (see :mod:`toolkit.instrument._survey`).  The
+        message names the sheet, row and column.  One exception: duplicate choice
+        names in a list (old KoboToolbox forms) are read with a warning.
+
+    Warns
+    -----
+    InstrumentWarning
+        For what was tolerated (also in :attr:`Instrument.warnings`).
 
     Notes
     -----
-    The rules follow pyxform, the reference implementation of XLSForm, with one
-    deliberate difference: a question name may be used only once in the whole form,
-    even in different groups, because exports are matched to questions by name.
+    The rules follow pyxform, the reference implementation of XLSForm, which reads
+    every form read_xlsform reads except that types are matched without regard to
+    case (``Integer``) and sheet names with stray spaces are found.
     """
     path = Path(path)
-    sheets = open_workbook(path)
-    lower = {name.strip().lower(): name for name in sheets}
-    if "survey" not in lower:
-        raise InstrumentError(
-            f"the workbook has no 'survey' sheet (sheets: {', '.join(sheets) or 'none'}).",
-            file=path,
-            hint="an XLSForm needs a sheet named 'survey' with a header row starting "
-            "'type', 'name', 'label'.",
-        )
-    survey = sheet_records(sheets[lower["survey"]], path, lower["survey"])
-    choices_raw = (
-        sheet_records(sheets[lower["choices"]], path, lower["choices"])
-        if "choices" in lower
-        else pd.DataFrame(columns=["list_name", "name", "row"])
-    )
+    sheet_names, sheets = open_workbook(path)
+    roles = find_sheets(sheet_names, path)
+    notes: list[str] = []
+
+    def records(role: str) -> pd.DataFrame:
+        if role not in roles:
+            return pd.DataFrame(columns=["row"])
+        rec = sheet_records(sheets[roles[role]], path, roles[role], role)
+        notes.extend(_sheet_notes(roles[role], rec))
+        return rec
+
+    survey = records("survey")
     settings = (
-        settings_sheet(sheets[lower["settings"]], path, lower["settings"])
-        if "settings" in lower
+        settings_sheet(sheets[roles["settings"]], path, roles["settings"])
+        if "settings" in roles
         else {}
     )
-    choices = choice_lists(choices_raw, path, lower.get("choices", "choices"))
-    questions = question_table(survey, choices, path, lower["survey"])
+    if "name" in settings and not NAME_RE.fullmatch(settings["name"]):
+        raise InstrumentError(
+            "the form's name (the root element of its data) is not a valid XML name.",
+            file=path,
+            sheet=roles["settings"],
+            row=2,
+            column="name",
+            value=settings["name"],
+            hint="use letters, digits and '_' only, starting with a letter.",
+        )
+    choices_raw = records("choices")
+    external = records("external_choices")
+    external_lists = (
+        set(external["list_name"].dropna().astype(str)) if "list_name" in external else set()
+    )
+    sheet = choice_lists(choices_raw, path, roles.get("choices"), settings, notes)
+    ctx = SurveyContext(path, roles["survey"], sheet, external_lists, settings, notes)
+    tree = survey_tree(survey, ctx)
+    choices = sheet.lists
+    questions = question_table(tree, choices, [str(c) for c in survey.columns], ctx)
+    names = Counter(ctx.element_names)
+    if settings.get("omit_instanceid", "").strip().lower() not in ("yes", "true", "true()"):
+        names["instanceID"] += 1
+    settings_rec = (
+        sheet_records(sheets[roles["settings"]], path, roles["settings"], "settings")
+        if "settings" in roles
+        else pd.DataFrame(columns=["row"])
+    )
+    referable = Names(names, Counter(questions["short_name"]), ctx.external_names)
+    check_survey_references(ctx, referable)
+    check_references(
+        path,
+        [
+            (roles.get("settings", ""), settings_rec, "settings"),
+            (roles["survey"], survey, "survey"),
+            (roles.get("choices", ""), choices_raw, "choices"),
+        ],
+        referable,
+    )
     untranslated = settings.get("default_language", "").strip() or "default"
     questions = _localise(questions, untranslated)
     choices = {k: _localise(v, untranslated) for k, v in choices.items()}
     languages = _languages(questions, choices, settings)
+    for note in notes:
+        warnings.warn(f"{path}: {note}", InstrumentWarning, stacklevel=2)
     return Instrument(
-        questions=questions, choices=choices, settings=settings, languages=languages, path=path
+        questions=questions,
+        choices=choices,
+        settings=settings,
+        languages=languages,
+        path=path,
+        warnings=tuple(notes),
     )
+
+
+def _sheet_notes(sheet: str, rec: pd.DataFrame) -> list[str]:
+    """Warnings about what pyxform's reading rules left out of a sheet."""
+    out = []
+    for first, later in rec.attrs.get("merged", []):
+        out.append(
+            f"sheet '{sheet}': columns '{first}' and '{later}' mean the same; pyxform "
+            f"reads them as one column, with the values of '{later}' where it has any."
+        )
+    first_ignored = rec.attrs.get("first_ignored_row")
+    if first_ignored:
+        out.append(
+            f"sheet '{sheet}': rows from row {first_ignored} on were ignored, because they "
+            f"follow more than {MAX_BLANK_ROWS} blank rows (pyxform ignores them too)."
+        )
+    return out
 
 
 def _localise(table: pd.DataFrame, untranslated: str) -> pd.DataFrame:

@@ -11,11 +11,21 @@
   where a stage has a gap (or is unknown because of non-response);
 * :func:`cooperation_pairs`, :func:`cooperation_chains`: capacity-transfer
   opportunities between Societies on the same route, ranked by a transparent score.
+* :func:`activity_change`, :func:`activity_transitions`, :func:`round_classes`: change
+  in each activity share between two mapping rounds with a design-based interval that
+  uses the Societies answering both rounds, and per Society whether an activity is
+  new, continued, ended, not run or not known.
 """
 
 from __future__ import annotations
 
 from toolkit.mapping._chains import cooperation_chains
+from toolkit.mapping._change import (
+    TRANSITION_STATUSES,
+    activity_change,
+    activity_transitions,
+    round_classes,
+)
 from toolkit.mapping._coverage import (
     COVERAGE_STATUSES,
     route_activities,
@@ -65,10 +75,13 @@ __all__ = [
     "ROUTE_STAGES",
     "STAGE_NEEDS_DATE",
     "STATUS_LEVELS",
+    "TRANSITION_STATUSES",
     "activity_breadth",
+    "activity_change",
     "activity_codes",
     "activity_indicators",
     "activity_shares",
+    "activity_transitions",
     "bundled_routes_path",
     "bundled_stage_needs_path",
     "cooperation_chains",
@@ -79,6 +92,7 @@ __all__ = [
     "forest_table",
     "load_routes",
     "load_stage_needs",
+    "round_classes",
     "route_activities",
     "route_coverage",
     "route_summary",

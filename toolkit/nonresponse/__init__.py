@@ -7,12 +7,21 @@ bias diagnostics (:func:`nonresponse_bias`, :func:`standardised_differences`,
 :func:`rubin`, :func:`analyse`), Manski bounds and tipping points (:func:`bounds`,
 :func:`tipping_point`) and the two-phase follow-up estimator (:func:`two_phase`).
 Weighted designs are :class:`toolkit.survey.Design` objects.
+The carry-forward sensitivity analysis (:func:`carry_forward`, :func:`carry_forward_shares`)
+uses non-respondents' answers to an earlier round, always labelled and beside the
+weighted estimate.
 """
 
 from __future__ import annotations
 
 from toolkit.nonresponse._balance import standardised_differences, weighting_balance
 from toolkit.nonresponse._bias import NonresponseBias, nonresponse_bias
+from toolkit.nonresponse._carry_forward import (
+    CARRY_FORWARD_METHOD,
+    WEIGHTED_METHOD,
+    carry_forward,
+    carry_forward_shares,
+)
 from toolkit.nonresponse._classes import collapse_classes
 from toolkit.nonresponse._design import nonresponse_design
 from toolkit.nonresponse._dispositions import (
@@ -34,13 +43,17 @@ from toolkit.nonresponse._sensitivity import (
 )
 
 __all__ = [
+    "CARRY_FORWARD_METHOD",
     "DISPOSITION_CODES",
     "DISPOSITION_LABELS",
     "RATE_COLUMNS",
+    "WEIGHTED_METHOD",
     "NonresponseBias",
     "TippingPoint",
     "analyse",
     "bounds",
+    "carry_forward",
+    "carry_forward_shares",
     "collapse_classes",
     "dispositions",
     "mice",

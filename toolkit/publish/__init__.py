@@ -1,5 +1,14 @@
 """What may be published: disclosure control and HXL tables.
 
+:class:`Publication` is the one place that decides what a run publishes: it knows
+each item's sensitivity (:func:`item_sensitivity`: ``public`` items may be shown per
+Society, ``aggregate`` ones only by group), the audience (public or internal tier)
+and the run's suppression pattern (:mod:`toolkit.publish._pattern`), and gives the
+report notebooks their published tables (:meth:`Publication.shares`,
+:meth:`Publication.profiles`, :meth:`Publication.interviews`) and sentences
+(:func:`share_summary`, :func:`robustness`).  :func:`audit_reports` checks a run's
+report folder from its published files alone.
+
 :func:`suppress` and :func:`suppress_wide` withhold cells whose base is below
 ``min_cell`` and choose complementary cells so that withheld values cannot be rebuilt
 by subtraction; :func:`write_hxl_csv` writes tables with a Humanitarian Exchange
@@ -8,6 +17,17 @@ Language hashtag row.
 
 from __future__ import annotations
 
+from toolkit.publish._audit import AuditResult, audit_reports, read_published
+from toolkit.publish._brief import Brief, BriefFigure, brief_from_report, build_brief
+from toolkit.publish._brief_findings import (
+    MIN_ANSWERS,
+    WIDE_INTERVAL,
+    Finding,
+    select_findings,
+    zone_difference,
+)
+from toolkit.publish._brief_terms import INDEX_LABELS, ZONE_NAMES, zone_name
+from toolkit.publish._brief_write import BRIEF_FORMATS, brief_filename, write_brief, write_briefs
 from toolkit.publish._disclosure import (
     MIN_CELL,
     SUPPRESSION_KINDS,
@@ -18,27 +38,96 @@ from toolkit.publish._disclosure import (
     suppress_wide,
     suppression_note,
 )
+from toolkit.publish._findings import Robustness, robustness, share_summary, top_share
 from toolkit.publish._hxl import (
     HXL_TAGS,
     hxl_tags,
     read_hxl_csv,
     write_hxl_csv,
 )
+from toolkit.publish._i18n import (
+    LANGUAGES,
+    Fallbacks,
+    Language,
+    available_languages,
+    get_language,
+)
+from toolkit.publish._interviews import InterviewPublication
+from toolkit.publish._pattern import MARGIN, REASONS, decide_lines, hidden_zones
+from toolkit.publish._policy import (
+    AUDIENCES,
+    INTERNAL_MARK,
+    PER_SOCIETY_COLUMNS,
+    Publication,
+    mark_suppressed,
+)
+from toolkit.publish._sensitivity import (
+    AGGREGATE,
+    INTERVIEWS,
+    PUBLIC,
+    SENSITIVITY_LEVELS,
+    Sensitivity,
+    item_sensitivity,
+)
 from toolkit.publish._shares import SENSITIVE_COLUMNS, publishable_shares
 
 __all__ = [
+    "AGGREGATE",
+    "AUDIENCES",
+    "BRIEF_FORMATS",
     "HXL_TAGS",
+    "INDEX_LABELS",
+    "INTERNAL_MARK",
+    "INTERVIEWS",
+    "LANGUAGES",
+    "MARGIN",
+    "MIN_ANSWERS",
     "MIN_CELL",
+    "PER_SOCIETY_COLUMNS",
+    "PUBLIC",
+    "REASONS",
     "SENSITIVE_COLUMNS",
+    "SENSITIVITY_LEVELS",
     "SUPPRESSION_KINDS",
+    "WIDE_INTERVAL",
+    "ZONE_NAMES",
+    "AuditResult",
+    "Brief",
+    "BriefFigure",
+    "Fallbacks",
+    "Finding",
+    "InterviewPublication",
+    "Language",
+    "Publication",
+    "Robustness",
+    "Sensitivity",
     "WideSuppression",
+    "audit_reports",
+    "available_languages",
+    "brief_filename",
+    "brief_from_report",
+    "build_brief",
+    "decide_lines",
+    "get_language",
+    "hidden_zones",
     "hxl_tags",
+    "item_sensitivity",
+    "mark_suppressed",
     "primary_label",
     "publishable_shares",
     "read_hxl_csv",
+    "read_published",
+    "robustness",
     "secondary_label",
+    "select_findings",
+    "share_summary",
     "suppress",
     "suppress_wide",
     "suppression_note",
+    "top_share",
+    "write_brief",
+    "write_briefs",
     "write_hxl_csv",
+    "zone_difference",
+    "zone_name",
 ]

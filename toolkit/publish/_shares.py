@@ -36,6 +36,10 @@ def publishable_shares(
     than 3" (or why a complementary cell is hidden).  Run it on the table of all
     zones, then select a zone, so that every zone's report agrees.
 
+    This applies the rule to every indicator alike; the reports publish through
+    :meth:`toolkit.publish.Publication.shares`, which withholds only aggregate items
+    and decides the pattern with their all-zones shares.
+
     Returns
     -------
     pandas.DataFrame

@@ -99,6 +99,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="reports folder (default: paths.reports of the study)",
     )
+    run.add_argument(
+        "--audience",
+        choices=("public", "internal"),
+        default=None,
+        help="public: a report folder that can be published as it is (aggregate items "
+        "only by group, small cells withheld); internal: per-Society detail for the "
+        "secretariat and zone offices, marked 'INTERNAL — not for publication' "
+        "(default: publication.audience of the study, else public)",
+    )
     run.add_argument("--run-id", default=None, help="name of the run folder (default: a timestamp)")
     run.add_argument("--quiet", action="store_true", help="no progress display")
 
@@ -168,8 +177,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
         output=args.output,
         run_id=args.run_id,
         progress=not args.quiet and sys.stderr.isatty(),
+        audience=args.audience,
     )
     print(summary.table().to_string(index=False))
+    disclosure = summary.manifest.get("disclosure", {})
+    if disclosure:
+        print(
+            f"\naudience: {disclosure['audience']}"
+            + (f" ({disclosure['mark']})" if disclosure.get("mark") else "")
+            + f"; cells withheld: {disclosure['withheld']['primary']} primary, "
+            f"{disclosure['withheld']['secondary']} complementary"
+        )
     print(f"\nreport index: {summary.index_html}")
     return EXIT_OK if summary.ok else EXIT_FAILED_RUNS
 

@@ -37,9 +37,18 @@ class TaskResult:
 
 
 def _execute(
-    notebook: str, output: str, parameters: dict[str, Any], zone: str, timeout: int
+    notebook: str,
+    output: str,
+    parameters: dict[str, Any],
+    zone: str,
+    timeout: int,
+    mark: str = "",
 ) -> TaskResult:
-    """Run one notebook with papermill (in a worker process) and render it to HTML."""
+    """Run one notebook with papermill (in a worker process) and render it to HTML.
+
+    With ``mark`` (an internal run), the executed notebook and its HTML open with it
+    as a heading.
+    """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
@@ -74,6 +83,8 @@ def _execute(
             os.close(saved_fd)
     seconds = time.perf_counter() - start
     html = ""
+    if Path(output).exists() and mark:
+        _add_heading(Path(output), mark)
     if Path(output).exists():
         html = str(Path(output).with_suffix(".html"))
         try:
@@ -92,7 +103,7 @@ def _code_cell_number(output: str, cell_index: int) -> int:
     papermill adds cells (the injected parameters and error banners); they are not
     counted, so the number is the one the analyst sees in JupyterLab.
     """
-    added = {"injected-parameters", "papermill-error-cell-tag"}
+    added = {"injected-parameters", "papermill-error-cell-tag", "nsmap-mark"}
     try:
         nb = nbformat.read(output, as_version=4)
     except Exception:
@@ -105,6 +116,18 @@ def _code_cell_number(output: str, cell_index: int) -> int:
         if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
             return number
     return cell_index + 1
+
+
+def _add_heading(notebook: Path, mark: str) -> None:
+    """Put ``mark`` as the first cell (a heading) of an executed notebook."""
+    from nbformat.v4 import new_markdown_cell
+
+    nb = nbformat.read(notebook, as_version=4)
+    cell = new_markdown_cell(f"# {mark}", metadata={"tags": ["nsmap-mark"]})
+    nb.cells.insert(0, cell)
+    tmp = notebook.with_name(f".{notebook.name}.tmp")
+    nbformat.write(nb, tmp)
+    os.replace(tmp, notebook)
 
 
 def _render_html(notebook: Path, html: Path) -> None:

@@ -59,6 +59,7 @@ def init_study(directory: str | Path, *, name: str | None = None, year: int | No
         "zones": list(ZONES),
         "weighting": {"method": "class", "classes": ["zone"]},
         "disclosure": {"min_cell": 3},
+        "publication": {"audience": "public", "items": {}},
         "privacy": {"key_env": "NSMAP_PSEUDONYM_KEY"},
     }
     text = (
@@ -66,6 +67,9 @@ def init_study(directory: str | Path, *, name: str | None = None, year: int | No
         "# 1. Download your KoboToolbox/ODK export into data/raw/ (never edit it).\n"
         "# 2. List it under paths.exports below.\n"
         "# 3. Run: nsmap run study.yaml --zone <your zone>\n"
+        "# publication.audience: public (publishable as is) or internal (per-Society\n"
+        "# detail, marked not for publication); publication.items overrides the\n"
+        "# questionnaire's disclosure column, e.g. {activity__advocacy: public}.\n"
         + yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
     )
     _atomic_text(root / "study.yaml", text)

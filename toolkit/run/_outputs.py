@@ -49,26 +49,47 @@ _PACKAGES = (
 )
 
 
-def _zone_workbook(zone_dir: Path, zone: str, study: Study) -> Path | None:
-    """One XLSX workbook per zone: a README sheet and one sheet per CSV table."""
+def _zone_workbook(zone_dir: Path, zone: str, study: Study, mark: str = "") -> Path | None:
+    """One XLSX workbook per zone: a README sheet and one sheet per CSV table.
+
+    ``mark`` (an internal run) heads the README sheet and is repeated in its note.
+    """
     tables = sorted((zone_dir / "tables").glob("*.csv")) if (zone_dir / "tables").is_dir() else []
     if not tables:
         return None
     path = zone_dir / f"{zone}_tables.xlsx"
     tmp = zone_dir / f".{zone}_tables.tmp.xlsx"
+    min_cell = study.config["disclosure"]["min_cell"]
+    tier = (
+        f"{mark}: per-Society detail of every item, nothing withheld."
+        if mark
+        else "public: answers marked 'aggregate' in the questionnaire and everything "
+        "from interviews are shown only by group, and groups of fewer than "
+        f"{min_cell} Societies are withheld and marked, with the cells that would "
+        "reveal them."
+    )
     readme = pd.DataFrame(
         {
-            "item": ["study", "zone", "synthetic", "tables", "note"],
+            "item": [
+                *(["marking"] if mark else []),
+                "study",
+                "zone",
+                "synthetic",
+                "audience",
+                "tables",
+                "note",
+            ],
             "value": [
+                *([mark] if mark else []),
                 study.name,
                 zone,
                 str(bool(study.config["study"].get("synthetic"))),
+                tier,
                 ", ".join(t.stem for t in tables),
                 "One sheet per table; the same tables are in tables/ "
                 "as CSV. The row under each header holds HXL hashtags "
-                "(hxlstandard.org) for the Humanitarian Data Exchange. "
-                "Shares based on fewer responding Societies than the "
-                "disclosure minimum are suppressed and marked.",
+                "(hxlstandard.org) for the Humanitarian Data Exchange."
+                + (f" {mark}." if mark else ""),
             ],
         }
     )
@@ -178,7 +199,9 @@ def _write_json(path: Path, data: Mapping[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def _write_index(work: Path, summary: RunSummary, study: Study, zones: list[str]) -> None:
+def _write_index(
+    work: Path, summary: RunSummary, study: Study, zones: list[str], mark: str = ""
+) -> None:
     from html import escape
 
     rows = []
@@ -233,19 +256,44 @@ def _write_index(work: Path, summary: RunSummary, study: Study, zones: list[str]
         if study.config["study"].get("synthetic")
         else ""
     )
+    if mark:
+        banner = f'<h2 class="internal">{escape(mark)}</h2>' + banner
     failed = sum(r.status == "failed" for r in summary.results)
     html = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{escape(study.name)}: run {summary.run_id}</title>
+<html lang="en"><head><meta charset="utf-8"><title>{escape(mark) + ": " if mark else ""}{escape(study.name)}: run {summary.run_id}</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}}
 .synthetic{{background:#fde9c8;padding:.5em;border-left:4px solid #e69f00}}
-.failed{{color:#b00}}</style></head><body>
-<h1>{escape(study.name)}</h1>{banner}
+.failed{{color:#b00}}.internal{{background:#f8d7da;padding:.5em;border-left:4px solid #b00}}</style></head><body>
+<h1>{escape(study.name)}{" — " + escape(mark) if mark else ""}</h1>{banner}
 <p>Run <code>{summary.run_id}</code>: {len(summary.results)} notebooks, {failed} failed.
 See <a href="manifest.json">manifest.json</a> for inputs (SHA-256), versions and timings.</p>
+{_audience_line(summary.manifest.get("disclosure", {}))}
 {"".join(rows)}
 </body></html>
 """
     (work / "index.html").write_text(html, encoding="utf-8")
+
+
+def _audience_line(disclosure: Mapping[str, Any]) -> str:
+    """One paragraph of the index on the run's audience and what it withheld."""
+    from html import escape
+
+    if not disclosure:
+        return ""
+    if disclosure.get("mark"):
+        return (
+            f"<p><b>Audience: internal.</b> {escape(disclosure['mark'])}: per-Society detail "
+            "of every item, nothing withheld.</p>"
+        )
+    withheld = disclosure.get("withheld", {})
+    return (
+        "<p><b>Audience: public.</b> Answers published only in aggregate and everything "
+        "from the interviews are shown by group only; groups of fewer than "
+        f"{int(disclosure.get('min_cell', 0))} Societies are withheld with the cells that "
+        f"would reveal them ({int(withheld.get('primary', 0))} primary and "
+        f"{int(withheld.get('secondary', 0))} complementary cells over all tables; see "
+        '<a href="disclosure.json">disclosure.json</a>).</p>'
+    )
 
 
 def _point_latest(reports: Path, run_id: str) -> None:

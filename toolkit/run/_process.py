@@ -15,7 +15,7 @@ import pandas as pd
 from toolkit.errors import ToolkitError
 from toolkit.ingest import IngestResult, combine, read_export
 from toolkit.run._study import Study
-from toolkit.store import write_store
+from toolkit.store import repeat_table, write_store
 
 __all__ = ["DEFAULT_LEVEL", "ingest_study", "process_study", "study_estimates"]
 
@@ -41,9 +41,9 @@ def ingest_study(study: Study) -> IngestResult:
         read_export(
             p,
             instrument,
-            frame,
             unit=study.config["unit"],
             society=study.config["society"],
+            frame=frame,
             key=key,
         )
         for p in study.exports
@@ -126,6 +126,7 @@ def process_study(study: Study) -> tuple[IngestResult, Path]:
         "dispositions": disp,
         "validation_issues": result.issues,
         "quarantine": result.quarantine,
+        **{repeat_table(name): table for name, table in result.repeats.items()},
     }
     meta: dict[str, object] = {
         "study": study.name,
@@ -133,7 +134,8 @@ def process_study(study: Study) -> tuple[IngestResult, Path]:
         "inputs_sha256": result.summary["sha256"],
         "rows_in": result.rows_in,
         "accepted": len(result.data),
-        "quarantined": len(result.quarantine),
+        "quarantined": int(result.summary.get("quarantined", len(result.quarantine))),  # type: ignore[call-overload]
+        "repeat_rows_in": result.repeat_rows_in,
         "reconciles": result.reconciles(),
     }
     codes = set(societies.loc[societies["zone"].astype(str).isin(study.zones), "iso3"].astype(str))

@@ -25,7 +25,8 @@ import pandas as pd
 from toolkit.errors import ParameterError, StoreError
 from toolkit.frame import ZONES
 from toolkit.instrument import Instrument
-from toolkit.run._process import DEFAULT_LEVEL, process_study, study_estimates
+from toolkit.publish import Publication
+from toolkit.run._process import DEFAULT_LEVEL, process_study
 from toolkit.run._study import Study, load_study
 from toolkit.store import LazyTables, Store, read_store
 
@@ -71,6 +72,8 @@ class Report:
     output_dir : Path or None
         Where :meth:`save_figure` and :meth:`save_table` write (nothing is written
         when None).
+    audience : str
+        ``"public"`` or ``"internal"`` (see :attr:`publication`).
     """
 
     study: Study
@@ -80,6 +83,8 @@ class Report:
     tables: Mapping[str, pd.DataFrame]
     output_dir: Path | None = None
     saved: list[Path] = field(default_factory=list)
+    audience: str = "public"
+    _raw: dict[float, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -114,6 +119,14 @@ class Report:
         """The study's disclosure minimum (responding Societies behind a share)."""
         return int(self.study.config["disclosure"]["min_cell"])
 
+    @cached_property
+    def publication(self) -> Publication:
+        """What this report may publish (:class:`toolkit.publish.Publication`): the
+        tier, each item's sensitivity and the run's suppression pattern.  Every
+        published table and sentence goes through it."""
+        record = self.output_dir / ".disclosure" if self.output_dir is not None else None
+        return self.study.publication(self.audience, record_dir=record)
+
     def facts(self, zone: str | None = None) -> dict[str, Any]:
         """Numbers every caption needs for this report's zone (or ``zone``): ``n``
         (responding Societies), ``population`` (Societies in the frame),
@@ -125,6 +138,7 @@ class Report:
         source = f"{self.study.name}, {zone_label(zone)}"
         if self.synthetic:
             source += " (SYNTHETIC DATA)"
+        source = self.publication.caption_source(source)
         return {
             "n": n,
             "population": population,
@@ -171,9 +185,9 @@ class Report:
         return design_columns(self.study.config["unit"])
 
     # -- analyses computed once at ingestion, recomputed when parameters differ -------
-    def profiles(self) -> pd.DataFrame:
-        """Activity profile of every Society of the study's zones
-        (:func:`toolkit.mapping.society_profiles`)."""
+    def raw_profiles(self) -> pd.DataFrame:
+        """Activity profile of every Society of the study's zones, every item
+        (:func:`toolkit.mapping.society_profiles`): for analysis, not for publication."""
         if "profiles" in self.scope:
             return self.scope["profiles"]
         from toolkit.mapping import society_profiles
@@ -187,13 +201,78 @@ class Report:
             unit=self.study.config["unit"],
         )
 
+    def profiles(self) -> pd.DataFrame:
+        """The Society profiles this report may publish: in the public tier without
+        the aggregate items (:meth:`toolkit.publish.Publication.profiles`), so that
+        breadth, route coverage, cooperation pairs and maps use public items only."""
+        return self.publication.profiles(self.raw_profiles())
+
+    def stage_needs(self) -> pd.DataFrame:
+        """Activities migrants need at each stage, for the activities this report shows
+        per Society (:meth:`Publication.stage_needs`)."""
+        return self.publication.stage_needs()
+
+    def raw_estimates(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
+        """Weighted shares of every mapping indicator in every zone of the study and
+        all zones (:func:`toolkit.mapping.activity_shares`, with the study's
+        weighting), before disclosure control: for analysis, not for publication."""
+        if level not in self._raw:
+            from toolkit.mapping import activity_shares
+
+            self._raw[level] = activity_shares(
+                self.scope["societies"],
+                self.scope["responses"],
+                self.scope["activities"],
+                self.instrument,
+                unit=self.study.config["unit"],
+                classes=self.study.config["weighting"]["classes"],
+                method=self.study.weighting_method,
+                level=level,
+            )
+        return self._raw[level]
+
     def estimates(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:
-        """Weighted shares of every mapping indicator by zone, disclosure-controlled
-        (:func:`toolkit.mapping.activity_shares` then
-        :func:`~toolkit.publish.publishable_shares`), with the study's weighting."""
-        if "estimates" in self.scope and level == DEFAULT_LEVEL:
-            return self.scope["estimates"]
-        return study_estimates(self.study, self.scope, level=level)
+        """Published weighted shares of every zone and all zones: the run's suppression
+        pattern applied to the aggregate items (:meth:`Publication.shares`)."""
+        return self.publication.shares(self.raw_estimates(level))
+
+    def completeness(self) -> pd.DataFrame:
+        """Completeness by question group of this report's returns, over the questions
+        this tier may show (:meth:`Publication.completeness`)."""
+        return self.publication.completeness(self["responses"], self.instrument)
+
+    def share_summary(self, shares: pd.DataFrame, dimension: str = "activity") -> str:
+        """A sentence on this zone's most common published activity and what is
+        withheld (:func:`toolkit.publish.share_summary`)."""
+        from toolkit.publish import share_summary
+
+        return share_summary(
+            shares, self.zone, self.label, min_cell=self.min_cell, dimension=dimension
+        )
+
+    def robustness(self, shares: pd.DataFrame, threshold: float = 0.5) -> Any:
+        """The finding on this zone's most common published activity, with its tipping
+        point (:func:`toolkit.publish.robustness`)."""
+        from toolkit.publish import robustness
+
+        return robustness(
+            self["societies"],
+            self.raw_profiles() if self.zone == "all" else self._zone_profiles(),
+            shares,
+            self.zone,
+            self.label,
+            min_cell=self.min_cell,
+            threshold=threshold,
+        )
+
+    def _zone_profiles(self) -> pd.DataFrame:
+        raw = self.raw_profiles()
+        return raw[raw["zone"].astype(str) == self.zone].reset_index(drop=True)
+
+    def interviews(self, data: Any, coder: str | None = None) -> Any:
+        """The study's interviews as this tier may publish them
+        (:class:`toolkit.publish.InterviewPublication`)."""
+        return self.publication.interviews(data, self.study.frame(), coder=coder)
 
     # -- outputs ----------------------------------------------------------------------
     def save_figure(self, fig: matplotlib.figure.Figure, name: str, *, alt_text: str) -> list[Path]:
@@ -202,6 +281,8 @@ class Report:
             return []
         from toolkit.figures import save
 
+        if self.publication.internal:
+            alt_text = f"{alt_text} {self.publication.mark}."
         paths = [
             Path(p)
             for p in save(
@@ -230,15 +311,21 @@ class Report:
         return Image(filename=str(png), width=width)
 
     def save_table(
-        self, table: pd.DataFrame, name: str, *, index: bool = True, hxl: bool = True
+        self, table: pd.DataFrame | None, name: str, *, index: bool = True, hxl: bool = True
     ) -> Path | None:
         """Write a table as CSV under ``output_dir/tables`` (atomically).
 
-        With ``hxl`` (the default) the second row holds HXL hashtags, ready for the
-        Humanitarian Data Exchange (see :mod:`toolkit.publish`).
+        The table goes through :meth:`Publication.record` first: the public tier
+        refuses a per-Society table holding an aggregate item, and what was withheld
+        in it is recorded for the run's manifest.  Nothing is written (and None is
+        returned) without an ``output_dir`` or for ``table=None`` (nothing that may be
+        published).  With ``hxl`` (the default) the second row holds
+        HXL hashtags, ready for the Humanitarian Data Exchange (see
+        :mod:`toolkit.publish`).
         """
-        if self.output_dir is None:
+        if table is None or self.output_dir is None:
             return None
+        self.publication.record(table, name)
         from toolkit.publish import write_hxl_csv
 
         folder = self.output_dir / "tables"
@@ -288,7 +375,10 @@ def _filtered(
 
 
 def open_report(
-    study: str | Path, zone: str = "all", output_dir: str | Path | None = None
+    study: str | Path,
+    zone: str = "all",
+    output_dir: str | Path | None = None,
+    audience: str | None = None,
 ) -> Report:
     """Open a study's analytical database for one zone.
 
@@ -304,6 +394,9 @@ def open_report(
         ``"all"`` or one of the study's zones.
     output_dir : str or Path, optional
         Folder for figures and tables; ``None`` or ``""`` writes nothing.
+    audience : {"public", "internal"}, optional
+        The tier of the report; ``None`` or ``""``: the study's
+        ``publication.audience``.
 
     Returns
     -------
@@ -339,4 +432,6 @@ def open_report(
         in_zone = set(soc.loc[soc["zone"].astype(str) == zone, "iso3"].astype(str))
         zone_tables = _filtered(scope, in_zone, zone)
     out = Path(output_dir).resolve() if output_dir else None
-    return Report(st, zone, store, scope, zone_tables, out)
+    tier = audience or st.audience
+    st.publication(tier)  # checks the audience before anything runs
+    return Report(st, zone, store, scope, zone_tables, out, audience=tier)

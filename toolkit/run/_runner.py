@@ -34,8 +34,9 @@ from typing import Any
 
 import pandas as pd
 
-from toolkit.errors import ParameterError, StudyConfigError
+from toolkit.errors import ParameterError, StudyConfigError, ToolkitError
 from toolkit.frame import ZONES
+from toolkit.run._disclosure import collect_disclosure
 from toolkit.run._execute import TaskResult, _execute
 from toolkit.run._notebooks import (
     ALL_ZONES,
@@ -53,7 +54,7 @@ from toolkit.run._study import Study, load_study
 
 __all__ = ["RunSummary", "run_study"]
 
-_RESERVED = ("study", "zone", "output_dir")
+_RESERVED = ("study", "zone", "output_dir", "audience")
 
 
 @dataclass
@@ -117,9 +118,10 @@ def _resolve_zones(spec: str | Sequence[str], study: Study) -> list[str]:
     return list(dict.fromkeys(parts))
 
 
-def _new_run_id() -> str:
+def _new_run_id(audience: str = "public") -> str:
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
-    return f"{stamp}-{uuid.uuid4().hex[:6]}"
+    suffix = "-internal" if audience == "internal" else ""
+    return f"{stamp}-{uuid.uuid4().hex[:6]}{suffix}"
 
 
 def run_study(
@@ -134,6 +136,7 @@ def run_study(
     progress: bool = False,
     timeout: int = 900,
     ingest: bool = True,
+    audience: str | None = None,
 ) -> RunSummary:
     """Run the report notebooks of a study for each zone.
 
@@ -161,6 +164,10 @@ def run_study(
         Seconds allowed per cell.
     ingest : bool, default True
         Ingest the exports and write the analytical database before running.
+    audience : {"public", "internal"}, optional
+        The tier of every report (default: ``publication.audience`` of the study).
+        An internal run's folder ends in ``-internal`` and every page, caption,
+        workbook and the index say "INTERNAL — not for publication".
 
     Returns
     -------
@@ -172,6 +179,13 @@ def run_study(
         Before any kernel starts, for an invalid study or parameter.
     """
     study = study if isinstance(study, Study) else load_study(study)
+    audience = audience or study.audience
+    try:
+        publication = study.publication(audience)
+    except ToolkitError as exc:
+        raise ParameterError(
+            exc.problem, column="--audience", value=audience, hint=exc.hint
+        ) from exc
     zone_list = _resolve_zones(zones, study)
     nb_paths = [find_notebook(n) for n in notebooks] if notebooks else list_notebooks()
     if not nb_paths:
@@ -186,7 +200,7 @@ def run_study(
             raise ParameterError(
                 f"parameter '{reserved}' is set by the runner.",
                 column=reserved,
-                hint="use --zone / the study argument.",
+                hint="use --zone, --audience or the study argument.",
             )
     declared = {nb: notebook_parameters(nb) for nb in nb_paths}
     for name in user:
@@ -203,6 +217,8 @@ def run_study(
         for zone in zone_list:
             values = {k: v for k, v in user.items() if k in names}
             values.update({"study": str(study.path), "zone": zone})
+            if "audience" in names:
+                values["audience"] = audience
             tasks.append((nb, zone, values))
     for nb, _zone, values in tasks:
         check_parameters(
@@ -214,7 +230,7 @@ def run_study(
 
     reports = Path(output).resolve() if output is not None else study.reports
     reports.mkdir(parents=True, exist_ok=True)
-    run_id = run_id or _new_run_id()
+    run_id = run_id or _new_run_id(audience)
     final = reports / run_id
     if final.exists():
         raise StudyConfigError(
@@ -254,11 +270,8 @@ def run_study(
         zone_dir = work / zone
         zone_dir.mkdir(exist_ok=True)
         out = zone_dir / nb.name
-        values = (
-            {**values, "output_dir": str(zone_dir)}
-            if "output_dir" in set(declared[nb]["name"])
-            else values
-        )
+        if "output_dir" in set(declared[nb]["name"]):
+            values = {**values, "output_dir": str(zone_dir)}
         submitted.append((str(nb), str(out), values, zone))
     ctx = multiprocessing.get_context("spawn")
     results.extend(skipped)
@@ -266,7 +279,7 @@ def run_study(
         max_workers=max(1, min(jobs, len(submitted))), mp_context=ctx
     ) as pool:
         futures = {
-            pool.submit(_execute, nb, out, values, zone, timeout): (nb, zone)
+            pool.submit(_execute, nb, out, values, zone, timeout, publication.mark): (nb, zone)
             for nb, out, values, zone in submitted
         }
         for k, fut in enumerate(cf.as_completed(futures), start=1):
@@ -287,17 +300,19 @@ def run_study(
                 )
     order = {(nb.stem, zone): i for i, (nb, zone, _) in enumerate(tasks)}
     results.sort(key=lambda r: order.get((r.notebook, r.zone), 0))
+    disclosure = collect_disclosure(work, zone_list, publication)
     for zone in zone_list:
-        _zone_workbook(work / zone, zone, study)
+        _zone_workbook(work / zone, zone, study, publication.mark)
     summary = RunSummary(run_id, final, results)
     summary.manifest = _manifest(
         study, summary, tasks, started, time.perf_counter() - t0, ingest_seconds, jobs
     )
+    summary.manifest["disclosure"] = disclosure
     for r in results:  # paths as they will be after the final rename
         r.output = r.output.replace(str(work), str(final))
         r.html = r.html.replace(str(work), str(final))
     _write_json(work / "manifest.json", summary.manifest)
-    _write_index(work, summary, study, zone_list)
+    _write_index(work, summary, study, zone_list, publication.mark)
     os.replace(work, final)
     summary.index_html = final / "index.html"
     _point_latest(reports, run_id)

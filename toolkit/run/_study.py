@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from toolkit.errors import StudyConfigError
+from toolkit.errors import InputError, StudyConfigError
 from toolkit.frame import ZONES, load_frame
 from toolkit.ingest import KEY_ENV
 from toolkit.instrument import Instrument, bundled_instrument_path, read_xlsform
@@ -69,6 +69,15 @@ STUDY_SCHEMA: dict[str, Any] = {
     },
     "disclosure": {
         "min_cell": (int, False, 3, "minimum responding Societies behind a published share"),
+    },
+    "publication": {
+        "audience": (str, False, "public", "who the reports are for: public or internal"),
+        "items": (
+            (dict, type(None)),
+            False,
+            None,
+            "per-item sensitivity overrides, e.g. {activity__advocacy: public}",
+        ),
     },
     "privacy": {
         "key_env": (str, False, KEY_ENV, "environment variable holding the pseudonym key"),
@@ -147,6 +156,25 @@ class Study:
         path = Path(p) if p else bundled_instrument_path()
         stat = path.stat()
         return _cached_instrument(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+    @property
+    def audience(self) -> str:
+        """Who the reports are for by default: ``publication.audience``."""
+        return str(self.config["publication"]["audience"])
+
+    def publication(self, audience: str | None = None, record_dir: str | Path | None = None) -> Any:
+        """The study's publication policy (:class:`toolkit.publish.Publication`) for
+        ``audience`` (default :attr:`audience`)."""
+        from toolkit.publish import Publication
+
+        return Publication.build(
+            self.instrument(),
+            min_cell=int(self.config["disclosure"]["min_cell"]),
+            audience=audience or self.audience,
+            items=self.config["publication"]["items"] or {},
+            zones=self.zones,
+            record_dir=record_dir,
+        )
 
     @property
     def weighting_method(self) -> str:
@@ -241,6 +269,35 @@ def _check(
             )
         out[key] = value
     return out
+
+
+def _check_publication(config: dict[str, Any], path: Path) -> None:
+    """Check ``publication.audience`` and the items of ``publication.items``."""
+    from toolkit.publish import AUDIENCES, item_sensitivity
+
+    pub = config["publication"]
+    if pub["audience"] not in AUDIENCES:
+        raise StudyConfigError(
+            f"unknown audience {pub['audience']!r}.",
+            file=path,
+            column="publication.audience",
+            value=pub["audience"],
+            hint=f"use one of {', '.join(AUDIENCES)} (internal reports are not for publication).",
+        )
+    items = pub["items"] or {}
+    if not items:
+        return
+    instrument = config["paths"]["instrument"]
+    form = Path(instrument) if instrument else bundled_instrument_path()
+    stat = form.stat()
+    try:
+        item_sensitivity(
+            _cached_instrument(str(form.resolve()), stat.st_mtime_ns, stat.st_size), items
+        )
+    except InputError as exc:
+        raise StudyConfigError(
+            exc.problem, file=path, column=exc.column, value=exc.value, hint=exc.hint
+        ) from exc
 
 
 def _allows_none(types: Any) -> bool:
@@ -381,6 +438,7 @@ def load_study(path: str | Path) -> Study:
         elif value is not None:
             inter[key] = resolve(value, f"paths.interviews.{key}")
     paths["interviews"] = inter
+    _check_publication(config, path)
     slug = re.sub(r"[^a-z0-9]+", "-", str(config["study"]["name"]).lower()).strip("-")
     paths["processed"] = str((root / (paths["processed"] or f"processed/{slug}")).resolve())
     paths["reports"] = str((root / paths["reports"]).resolve())

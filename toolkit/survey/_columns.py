@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DesignError
+from ._codes import codes_of  # re-exported: the codes of one column
 
 if TYPE_CHECKING:
     from pandas._typing import SequenceNotStr
@@ -110,53 +111,6 @@ def _float_values(series: pd.Series, role: str) -> np.ndarray:
         hint="Use proportion() for categorical answers, or convert the column to numbers "
         "(e.g. yes/no to 1/0) first.",
     )
-
-
-_SMALL_RANGE = 1 << 16
-
-
-def codes_of(series: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes of the observed values of a column, in sorted (or category) order.
-
-    Equivalent to ``pandas.factorize(series, sort=True)`` restricted to observed values,
-    with fast paths that avoid hashing for categorical columns and for integer columns
-    with a small range.
-
-    Parameters
-    ----------
-    series : Series
-
-    Returns
-    -------
-    codes : ndarray of int64
-        Code of each row, -1 where missing.
-    labels : Index
-        The observed values in code order.
-    """
-    dtype = series.dtype
-    raw: np.ndarray | None = None
-    base: pd.Index | None = None
-    if isinstance(dtype, pd.CategoricalDtype):
-        raw = series.cat.codes.to_numpy().astype(np.int64)
-        base = pd.Index(series.cat.categories)
-    elif isinstance(dtype, np.dtype) and dtype.kind in "iu" and len(series):
-        values = series.to_numpy()
-        lo, hi = int(values.min()), int(values.max())
-        if hi - lo < _SMALL_RANGE:
-            raw = values.astype(np.int64) - lo
-            base = pd.Index(np.arange(lo, hi + 1, dtype=values.dtype))
-    elif isinstance(dtype, np.dtype) and dtype.kind == "b":
-        raw = series.to_numpy().astype(np.int64)
-        base = pd.Index([False, True])
-    if raw is None or base is None:
-        codes, uniques = pd.factorize(series, sort=True)
-        return codes.astype(np.int64), pd.Index(uniques)
-    counts = np.bincount(raw + 1, minlength=len(base) + 1)  # slot 0 counts missing values
-    present = counts[1:] > 0
-    if present.all():
-        return raw, base
-    lut = np.concatenate([[-1], np.cumsum(present) - 1])
-    return lut[raw + 1], base[present]
 
 
 def numeric_matrix(

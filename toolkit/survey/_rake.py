@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import WeightingError
-from ._columns import compress_codes
+from ._codes import Groups, groups_of
+from ._columns import check_columns, compress_codes
 from ._variance import group_sum
-from ._weighting import margin_table, match_cells, row_codes
+from ._weighting import margin_table, match_cells, require_values
 
 __all__ = ["rake_weights", "suggest_collapse"]
 
@@ -26,15 +27,31 @@ __all__ = ["rake_weights", "suggest_collapse"]
 @dataclass(frozen=True)
 class _Margin:
     name: str
-    codes: np.ndarray  # (n,) level code of each row
+    groups: Groups  # the rows grouped by value
     labels: pd.Index  # sample levels in code order
     target: np.ndarray  # (L,) population count of each sample level
     cell_level: np.ndarray  # (C,) level code of each distinct cell
 
 
-def _margins(
-    data: pd.DataFrame, margins: Mapping[str, Any]
-) -> list[tuple[str, np.ndarray, pd.Index, pd.Series]]:
+@dataclass(frozen=True)
+class _Cells:
+    """The distinct cells of the sample: combinations of margin levels, in label order.
+
+    Rows are first numbered by *slot*: the position of their combination of groups in
+    the grid of all combinations when that grid is small, else in the list of the
+    combinations present.  Sums over rows then take one pass (``bincount`` by slot) and
+    the cells' results go back to the rows in one more.
+    """
+
+    slot_of_row: np.ndarray  # (n,) slot of every row
+    n_slots: int
+    slot: np.ndarray  # (C,) slot of every cell
+    level: list[np.ndarray]  # per margin: (C,) level code of every cell
+    labels: list[pd.Index]  # per margin: the levels present, in code order
+    count: np.ndarray  # (C,) sample units in every cell
+
+
+def _margins(data: pd.DataFrame, margins: Mapping[str, Any]) -> list[tuple[str, Groups, pd.Series]]:
     if not isinstance(margins, Mapping) or not margins:
         raise WeightingError(
             "rake() needs margins as a dict {column: {level: population count}}.",
@@ -42,26 +59,67 @@ def _margins(
         )
     out = []
     for name, counts in margins.items():
-        codes, labels = row_codes(data, [name], "raking margin")
-        out.append((str(name), codes, labels, margin_table(counts, [name], f"margin {name!r}")))
+        check_columns(data, [name], "raking margin")
+        groups = groups_of(data[name])
+        require_values(data, name, groups.codes, "raking margin")
+        out.append((str(name), groups, margin_table(counts, [name], f"margin {name!r}")))
     return out
 
 
-def _cells(codes: list[np.ndarray], sizes: list[int]) -> tuple[np.ndarray, list[np.ndarray], int]:
-    """Distinct cells: the cell of every row and the level of every cell per margin."""
-    dtype = np.int32 if np.prod(np.asarray(sizes, dtype=np.float64)) < 2**31 else np.int64
-    key: np.ndarray = codes[0].astype(dtype)
-    for c, k in zip(codes[1:], sizes[1:], strict=True):
-        key *= k
-        key += c
-    cells, cell_of_row = compress_codes(key)
-    cell_level = []
-    rest = cells.copy()
+def _split(keys: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
+    """The digits of mixed-radix ``keys`` (first size most significant)."""
+    digits = []
+    rest = keys.copy()
     for k in reversed(sizes):
-        cell_level.append(rest % k)
-        rest //= k
-    cell_level.reverse()
-    return cell_of_row, cell_level, len(cells)
+        digits.append(rest % max(k, 1))
+        rest //= max(k, 1)
+    digits.reverse()
+    return digits
+
+
+def _cells(groups: list[Groups]) -> _Cells:
+    """Distinct cells of the rows, ordered by the levels of the margins (first slowest)."""
+    sizes = [g.size for g in groups]
+    n = len(groups[0].codes)
+    if np.prod(np.asarray(sizes, dtype=np.float64)) < 2**62:
+        key = groups[0].codes.copy()
+        for g, k in zip(groups[1:], sizes[1:], strict=True):
+            key *= k
+            key += g.codes
+        top = int(np.prod(sizes))
+        if top <= n:  # the grid of all combinations is no larger than the data
+            slot_of_row, n_slots = key, top
+            count = np.bincount(key, minlength=top)
+            slots = np.flatnonzero(count)
+            digits = _split(slots, sizes)
+        else:
+            present, slot_of_row = compress_codes(key)
+            n_slots = len(present)
+            count = np.bincount(slot_of_row, minlength=n_slots)
+            slots = np.arange(n_slots)
+            digits = _split(present, sizes)
+    else:  # too many combinations for one integer key
+        uniq, inverse = np.unique(
+            np.column_stack([g.codes for g in groups]), axis=0, return_inverse=True
+        )
+        slot_of_row, n_slots = inverse.reshape(-1).astype(np.int64), len(uniq)
+        count = np.bincount(slot_of_row, minlength=n_slots)
+        slots = np.arange(n_slots)
+        digits = list(uniq.T)
+    levels, labels = [], []
+    for g, group in zip(groups, digits, strict=True):
+        used, level = np.unique(g.label_positions(group), return_inverse=True)
+        levels.append(level.reshape(-1))
+        labels.append(g.labels[used])
+    order = np.lexsort(levels[::-1])
+    return _Cells(
+        slot_of_row,
+        n_slots,
+        slots[order],
+        [lv[order] for lv in levels],
+        labels,
+        count[slots[order]],
+    )
 
 
 def _check_totals(ms: list[_Margin], tol: float) -> None:
@@ -108,8 +166,9 @@ def rake_weights(
     Returns
     -------
     new_weights : ndarray, shape (n, c)
-    info : list of (codes, n_levels)
-        The level codes of every margin, for calibration-aware variances.
+    info : list of (codes, n_groups)
+        The rows grouped by every margin (group codes, number of groups; groups may be
+        empty), for calibration-aware variances.
 
     Raises
     ------
@@ -121,19 +180,19 @@ def rake_weights(
             f"rake() needs tol > 0 and max_iter >= 1, got {tol!r} and {max_iter!r}."
         )
     raw = _margins(data, margins)
-    # the table of distinct cells
-    cell_of_row, cell_level, n_cells = _cells([r[1] for r in raw], [len(r[2]) for r in raw])
-    cell_n = np.bincount(cell_of_row, minlength=n_cells).astype(np.float64)
+    cells = _cells([r[1] for r in raw])
+    cell_n = cells.count.astype(np.float64)
     ms = []
-    for (name, codes, labels, pop), lev in zip(raw, cell_level, strict=True):
+    for (name, groups, pop), lev, labels in zip(raw, cells.level, cells.labels, strict=True):
         sample_n = np.bincount(lev, weights=cell_n, minlength=len(labels))
         target = match_cells(labels, sample_n, pop, f"margin {name!r}", partial=False)
-        ms.append(_Margin(name, codes, labels, target, lev))
+        ms.append(_Margin(name, groups, labels, target, lev))
     _check_totals(ms, tol)
+    rows, n_slots = cells.slot_of_row, cells.n_slots
     if weights.shape[1] == 1:
-        start = np.bincount(cell_of_row, weights=weights[:, 0], minlength=n_cells)[:, None]
+        start = np.bincount(rows, weights=weights[:, 0], minlength=n_slots)[cells.slot, None]
     else:
-        start = group_sum(weights, cell_of_row, n_cells)
+        start = group_sum(weights, rows, n_slots)[cells.slot]
     table = start.copy()
     converged = False
     for _ in range(max_iter):
@@ -186,11 +245,13 @@ def rake_weights(
         )
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(start > 0, table / start, 0.0)
+    slot_factor = np.zeros((n_slots, factor.shape[1]))
+    slot_factor[cells.slot] = factor
     if weights.shape[1] == 1:
-        new = (weights[:, 0] * factor[:, 0][cell_of_row])[:, None]
+        new = (weights[:, 0] * slot_factor[:, 0].take(rows))[:, None]
     else:
-        new = weights * factor[cell_of_row]
-    return new, [(m.codes, len(m.labels)) for m in ms]
+        new = weights * slot_factor[rows]
+    return new, [(m.groups.codes, m.groups.size) for m in ms]
 
 
 def suggest_collapse(

@@ -22,6 +22,7 @@ __all__ = [
     "kish_deff",
     "margin_table",
     "poststratify_weights",
+    "require_values",
     "row_codes",
     "trim_weights",
 ]
@@ -30,6 +31,19 @@ __all__ = [
 def _fmt(values: Sequence[Any], k: int = 6) -> str:
     vals = [repr(v) for v in list(values)[:k]]
     return ", ".join(vals) + (f" ... ({len(values)} in all)" if len(values) > k else "")
+
+
+def require_values(data: pd.DataFrame, col: str, codes: np.ndarray, role: str) -> None:
+    """Raise a :class:`WeightingError` if ``codes`` (-1 = missing) of ``col`` has gaps."""
+    if len(codes) and codes.min() < 0:
+        bad = codes < 0
+        raise WeightingError(
+            f"the {role} column {col!r} has {int(bad.sum())} missing value(s) "
+            f"(rows with index {_fmt(list(data.index[bad]))}).",
+            column=col,
+            hint=f"Every unit needs a value of {col!r} to be weighted; fill in the missing "
+            "values (e.g. from the sampling frame) or add an explicit 'unknown' level.",
+        )
 
 
 def row_codes(data: pd.DataFrame, cols: Sequence[str], role: str) -> tuple[np.ndarray, pd.Index]:
@@ -45,15 +59,7 @@ def row_codes(data: pd.DataFrame, cols: Sequence[str], role: str) -> tuple[np.nd
     codes_list, uniques_list = [], []
     for col in cols:
         codes, uniques = codes_of(data[col])
-        bad = codes < 0
-        if bad.any():
-            raise WeightingError(
-                f"the {role} column {col!r} has {int(bad.sum())} missing value(s) "
-                f"(rows with index {_fmt(list(data.index[bad]))}).",
-                column=col,
-                hint=f"Every unit needs a value of {col!r} to be weighted; fill in the missing "
-                "values (e.g. from the sampling frame) or add an explicit 'unknown' level.",
-            )
+        require_values(data, col, codes, role)
         codes_list.append(codes)
         uniques_list.append(pd.Index(uniques, name=col))
     if len(cols) == 1:

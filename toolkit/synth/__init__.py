@@ -16,20 +16,38 @@ routes are realistic, then draws
 * coded interview segments, partly double-coded, for a subset of Societies;
 * the ground truth, written beside the export so tests can measure bias.
 
+:func:`simulate_rounds` adds an earlier round to the demo's truth (activities with known
+transitions, response in each round) for studies of change between rounds;
+:func:`redraw_response` draws the response of both rounds again.
+
 :func:`make_branch_export` makes branch-level surveys (165,000 local branches, each
 belonging to a Society) for benchmarks and for studies whose unit is the branch.
 """
 
 from toolkit.synth._branches import make_branch_export, make_branch_study, write_branch_instrument
+from toolkit.synth._rounds import (
+    ROUND_RESPONSE_MODELS,
+    ROUND_SCENARIOS,
+    TRUE_TRANSITIONS,
+    SyntheticRounds,
+    redraw_response,
+    simulate_rounds,
+)
 from toolkit.synth._study import SYNTHETIC_LABEL, SyntheticStudy, make_study
 from toolkit.synth._truth import simulate_truth
 
 __all__ = [
+    "ROUND_RESPONSE_MODELS",
+    "ROUND_SCENARIOS",
     "SYNTHETIC_LABEL",
+    "TRUE_TRANSITIONS",
+    "SyntheticRounds",
     "SyntheticStudy",
     "make_branch_export",
     "make_branch_study",
     "make_study",
+    "redraw_response",
+    "simulate_rounds",
     "simulate_truth",
     "write_branch_instrument",
 ]

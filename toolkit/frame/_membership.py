@@ -1,4 +1,4 @@
-"""The membership table: the sampling frame of National Societies.
+"""The membership table: reading and validating the sampling frame.
 
 Every non-response statistic is measured against this table, so it must hold every
 member National Society — respondent or not — with covariates known for all of them.
