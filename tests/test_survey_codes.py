@@ -1,8 +1,9 @@
 """Integer codes of columns (toolkit.survey._codes) equal pandas.factorize(sort=True).
 
-The fast paths (categorical codes, integer offsets, pyarrow dictionary encoding, grouping
-Python objects by identity) must give the codes and labels -- values, order, dtype and
-missing values -- of ``pandas.factorize(series, sort=True)`` restricted to observed values.
+The fast paths (categorical codes, integer offsets, short pyarrow strings read as 64-bit
+integers, pyarrow dictionary encoding, grouping Python objects by identity) must give the
+codes and labels -- values, order, dtype and missing values -- of
+``pandas.factorize(series, sort=True)`` restricted to observed values.
 """
 
 from __future__ import annotations
@@ -12,7 +13,13 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from toolkit.survey._codes import _identity_groups, codes_of, groups_of
+from toolkit.survey._codes import (
+    _arrow_chunks,
+    _identity_groups,
+    _packed_groups,
+    codes_of,
+    groups_of,
+)
 
 N = 5000
 RNG = np.random.default_rng(7)
@@ -42,9 +49,21 @@ def _mixed() -> np.ndarray:
     return out
 
 
-def _chunked() -> pd.Series:
-    parts = [pd.Series(MISSING[:500]), pd.Series(MISSING[500:])]
-    return pd.concat([p.astype("string[pyarrow]") for p in parts], ignore_index=True)
+def _chunked(values: np.ndarray = MISSING, dtype: object = "string[pyarrow]") -> pd.Series:
+    parts = [pd.Series(values[:500]), pd.Series(values[500:2000]), pd.Series(values[2000:])]
+    return pd.concat([p.astype(dtype) for p in parts], ignore_index=True)
+
+
+# strings of at most 8 bytes (UTF-8) without missing values: read as 64-bit integers
+SHORT = np.array(["b", "a", "zeta", "Éa", "", "a b", "10", "abcdefgh", "éééé"], dtype=object)
+PACKED = SHORT[RNG.integers(0, len(SHORT), N)]
+WIDE = np.array(["abcdefg", "abcdefgh", "Éabcde", "abcdef", "abcdefg."], dtype=object)
+SHARED_IX = RNG.integers(0, 4, N)
+ENDS_EMPTY = np.concatenate([PACKED[:100], ["é", "zz", "abcdefgh"], [""] * 50])
+
+
+def _str(values: np.ndarray, dtype: object = str) -> pd.Series:
+    return pd.Series(values, dtype=object).astype(dtype)
 
 
 CASES = {
@@ -59,6 +78,17 @@ CASES = {
     "string[python]": lambda: pd.Series(MISSING, dtype=object).astype("string[python]"),
     "string[pyarrow]": lambda: pd.Series(MISSING, dtype=object).astype("string[pyarrow]"),
     "string[pyarrow], chunked": _chunked,
+    "str, short strings": lambda: _str(PACKED),
+    "str, short strings, chunked": lambda: _chunked(PACKED, str),
+    "str, short strings, sliced": lambda: _str(PACKED).iloc[7:-5],
+    "str, 6 to 8 bytes": lambda: _str(WIDE[RNG.integers(0, len(WIDE), N)]),
+    "str, codes of one length": lambda: _str(np.array(["01", "10", "é", "99"], object)[SHARED_IX]),
+    "str, empty strings at the end": lambda: _str(ENDS_EMPTY),
+    "str, one row": lambda: _str(np.array(["x"], dtype=object)),
+    "str, all empty": lambda: _str(np.array(["", ""], dtype=object)),
+    "str, a NUL byte": lambda: _str(np.append(PACKED, np.array(["a\x00", "a"], dtype=object))),
+    "str, a string of 9 bytes": lambda: _str(np.append(PACKED, np.array(["abcdefghi"], object))),
+    "arrow string, short strings": lambda: _str(PACKED, pd.ArrowDtype(pa.string())),
     "string[pyarrow], all missing": lambda: pd.Series([None] * 9, dtype="string[pyarrow]"),
     "arrow string": lambda: pd.Series(MISSING).astype(pd.ArrowDtype(pa.string())),
     "arrow large_string": lambda: pd.Series(MISSING).astype(pd.ArrowDtype(pa.large_string())),
@@ -103,3 +133,54 @@ def test_object_columns_are_grouped_by_identity_when_answers_share_objects():
     np.testing.assert_array_equal(labels.to_numpy(), SHARED)
     # one object per row: grouping by identity would not pay; pandas hashes the values
     assert _identity_groups(pd.Series(_fresh(SHARED), dtype=object)) is None
+
+
+@pytest.mark.parametrize(
+    ("case", "packed"),
+    [
+        ("str, short strings", True),
+        ("str, short strings, chunked", True),
+        ("str, short strings, sliced", True),
+        ("str, 6 to 8 bytes", True),
+        ("str, codes of one length", True),
+        ("str, empty strings at the end", True),
+        ("arrow string, short strings", True),
+        ("str, a NUL byte", False),  # "a" + NUL and "a" would be the same integer
+        ("str, a string of 9 bytes", False),
+        ("string[pyarrow]", False),  # missing values
+    ],
+)
+def test_short_arrow_strings_are_grouped_as_integers(case, packed):
+    series = CASES[case]()
+    chunks = _arrow_chunks(series)
+    assert chunks is not None
+    if case.endswith("chunked"):
+        assert len(chunks) == 3
+    groups = _packed_groups(series, chunks)
+    assert (groups is not None) == packed
+    if groups is not None:  # every row's label is its own value
+        labels = groups.labels[groups.label_positions(groups.codes)]
+        np.testing.assert_array_equal(labels.to_numpy(dtype=object), series.to_numpy(dtype=object))
+
+
+@pytest.mark.parametrize("short", [True, False])
+def test_columns_read_by_pandas_group_like_factorize(tmp_path, short):
+    # read_csv reads about 2**20 cells at a time: pandas 3's str columns come in chunks
+    rows = 70_000
+    answers = np.array(["yes", "no", "dk", "Éa", "refused to answer"], dtype=object)
+    values = answers[RNG.integers(0, len(answers) - short, rows)]  # short: 8 bytes at most
+    if not short:
+        values[RNG.random(rows) < 0.01] = None
+    path = tmp_path / "export.csv"  # 32 columns, all holding ``values``
+    lines = [",".join([v if isinstance(v, str) else ""] * 32) for v in values]
+    path.write_text("\n".join([",".join(f"q{j}" for j in range(32)), *lines, ""]))
+    for dtype in (object, str):
+        series = pd.read_csv(path, dtype=dtype, usecols=["q0", "q31"])["q0"]
+        if dtype is str:
+            chunks = _arrow_chunks(series)
+            assert chunks is not None and len(chunks) > 1
+            assert (_packed_groups(series, chunks) is not None) == short
+        codes, labels = codes_of(series)
+        expected_codes, uniques = pd.factorize(series, sort=True)
+        np.testing.assert_array_equal(codes, expected_codes)
+        pd.testing.assert_index_equal(labels, pd.Index(uniques), exact=True)

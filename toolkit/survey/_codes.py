@@ -6,18 +6,22 @@ the column's dtype allows and labels the groups afterwards:
 
 * categorical, small-range integer and boolean columns use their codes or values
   directly (no hashing);
-* strings held by pyarrow (pandas' default ``str`` dtype, ``string[pyarrow]``) are
-  dictionary-encoded by pyarrow, without Python objects;
+* strings held by pyarrow (pandas 3's default ``str`` dtype, which ``read_csv`` gives,
+  and ``string[pyarrow]``) are read straight from pyarrow's buffers: when no string
+  is longer than 8 bytes (codes such as ``"f"``, ``"yes"``, ``"zone_3"``) the bytes of
+  every string form one 64-bit integer and pandas hashes those integers, else pyarrow
+  dictionary-encodes the strings;
 * Python objects (``object`` columns, ``string[python]``) are grouped by the identity of
   the objects first: form data read by pandas (``read_csv``, ``read_excel``) holds one
-  string object per distinct answer, so hashing the objects' addresses (integers) finds
-  the few distinct answers far faster than hashing the strings.  Columns with a new
-  object in every row (Python's ``csv`` module builds them) are hashed by value.
+  string object per distinct answer (per chunk read), so hashing the objects' addresses
+  (integers) finds the few distinct answers far faster than hashing the strings.
+  Columns with a new object in every row (Python's ``csv`` module and pyarrow's CSV
+  reader build them) are hashed by value.
 
-The string and object paths then factorise one value of every group with pandas itself,
-so the labels (their order, dtype and missing values) are exactly those of
-``pandas.factorize``.  Row codes are ``int64`` (numpy's ``intp``): numpy indexes and
-counts by them several times faster than by narrower integers.
+The labels of the groups are then sorted by pandas itself, so that they (their order,
+dtype and missing values) are exactly those of ``pandas.factorize``.  Row codes are
+``int64`` (numpy's ``intp``): numpy indexes and counts by them several times faster than
+by narrower integers.
 """
 
 from __future__ import annotations
@@ -35,7 +39,9 @@ __all__ = ["Groups", "codes_of", "groups_of"]
 _SMALL_RANGE = 1 << 16  # integer columns spanning fewer values are coded by offset
 _COMPACT = 64  # coded columns with more possible values drop the unobserved ones
 _SAMPLE = 4096  # rows looked at to decide whether grouping by identity pays
-_HEAD = 1 << 16  # rows searched first for the first row of every group
+_WORD = 8  # strings of at most this many bytes are grouped as 64-bit integers
+_BYTE_MASK = np.array([(1 << (8 * k)) - 1 for k in range(_WORD + 1)], dtype=np.uint64)
+_TAKE_SPAN = 2  # strings of at most this many bytes on average are gathered by take
 
 
 @dataclass(frozen=True)
@@ -83,8 +89,8 @@ def _coded(codes: np.ndarray, labels: pd.Index) -> Groups:
     return Groups(lut[codes], labels[present])
 
 
-def _arrow_strings(series: pd.Series) -> pa.Array | None:
-    """The pyarrow strings behind ``series`` as one array, or None if it holds others."""
+def _arrow_chunks(series: pd.Series) -> list[pa.Array] | None:
+    """The chunks of pyarrow strings behind ``series``, or None if it holds others."""
     dtype = series.dtype
     arrow_backed = isinstance(dtype, pd.StringDtype) and dtype.storage != "python"
     if isinstance(dtype, pd.ArrowDtype):
@@ -95,42 +101,110 @@ def _arrow_strings(series: pd.Series) -> pa.Array | None:
         return None
     strings = series.array.__arrow_array__()  # pandas' arrow protocol: no copy
     if isinstance(strings, pa.ChunkedArray):
-        return strings.combine_chunks() if strings.num_chunks != 1 else strings.chunk(0)
-    return strings
+        return [chunk for chunk in strings.chunks if len(chunk)]
+    return [strings]
 
 
 def _by_value(series: pd.Series, codes: np.ndarray, values: pd.Series) -> Groups:
     """Groups from ``codes`` (-1 missing) with ``values`` the value of every code.
 
-    ``values`` may repeat a value or hold missing values; such groups are merged.  The
-    labels are those of ``pandas.factorize(values, sort=True)``, hence of ``series``.
+    ``values`` may repeat a value or hold missing values; such groups are merged, their
+    rows recoded in place in ``codes``.  The labels are those of
+    ``pandas.factorize(values, sort=True)``, hence of ``series``.
     """
     levels, uniques = pd.factorize(values, sort=True)
     levels = levels.astype(np.int64)
     labels = pd.Index(uniques)
     if len(labels) < len(levels):  # equal values in different groups, or missing ones
-        return Groups(np.append(levels, -1)[codes], labels)
+        # numpy's take reads the i-th code before it writes the i-th result
+        return Groups(np.append(levels, -1).take(codes, out=codes, mode="wrap"), labels)
     return Groups(codes, labels, levels)
 
 
-def _arrow_groups(series: pd.Series, strings: pa.Array) -> Groups:
+def _distinct_groups(series: pd.Series, codes: np.ndarray, values: list[str]) -> Groups:
+    """Groups from ``codes`` (-1 missing) with ``values`` the distinct strings of the codes.
+
+    The labels are those of ``pandas.factorize(series, sort=True)``: the strings sorted
+    (by code point, as pyarrow sorts them) in the column's dtype.
+    """
+    levels, uniques = pd.factorize(np.array(values, dtype=object), sort=True)
+    labels = pd.Index(uniques, dtype=series.dtype)
+    return Groups(codes, labels, levels.astype(np.int64, copy=False))
+
+
+def _pack(strings: pa.Array, key: np.ndarray) -> bool:
+    """Write every string of at most 8 bytes into ``key`` as a 64-bit integer.
+
+    The integer holds the string's bytes, zero-padded.  Returns False, leaving ``key``
+    unfinished, for missing values, longer strings and NUL bytes (``"a"`` and
+    ``"a" + chr(0)`` would give the same integer).
+    """
+    n = len(strings)
+    _, offset_buffer, data_buffer = strings.buffers()
+    if strings.null_count or data_buffer is None or data_buffer.size < _WORD:
+        return False
+    width = np.dtype(np.int64 if pa.types.is_large_string(strings.type) else np.int32)
+    offsets = np.frombuffer(
+        offset_buffer, dtype=width, count=n + 1, offset=strings.offset * width.itemsize
+    )
+    first, end = int(offsets[0]), int(offsets[-1])
+    if end - first > _WORD * n:  # longer on average
+        return False
+    lengths = np.diff(offsets)
+    longest = int(lengths.max())
+    data = np.frombuffer(data_buffer, dtype=np.uint8)
+    if longest > _WORD or data[first:end].min(initial=1) == 0:
+        return False
+    # the 8 bytes from every position of the buffer on, as opaque (unaligned) items
+    last = len(data) - _WORD
+    windows = np.ndarray((last + 1,), dtype=f"V{_WORD}", buffer=data, strides=(1,))
+    starts = offsets[:-1]
+    # numpy's take copies the overlapping windows first (8 bytes per byte of the
+    # buffer), indexing reads them in place: take pays for short strings only
+    if end - first <= _TAKE_SPAN * n:
+        windows.take(starts, out=key.view(windows.dtype), mode="clip")
+    else:
+        key.view(windows.dtype)[:] = windows[np.minimum(starts, last)]
+    tail = int(np.searchsorted(starts, last, side="right"))  # these rows read too early
+    for i in (tail + np.flatnonzero(lengths[tail:])).tolist():  # at most 7 rows
+        key[i] = int.from_bytes(data[starts[i] : starts[i] + lengths[i]].tobytes(), "little")
+    # keep the string's own bytes
+    if end - first == longest * n:  # all of the same length (codes such as "01", "a7")
+        key &= _BYTE_MASK[longest]
+    else:  # the masks overwrite the lengths when they are int64
+        mask = lengths.view(np.uint64) if lengths.dtype == np.int64 else np.empty(n, np.uint64)
+        key &= _BYTE_MASK.take(lengths, out=mask, mode="clip")
+    return True
+
+
+def _packed_groups(series: pd.Series, chunks: list[pa.Array]) -> Groups | None:
+    """Groups of strings of at most 8 bytes, each read as one 64-bit integer (or None).
+
+    Hashing the integers is faster than hashing the strings.
+    """
+    key = np.empty(sum(len(chunk) for chunk in chunks), dtype=np.uint64)
+    start = 0
+    for chunk in chunks:
+        if not _pack(chunk, key[start : start + len(chunk)]):
+            return None
+        start += len(chunk)
+    codes, distinct = pd.factorize(key.view(np.int64))
+    words = distinct.view(np.uint64).tolist()
+    values = [v.to_bytes(_WORD, "little").rstrip(b"\0").decode() for v in words]
+    return _distinct_groups(series, codes.astype(np.int64, copy=False), values)
+
+
+def _arrow_groups(series: pd.Series, chunks: list[pa.Array]) -> Groups:
+    packed = _packed_groups(series, chunks)
+    if packed is not None:
+        return packed
+    strings = chunks[0] if len(chunks) == 1 else pa.chunked_array(chunks).combine_chunks()
     encoded = pc.dictionary_encode(strings)
     indices = encoded.indices
     if indices.null_count:
         indices = pc.fill_null(indices, -1)
     codes = indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    values = pd.Series(encoded.dictionary.to_pylist(), dtype=series.dtype)
-    return _by_value(series, codes, values)
-
-
-def _first_rows(codes: np.ndarray, k: int) -> np.ndarray:
-    """First row of every code, for codes numbered in order of first appearance."""
-    head = codes[:_HEAD]  # the first row of every group is nearly always near the top
-    reached = np.maximum.accumulate(head if k and head.max() == k - 1 else codes)
-    first = np.searchsorted(reached, np.arange(k, dtype=reached.dtype))
-    if not np.array_equal(codes[first], np.arange(k)):  # not in order of appearance
-        first = np.unique(codes, return_index=True)[1]
-    return first
+    return _distinct_groups(series, codes, encoded.dictionary.to_pylist())
 
 
 def _identity_groups(series: pd.Series) -> Groups | None:
@@ -143,9 +217,13 @@ def _identity_groups(series: pd.Series) -> Groups | None:
     sample = addresses[:: max(1, n // _SAMPLE)]
     if 4 * len(pd.unique(sample)) > len(sample):
         return None  # one object per row: hashing the addresses would only add work
-    codes, distinct = pd.factorize(addresses)  # numbered in order of appearance
-    codes = codes.astype(np.int64)
-    return _by_value(series, codes, series.iloc[_first_rows(codes, len(distinct))])
+    codes, distinct = pd.factorize(addresses)
+    # a row holding each distinct object: the last write to a slot wins, so scattering
+    # the row numbers backwards leaves every group's first row
+    first = np.empty(len(distinct), dtype=np.intp)
+    first[codes[::-1]] = np.arange(n - 1, -1, -1, dtype=np.intp)
+    values = pd.Series(objects[first], dtype=series.dtype)
+    return _by_value(series, codes.astype(np.int64, copy=False), values)
 
 
 def groups_of(series: pd.Series) -> Groups:
@@ -174,9 +252,9 @@ def groups_of(series: pd.Series) -> Groups:
     if isinstance(dtype, np.dtype) and dtype.kind == "b":
         return _coded(series.to_numpy(), pd.Index([False, True]))
     if len(series):
-        strings = _arrow_strings(series)
-        if strings is not None:
-            return _arrow_groups(series, strings)
+        chunks = _arrow_chunks(series)
+        if chunks:
+            return _arrow_groups(series, chunks)
         python_strings = isinstance(dtype, pd.StringDtype) and dtype.storage == "python"
         if python_strings or (isinstance(dtype, np.dtype) and dtype.kind == "O"):
             found = _identity_groups(series)

@@ -82,9 +82,9 @@ def _cells(groups: list[Groups]) -> _Cells:
     sizes = [g.size for g in groups]
     n = len(groups[0].codes)
     if np.prod(np.asarray(sizes, dtype=np.float64)) < 2**62:
-        key = groups[0].codes.copy()
-        for g, k in zip(groups[1:], sizes[1:], strict=True):
-            key *= k
+        key = groups[0].codes  # one margin: its codes are the key (never written to)
+        for i, (g, k) in enumerate(zip(groups[1:], sizes[1:], strict=True)):
+            key = key * k if i == 0 else np.multiply(key, k, out=key)
             key += g.codes
         top = int(np.prod(sizes))
         if top <= n:  # the grid of all combinations is no larger than the data
@@ -248,7 +248,9 @@ def rake_weights(
     slot_factor = np.zeros((n_slots, factor.shape[1]))
     slot_factor[cells.slot] = factor
     if weights.shape[1] == 1:
-        new = (weights[:, 0] * slot_factor[:, 0].take(rows))[:, None]
+        new = slot_factor[:, 0].take(rows)  # one array of n: every row's factor, then
+        new *= weights[:, 0]  # its new weight
+        new = new[:, None]
     else:
         new = weights * slot_factor[rows]
     return new, [(m.groups.codes, m.groups.size) for m in ms]
