@@ -71,13 +71,29 @@ def floor(n: int, jobs: int, tmp: Path) -> float:
     return time.perf_counter() - t
 
 
+def demo_copy(tmp: Path) -> Path:
+    """A copy of the demo study whose database and reports live under ``tmp``.
+
+    The workers and kernels read ``study.yaml`` themselves, so the paths are changed in
+    the file (not only in memory): every part of the run uses the same new database.
+    """
+    import yaml
+
+    folder = tmp / "demo"
+    shutil.copytree(ROOT / "data" / "raw" / "demo", folder, ignore=shutil.ignore_patterns("truth"))
+    cfg = yaml.safe_load((folder / "study.yaml").read_text(encoding="utf-8"))
+    cfg["paths"]["processed"] = "processed"
+    cfg["paths"]["reports"] = "reports"
+    (folder / "study.yaml").write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
+    return folder / "study.yaml"
+
+
 def run(jobs: int, tmp: Path) -> tuple[float, int]:
     from toolkit.run import load_study, run_study
 
-    study = load_study(ROOT / "data" / "raw" / "demo" / "study.yaml")
-    study.config["paths"]["processed"] = str(tmp / "processed")
+    study = load_study(demo_copy(tmp))
     t = time.perf_counter()
-    summary = run_study(study, zones="all", jobs=jobs, output=tmp / "reports")
+    summary = run_study(study, zones="all", jobs=jobs, force=True)  # a fresh run
     seconds = time.perf_counter() - t
     if not summary.ok:
         print(summary.table().to_string(index=False), file=sys.stderr)

@@ -17,7 +17,15 @@ that answers one round is more likely to answer the other), and
   :class:`toolkit.survey.Design` on the linearised difference;
 * the current share is estimated by the non-response weighted estimate and by the
   carry-forward sensitivity analysis (:func:`toolkit.nonresponse.carry_forward_shares`,
-  answers at most 2 years old).
+  answers at most ``--max-age`` years old, 2 by default: the earlier round is 2 years
+  old, so ``--max-age 1`` carries nothing and gives the weighted estimate twice).
+
+The rounds' answers are those the analytical database holds: for each round the
+synthetic programmes (:func:`toolkit.synth.simulate_programmes`, with programmes that
+start, continue and end) are turned into Society-level activity types the way
+ingestion does (:func:`toolkit.mapping.activities_from_programmes`, for the Societies
+that list programmes), and the run checks that this gives every Society's true
+activities of that round (``programme_answers_match``) before the replications.
 
 Truth is the finite-population share (only response is random).  Scenarios:
 ``stable`` (8% of current programmes are new, 5% of the pairs without a programme
@@ -30,6 +38,9 @@ classes, where the intervals should cover 95%).
 Run::
 
     .venv/bin/python benchmarks/sim_rounds.py --reps 500 --seed 2026
+
+The last lines say, per scenario and response model, whether carry-forward helped
+(smaller mean absolute bias than the weighted estimate) or misled.
 """
 
 from __future__ import annotations
@@ -41,10 +52,23 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import WeightingError
-from toolkit.mapping import activity_change, activity_indicators, round_classes
+from toolkit.instrument import load_instrument
+from toolkit.mapping import (
+    PROGRAMME_QUESTIONS,
+    activities_from_programmes,
+    activity_change,
+    activity_indicators,
+    round_classes,
+)
 from toolkit.nonresponse import CARRY_FORWARD_METHOD, WEIGHTED_METHOD, carry_forward_shares
 from toolkit.survey import Design
-from toolkit.synth import redraw_response, simulate_rounds
+from toolkit.synth import (
+    SyntheticRounds,
+    redraw_response,
+    simulate_programmes,
+    simulate_rounds,
+    simulate_truth,
+)
 
 SCENARIOS = ("stable", "many_ending")
 RESPONSES = ("generator", "classes")
@@ -104,6 +128,46 @@ def stacked_se(
     return out.rename_axis(["zone", "code"])
 
 
+def programme_answers(rounds: SyntheticRounds, seed: int) -> tuple[float, int, int]:
+    """Every Society's activity types of each round taken from its synthetic programmes
+    as ingestion does, compared with the truth.
+
+    Returns
+    -------
+    match : float
+        Share of (Society, round, activity) cells of the Societies that list programmes
+        where the programme-derived answer equals the true activity (1.0 expected).
+    programmes : int
+        Programmes (rows of the programme truth) over both rounds.
+    listing : int
+        (Society, round) pairs that list programmes.
+    """
+    inst = load_instrument()
+    details = simulate_truth(rounds.frame, seed=seed, instrument=inst)
+    progs = simulate_programmes(rounds, details, seed=seed, instrument=inst)
+    truth = rounds.truth.set_index("iso3")
+    codes = list(rounds.codes)
+    hits, cells, listing = 0, 0, 0
+    for year, prefix in zip(rounds.years, ("previous__", "activities__"), strict=True):
+        listed = progs.listed(year)
+        repeat = pd.DataFrame(
+            {
+                "ns_iso3": listed["ns_iso3"],
+                PROGRAMME_QUESTIONS["status"]: listed["status"],
+                PROGRAMME_QUESTIONS["activities"]: listed["activities"],
+            }
+        )
+        data = pd.DataFrame({"ns_iso3": truth.index, "activities": pd.NA})
+        derived, _ = activities_from_programmes(data, repeat, inst)
+        mine = derived[derived["ns_iso3"].isin(set(listed["ns_iso3"]))].set_index("ns_iso3")
+        got = mine[[f"activities__{a}" for a in codes]].to_numpy(float)
+        want = truth.loc[mine.index, [f"{prefix}{a}" for a in codes]].to_numpy(float)
+        hits += int((got == want).sum())
+        cells += got.size
+        listing += len(mine)
+    return hits / cells, len(progs.truth), listing
+
+
 def _nanmean(x: np.ndarray) -> float:
     """Mean of the finite values (NaN when there are none, without a warning)."""
     x = x[np.isfinite(x)]
@@ -118,6 +182,8 @@ def simulate(
     *,
     stacked: bool = True,
     carry: bool = True,
+    max_age: int = 2,
+    programmes: bool = False,
 ) -> tuple[pd.Series, pd.DataFrame]:
     """Run one scenario.
 
@@ -133,6 +199,11 @@ def simulate(
     stacked, carry : bool, default True
         Also run the stacked-design peer / the carry-forward analysis (their summary
         entries are NaN otherwise).
+    max_age : int, default 2
+        Oldest answer carried forward, in years.
+    programmes : bool, default False
+        Also check that the synthetic programmes give the true activities
+        (:func:`programme_answers`; NaN otherwise).
 
     Returns
     -------
@@ -148,18 +219,23 @@ def simulate(
         ``weighted_mean_abs_bias``, ``carry_mean_bias``, ``carry_mean_abs_bias``
         (over zones x activities and overall), ``weighted_all_mean_abs_bias``,
         ``carry_all_mean_abs_bias`` (overall domain), ``carried`` (mean Societies
-        carried forward), ``replications``, ``failures``.
+        carried forward), ``answered_both`` and ``answered_one`` (mean Societies
+        answering both rounds / only one), ``programme_answers_match``,
+        ``programmes`` and ``listing`` (:func:`programme_answers`), ``max_age``,
+        ``replications``, ``failures``.
     per_cell : DataFrame
         Index (zone, code): true change, change bias and coverage, weighted and
         carry-forward bias of the current share.
     """
     rounds = simulate_rounds(seed=seed, scenario=scenario, response=response)
+    match, n_prog, listing = programme_answers(rounds, seed) if programmes else (np.nan,) * 3
     truth = rounds.true_shares()
     codes = list(rounds.codes)
     frame = rounds.frame
     y0, y1 = rounds.years
     rng = np.random.default_rng([seed, 1])
     ch, se, se_ind, se_st, w_est, cf_est, carried = [], [], [], [], [], [], []
+    both, one = [], []
     failures = 0
     index = None
     for _ in range(reps):
@@ -167,7 +243,7 @@ def simulate(
         try:
             c = activity_change(frame, rr.previous, rr.current, codes=codes)
             s = (
-                carry_forward_shares(frame, rr.current, {y0: rr.previous}, year=y1)
+                carry_forward_shares(frame, rr.current, {y0: rr.previous}, year=y1, max_age=max_age)
                 if carry
                 else None
             )
@@ -193,7 +269,10 @@ def simulate(
         else:
             w_est.append(nan)
             cf_est.append(nan)
-        carried.append(int((~rr.truth["responded"] & rr.truth["responded_previous"]).sum()))
+        now, then = rr.truth["responded"], rr.truth["responded_previous"]
+        carried.append(int((~now & then).sum()) if year_gap(y0, y1) <= max_age else 0)
+        both.append(int((now & then).sum()))
+        one.append(int((now ^ then).sum()))
     assert index is not None, "every replication failed"
     t = truth.reindex(index)
     E, S, SI, SS = np.array(ch), np.array(se), np.array(se_ind), np.array(se_st)
@@ -232,6 +311,12 @@ def simulate(
             "carry_mean_abs_bias": np.abs(cf_bias).mean(),
             "carry_all_mean_abs_bias": np.abs(cf_bias[overall]).mean(),
             "carried": float(np.mean(carried)),
+            "answered_both": float(np.mean(both)),
+            "answered_one": float(np.mean(one)),
+            "programme_answers_match": match,
+            "programmes": n_prog,
+            "listing": listing,
+            "max_age": max_age,
             "replications": len(E),
             "failures": failures,
         }
@@ -252,12 +337,32 @@ def simulate(
     return summary, per_cell
 
 
+def year_gap(earlier: int, later: int) -> int:
+    """Years between two rounds."""
+    return int(later) - int(earlier)
+
+
+def verdict(table: pd.DataFrame) -> list[str]:
+    """One line per scenario and response model: did carry-forward help or mislead?"""
+    out = []
+    for (sc, resp), col in table.items():
+        w, c = col["weighted_mean_abs_bias"], col["carry_mean_abs_bias"]
+        word = "helps" if c < w else "misleads"
+        out.append(
+            f"{sc} / {resp}: carry-forward {word} (mean |bias| {c:.4f} against {w:.4f} for "
+            f"the weighted estimate; overall domain {col['carry_all_mean_abs_bias']:.4f} "
+            f"against {col['weighted_all_mean_abs_bias']:.4f})"
+        )
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--reps", type=int, default=500)
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--scenario", choices=[*SCENARIOS, "both"], default="both")
     ap.add_argument("--response", choices=[*RESPONSES, "both"], default="both")
+    ap.add_argument("--max-age", type=int, default=2, help="oldest answer carried forward")
     ap.add_argument("--per-cell", action="store_true", help="also print per-cell rows")
     args = ap.parse_args()
     pd.set_option("display.width", 200)
@@ -268,7 +373,14 @@ def main() -> None:
     for sc in scenarios:
         for resp in responses:
             t0 = time.perf_counter()
-            summary, per = simulate(args.reps, args.seed, scenario=sc, response=resp)
+            summary, per = simulate(
+                args.reps,
+                args.seed,
+                scenario=sc,
+                response=resp,
+                max_age=args.max_age,
+                programmes=True,
+            )
             summary["seconds"] = time.perf_counter() - t0
             results[(sc, resp)] = summary
             if args.per_cell:
@@ -281,6 +393,7 @@ def main() -> None:
         f"{time.perf_counter() - start:.1f} s in all"
     )
     print(table.round(4).to_string())
+    print("\n".join(verdict(table)))
 
 
 if __name__ == "__main__":

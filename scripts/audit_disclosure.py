@@ -2,7 +2,9 @@
 
 Copies the study folder to a temporary folder, sets ``disclosure.min_cell`` (and
 the audience), runs every report notebook for every zone and all zones, and audits
-the published tables with :func:`toolkit.publish.audit_reports`::
+the published tables with :func:`toolkit.publish.audit_reports` (shares, interview
+codes, per-Society tables, and the programme register's CSV, workbook sheet and HTML
+table)::
 
     python scripts/audit_disclosure.py data/raw/demo/study.yaml --min-cell 11
 

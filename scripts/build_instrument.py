@@ -3,12 +3,21 @@
 The workbook is the codebook of the study: question and choice names are stable
 identifiers used everywhere downstream.  This script is the reviewable source of the
 taxonomy (activity types with one-line definitions, target groups, migratory stages,
-service types); the committed workbook is its output and is what KoboToolbox / ODK
-users upload.  Run it after editing the taxonomy::
+service types) and of the ``programme`` repeat group (:func:`programme_rows`: one
+instance per programme, whose activity types the form carries to the Society level so
+that nobody answers them twice); the committed workbook is its output and is what
+KoboToolbox / ODK users upload.  Run it after editing the taxonomy::
 
     python scripts/build_instrument.py [out.xlsx [membership.csv]]
 
 (defaults: ``toolkit/data/instrument.xlsx`` from ``toolkit/data/membership.csv``).
+
+Labels, hints and constraint messages are in English, French and Spanish (written
+here) and Arabic (``scripts/instrument_ar.csv``, see :data:`ARABIC_CSV`; the build
+fails on a text without Arabic, on an Arabic text whose English has changed since it
+was translated and on an unused row).  The Society (``ns``) and ``country`` lists are
+generated from the membership table, with country names in French, Spanish and Arabic
+from CLDR (Babel).
 
 Both the ``survey`` and the ``choices`` sheet carry a ``disclosure`` column (``public``
 or ``aggregate``; pyxform ignores it) that says which answers may be published per
@@ -29,11 +38,16 @@ import re
 import sys
 from pathlib import Path
 
+from babel import Locale
+from babel.core import get_global
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-LANGS = ("English (en)", "Français (fr)", "Español (es)")
-VERSION = "2026.1"
+#: Label languages, named as KoboToolbox and ODK show them (the language's own name and
+#: its ISO 639-1 code).  English, French and Spanish texts are written in this script;
+#: the Arabic ones come from :data:`ARABIC_CSV`.
+LANGS = ("English (en)", "Français (fr)", "Español (es)", "العربية (ar)")
+VERSION = "2026.2"
 
 # code: (English, French, Spanish short label, English one-line definition)
 ACTIVITIES: list[tuple[str, str, str, str, str]] = [
@@ -298,13 +312,95 @@ LANGUAGES = [
     ("other", "Other", "Autre", "Otro"),
 ]
 
+# Lists of the programme repeat.
+PROGRAMME_STATUS = [
+    ("running", "Running", "En cours", "En curso"),
+    (
+        "ended",
+        "Ended in the last 12 months",
+        "Terminé au cours des 12 derniers mois",
+        "Terminado en los últimos 12 meses",
+    ),
+    (
+        "planned",
+        "Planned (not started yet)",
+        "Prévu (pas encore commencé)",
+        "Previsto (aún no iniciado)",
+    ),
+]
+PARTNER_TYPES = [
+    (
+        "ns",
+        "Other National Societies",
+        "D'autres Sociétés nationales",
+        "Otras Sociedades Nacionales",
+    ),
+    ("ifrc", "IFRC", "FICR", "FICR"),
+    ("icrc", "ICRC", "CICR", "CICR"),
+    ("un", "UN agencies", "Agences des Nations Unies", "Agencias de las Naciones Unidas"),
+    ("government", "Government", "Pouvoirs publics", "Gobierno"),
+    (
+        "ngo",
+        "Non-governmental or community organisations",
+        "Organisations non gouvernementales ou communautaires",
+        "Organizaciones no gubernamentales o comunitarias",
+    ),
+    ("other", "Other partners", "Autres partenaires", "Otros socios"),
+    ("none", "No partner", "Aucun partenaire", "Ningún socio"),
+]
+FUNDING_TYPES = [
+    (
+        "own",
+        "Own resources and domestic fundraising",
+        "Ressources propres et collecte de fonds nationale",
+        "Recursos propios y recaudación nacional",
+    ),
+    (
+        "government",
+        "National or local government",
+        "Pouvoirs publics nationaux ou locaux",
+        "Gobierno nacional o local",
+    ),
+    (
+        "partner_ns",
+        "Partner National Societies",
+        "Sociétés nationales partenaires",
+        "Sociedades Nacionales asociadas",
+    ),
+    (
+        "ifrc",
+        "IFRC (appeals, DREF, programme funds)",
+        "FICR (appels, DREF, fonds de programmes)",
+        "FICR (llamamientos, DREF, fondos de programas)",
+    ),
+    ("icrc", "ICRC", "CICR", "CICR"),
+    ("un", "UN agencies", "Agences des Nations Unies", "Agencias de las Naciones Unidas"),
+    (
+        "institutional",
+        "Other institutional donors (e.g. EU, bilateral aid)",
+        "Autres bailleurs institutionnels (p. ex. UE, aide bilatérale)",
+        "Otros donantes institucionales (p. ej. UE, ayuda bilateral)",
+    ),
+    (
+        "private",
+        "Private sector and foundations",
+        "Secteur privé et fondations",
+        "Sector privado y fundaciones",
+    ),
+    ("other", "Other", "Autre", "Otro"),
+]
+REACH_BASIS = [
+    ("counted", "Counted (records)", "Compté (registres)", "Contado (registros)"),
+    ("estimated", "Estimated", "Estimé", "Estimado"),
+]
+
 SURVEY_COLUMNS = (
     ["type", "name"]
     + [f"label::{lang}" for lang in LANGS]
     + [f"hint::{lang}" for lang in LANGS]
     + ["required", "relevant", "constraint"]
     + [f"constraint_message::{lang}" for lang in LANGS]
-    + ["appearance", "disclosure"]
+    + ["calculation", "appearance", "disclosure"]
 )
 CHOICE_COLUMNS = (
     ["list_name", "name"] + [f"label::{lang}" for lang in LANGS] + ["definition", "disclosure"]
@@ -332,6 +428,10 @@ AGGREGATE_QUESTIONS = frozenset(
         "resp_phone",
         "activities_other",
         "comments",
+        # programme repeat: a free-text description, and the contact role (a role,
+        # never a person's name, but in a small Society it may point to one person)
+        "prog_activities_other",
+        "prog_contact_role",
     }
 )
 
@@ -346,20 +446,27 @@ def _q(
     relevant: str = "",
     constraint: str = "",
     message: str = "",
+    calculation: str = "",
     appearance: str = "",
 ) -> list[str]:
-    """One survey row; ``disclosure`` is filled in by :func:`_disclosure`."""
-    labels = labels or ("", "", "")
-    hints = hints or ("", "", "")
+    """One survey row with the English, French and Spanish texts; the Arabic ones are
+    filled in by :func:`_add_arabic`, ``disclosure`` by :func:`_disclosure`."""
+    en_fr_es = ("", "", "")
+    labels = labels or en_fr_es
+    hints = hints or en_fr_es
     return [
         type_,
         name,
         *labels,
+        "",
         *hints,
+        "",
         "yes" if required else "",
         relevant,
         constraint,
         *_translate_message(message),
+        "",
+        calculation,
         appearance,
         "",
     ]
@@ -368,15 +475,15 @@ def _q(
 def _disclosure(rows: list[list[str]]) -> list[list[str]]:
     """Fill the ``disclosure`` column: ``aggregate`` for :data:`AGGREGATE_QUESTIONS`
     and for every row of the detail group of an aggregate activity, ``public`` for
-    the other rows with a name, empty for the end of a group."""
+    the other rows with a name, empty for the end of a group or repeat."""
     col = SURVEY_COLUMNS.index("disclosure")
     groups = {f"act_{code}" for code in AGGREGATE_CHOICES["activity"]}
     inside: list[str] = []
     for row in rows:
         kind, name = row[0], row[1]
-        if kind == "begin_group":
+        if kind in ("begin_group", "begin_repeat"):
             inside.append(name)
-        if kind == "end_group":
+        if kind in ("end_group", "end_repeat"):
             inside.pop()
             continue
         hidden = name in AGGREGATE_QUESTIONS or any(g in groups for g in inside)
@@ -385,7 +492,7 @@ def _disclosure(rows: list[list[str]]) -> list[list[str]]:
 
 
 def _translate_message(message: str) -> tuple[str, str, str]:
-    """Constraint messages in the three form languages."""
+    """Constraint messages in English, French and Spanish."""
     if not message:
         return ("", "", "")
     fixed = {
@@ -400,6 +507,18 @@ def _translate_message(message: str) -> tuple[str, str, str]:
         "Cannot exceed the number of branches.": (
             "Ne peut pas dépasser le nombre de branches.",
             "No puede superar el número de filiales.",
+        ),
+        "Enter a year between 1900 and 2100.": (
+            "Saisissez une année entre 1900 et 2100.",
+            "Introduzca un año entre 1900 y 2100.",
+        ),
+        "'No partner' cannot be combined with a partner.": (
+            "« Aucun partenaire » ne peut pas être combiné avec un partenaire.",
+            "«Ningún socio» no puede combinarse con un socio.",
+        ),
+        "Choose other National Societies, not your own.": (
+            "Choisissez d'autres Sociétés nationales, pas la vôtre.",
+            "Elija otras Sociedades Nacionales, no la suya.",
         ),
     }
     if message in fixed:
@@ -419,6 +538,297 @@ def _three(en: str, fr: str, es: str) -> tuple[str, str, str]:
     return (en, fr, es)
 
 
+def programme_rows() -> list[list[str]]:
+    """Rows of the ``programme`` repeat (one instance per programme for migrants) and of
+    the calculations that carry its activity types to the Society level.
+
+    ``programme_activities`` is the space-separated list of the activity types of the
+    programmes that ran in the last 12 months (status running or ended); where it is
+    not empty, the Society-level ``activities`` question is not asked and the detail
+    group of each activity type is shown for the types of the programmes, so that no
+    respondent answers the activity types twice.
+    """
+    rows: list[list[str]] = []
+    add = rows.append
+    add(
+        _q(
+            "begin_repeat",
+            "programme",
+            _three(
+                "Programme for migrants",
+                "Programme pour les migrants",
+                "Programa para personas migrantes",
+            ),
+            _three(
+                "Add one entry per programme that ran in the last 12 months or is planned. "
+                "If you cannot list programmes, add none: the next question then asks for "
+                "the types of activity.",
+                "Ajoutez une entrée par programme mené au cours des 12 derniers mois ou "
+                "prévu. Si vous ne pouvez pas énumérer vos programmes, n'en ajoutez aucun : "
+                "la question suivante demande alors les types d'activités.",
+                "Añada una entrada por programa realizado en los últimos 12 meses o "
+                "previsto. Si no puede enumerar sus programas, no añada ninguno: la "
+                "pregunta siguiente pide entonces los tipos de actividades.",
+            ),
+            relevant="${has_migration_programme} = 'yes'",
+        )
+    )
+    add(
+        _q(
+            "text",
+            "prog_name",
+            _three("Name of the programme", "Nom du programme", "Nombre del programa"),
+            _three(
+                "As your National Society calls it; use the same name in later mappings so "
+                "that the programme can be followed over time.",
+                "Tel que votre Société nationale l'appelle ; gardez le même nom lors des "
+                "prochaines cartographies pour que le programme puisse être suivi.",
+                "Tal como lo llama su Sociedad Nacional; use el mismo nombre en los próximos "
+                "mapeos para que el programa pueda seguirse en el tiempo.",
+            ),
+            required=True,
+        )
+    )
+    add(
+        _q(
+            "select_one programme_status",
+            "prog_status",
+            _three("Status", "Statut", "Estado"),
+            required=True,
+        )
+    )
+    add(
+        _q(
+            "integer",
+            "prog_start_year",
+            _three(
+                "Year the programme started (or will start)",
+                "Année de début du programme (ou prévue)",
+                "Año de inicio del programa (o previsto)",
+            ),
+            constraint=". >= 1900 and . <= 2100",
+            message="Enter a year between 1900 and 2100.",
+        )
+    )
+    add(
+        _q(
+            "select_multiple activity",
+            "prog_activities",
+            _three(
+                "Types of activity in this programme",
+                "Types d'activités de ce programme",
+                "Tipos de actividades de este programa",
+            ),
+            _three(
+                "Select all that apply; the types are defined in the activity list.",
+                "Cochez toutes les réponses pertinentes ; les types sont définis dans la "
+                "liste des activités.",
+                "Seleccione todas las que correspondan; los tipos se definen en la lista "
+                "de actividades.",
+            ),
+            required=True,
+        )
+    )
+    add(
+        _q(
+            "text",
+            "prog_activities_other",
+            _three(
+                "Other activity: please describe",
+                "Autre activité : décrivez-la",
+                "Otra actividad: descríbala",
+            ),
+            required=True,
+            relevant="selected(${prog_activities}, 'other')",
+        )
+    )
+    add(
+        _q(
+            "select_multiple stage",
+            "prog_stages",
+            _three(
+                "At which stages of the migratory journey?",
+                "À quelles étapes du parcours migratoire ?",
+                "¿En qué etapas del recorrido migratorio?",
+            ),
+            required=True,
+        )
+    )
+    add(
+        _q(
+            "select_multiple target_group",
+            "prog_groups",
+            _three("For which groups?", "Pour quels groupes ?", "¿Para qué grupos?"),
+            required=True,
+        )
+    )
+    add(
+        _q(
+            "select_one country",
+            "prog_country",
+            _three("Country where it runs", "Pays où il est mené", "País donde se realiza"),
+            _three(
+                "Your own country unless the programme runs abroad.",
+                "Votre propre pays, sauf si le programme est mené à l'étranger.",
+                "Su propio país, salvo si el programa se realiza en el extranjero.",
+            ),
+            required=True,
+            appearance="minimal",
+        )
+    )
+    add(
+        _q(
+            "text",
+            "prog_places",
+            _three(
+                "Places: regions (first administrative level) or cities",
+                "Lieux : régions (premier niveau administratif) ou villes",
+                "Lugares: regiones (primer nivel administrativo) o ciudades",
+            ),
+            _three(
+                "Separate places with semicolons; if it runs across the whole country, say so.",
+                "Séparez les lieux par des points-virgules ; s'il couvre tout le pays, "
+                "indiquez-le.",
+                "Separe los lugares con punto y coma; si abarca todo el país, indíquelo.",
+            ),
+        )
+    )
+    add(
+        _q(
+            "select_multiple partner_type",
+            "prog_partners",
+            _three(
+                "Partners in this programme",
+                "Partenaires de ce programme",
+                "Socios de este programa",
+            ),
+            required=True,
+            constraint="not(selected(., 'none') and count-selected(.) > 1)",
+            message="'No partner' cannot be combined with a partner.",
+        )
+    )
+    add(
+        _q(
+            "select_multiple ns",
+            "prog_partner_ns",
+            _three(
+                "Which National Societies?",
+                "Quelles Sociétés nationales ?",
+                "¿Qué Sociedades Nacionales?",
+            ),
+            _three(
+                "The partner Societies recorded here show where Societies already work "
+                "together along migratory routes.",
+                "Les Sociétés partenaires indiquées ici montrent où les Sociétés travaillent "
+                "déjà ensemble le long des routes migratoires.",
+                "Las Sociedades asociadas indicadas aquí muestran dónde las Sociedades ya "
+                "trabajan juntas a lo largo de las rutas migratorias.",
+            ),
+            required=True,
+            relevant="selected(${prog_partners}, 'ns')",
+            constraint="not(selected(., ${ns_iso3}))",
+            message="Choose other National Societies, not your own.",
+            appearance="minimal",
+        )
+    )
+    add(
+        _q(
+            "select_multiple funding_type",
+            "prog_funding",
+            _three(
+                "How is the programme funded?",
+                "Comment le programme est-il financé ?",
+                "¿Cómo se financia el programa?",
+            ),
+            required=True,
+        )
+    )
+    add(
+        _q(
+            "integer",
+            "prog_reached",
+            _three(
+                "People reached by the programme in the last 12 months",
+                "Personnes atteintes par le programme au cours des 12 derniers mois",
+                "Personas alcanzadas por el programa en los últimos 12 meses",
+            ),
+            constraint=". >= 0 and . <= 50000000",
+            message="Enter a number between 0 and 50,000,000.",
+            relevant="${prog_status} != 'planned'",
+        )
+    )
+    add(
+        _q(
+            "select_one reach_basis",
+            "prog_reached_basis",
+            _three(
+                "Is this number counted or estimated?",
+                "Ce nombre est-il compté ou estimé ?",
+                "¿Este número es contado o estimado?",
+            ),
+            required=True,
+            relevant="${prog_reached} != ''",
+        )
+    )
+    add(
+        _q(
+            "text",
+            "prog_contact_role",
+            _three(
+                "Contact for this programme: role or position only, never a person's name",
+                "Contact pour ce programme : fonction seulement, jamais le nom d'une personne",
+                "Contacto para este programa: solo el cargo, nunca el nombre de una persona",
+            ),
+            _three(
+                "For example 'Migration programme coordinator'. A role stays valid when "
+                "people change and is not personal data.",
+                "Par exemple « Coordinateur du programme migration ». Une fonction reste "
+                "valable quand les personnes changent et n'est pas une donnée personnelle.",
+                "Por ejemplo «Coordinador del programa de migración». Un cargo sigue siendo "
+                "válido cuando cambian las personas y no es un dato personal.",
+            ),
+        )
+    )
+    add(
+        _q(
+            "calculate",
+            "prog_activities_run",
+            _three(
+                "Activity types of the programme if it ran in the last 12 months",
+                "Types d'activités du programme s'il a été mené au cours des 12 derniers mois",
+                "Tipos de actividades del programa si se realizó en los últimos 12 meses",
+            ),
+            calculation="if(${prog_status} = 'planned', '', ${prog_activities})",
+        )
+    )
+    add(_q("end_repeat", "programme"))
+    add(
+        _q(
+            "calculate",
+            "programme_count",
+            _three(
+                "Number of programmes listed",
+                "Nombre de programmes énumérés",
+                "Número de programas enumerados",
+            ),
+            calculation="count(${programme})",
+        )
+    )
+    add(
+        _q(
+            "calculate",
+            "programme_activities",
+            _three(
+                "Activity types of the programmes that ran in the last 12 months",
+                "Types d'activités des programmes menés au cours des 12 derniers mois",
+                "Tipos de actividades de los programas realizados en los últimos 12 meses",
+            ),
+            calculation="normalize-space(join(' ', ${prog_activities_run}))",
+        )
+    )
+    return rows
+
+
 def survey_rows() -> list[list[str]]:
     """Return the rows of the ``survey`` sheet."""
     rows: list[list[str]] = []
@@ -431,18 +841,21 @@ def survey_rows() -> list[list[str]]:
             "note",
             "intro_note",
             _three(
-                "**Mapping of National Society programmes for migrants.** This questionnaire asks which "
-                "activities your National Society runs for migrants, for whom, at which stage of the "
-                "migratory journey and at what scale. Definitions of every activity type are given with "
-                "each activity. Your contact details are kept confidential and never published.",
+                "**Mapping of National Society programmes for migrants.** This questionnaire asks "
+                "about the programmes your National Society runs for migrants: what they do, for "
+                "whom, where, at which stage of the migratory journey, with which partners and at "
+                "what scale. Definitions of every activity type are given with each activity. Your "
+                "contact details are kept confidential and never published.",
                 "**Cartographie des programmes des Sociétés nationales en faveur des migrants.** Ce "
-                "questionnaire porte sur les activités que votre Société nationale mène pour les migrants, "
-                "pour qui, à quelle étape du parcours migratoire et à quelle échelle. Chaque type "
-                "d'activité est défini. Vos coordonnées restent confidentielles.",
+                "questionnaire porte sur les programmes que votre Société nationale mène pour les "
+                "migrants : ce qu'ils font, pour qui, où, à quelle étape du parcours migratoire, avec "
+                "quels partenaires et à quelle échelle. Chaque type d'activité est défini. Vos "
+                "coordonnées restent confidentielles.",
                 "**Mapeo de los programas de las Sociedades Nacionales para personas migrantes.** Este "
-                "cuestionario pregunta qué actividades realiza su Sociedad Nacional para las personas "
-                "migrantes, para quién, en qué etapa del recorrido migratorio y a qué escala. Cada tipo de "
-                "actividad está definido. Sus datos de contacto son confidenciales.",
+                "cuestionario pregunta por los programas que su Sociedad Nacional realiza para las "
+                "personas migrantes: qué hacen, para quién, dónde, en qué etapa del recorrido "
+                "migratorio, con qué socios y a qué escala. Cada tipo de actividad está definido. Sus "
+                "datos de contacto son confidenciales.",
             ),
         )
     )
@@ -554,6 +967,7 @@ def survey_rows() -> list[list[str]]:
             required=True,
         )
     )
+    rows.extend(programme_rows())
     add(
         _q(
             "select_multiple activity",
@@ -564,15 +978,20 @@ def survey_rows() -> list[list[str]]:
                 "¿Qué tipos de actividades realizó? Seleccione todas las que correspondan.",
             ),
             _three(
-                "Each type is defined on the next pages; count an activity once, under its "
-                "main type.",
-                "Chaque type est défini aux pages suivantes ; comptez une activité une seule "
-                "fois, sous son type principal.",
-                "Cada tipo se define en las páginas siguientes; cuente cada actividad una sola "
-                "vez, en su tipo principal.",
+                "Asked only when no programme that ran in the last 12 months is listed above "
+                "(otherwise the types are taken from the programmes). Each type is defined "
+                "on the next pages; count an activity once, under its main type.",
+                "Posée seulement si aucun programme mené au cours des 12 derniers mois n'est "
+                "énuméré ci-dessus (sinon les types sont repris des programmes). Chaque type "
+                "est défini aux pages suivantes ; comptez une activité une seule fois, sous "
+                "son type principal.",
+                "Solo se pregunta si arriba no figura ningún programa realizado en los últimos "
+                "12 meses (si no, los tipos se toman de los programas). Cada tipo se define "
+                "en las páginas siguientes; cuente cada actividad una sola vez, en su tipo "
+                "principal.",
             ),
             required=True,
-            relevant="${has_migration_programme} = 'yes'",
+            relevant="${has_migration_programme} = 'yes' and ${programme_activities} = ''",
         )
     )
     add(
@@ -609,7 +1028,10 @@ def survey_rows() -> list[list[str]]:
                 f"act_{code}",
                 _three(en, fr, es),
                 _three(definition, definition, definition),
-                relevant=f"selected(${{activities}}, '{code}')",
+                relevant=(
+                    f"selected(${{activities}}, '{code}') or "
+                    f"selected(${{programme_activities}}, '{code}')"
+                ),
             )
         )
         add(
@@ -823,33 +1245,168 @@ def survey_rows() -> list[list[str]]:
     return _disclosure(rows)
 
 
+def _country_names(iso3: str, english: str) -> tuple[str, str, str, str]:
+    """A country's name in English (the frame's) and, from CLDR, in French, Spanish and
+    Arabic (the English name where CLDR has none)."""
+    alpha2 = (get_global("territory_aliases").get(iso3.upper()) or [None])[0]
+    names = [english]
+    for code in ("fr", "es", "ar"):
+        name = Locale(code).territories.get(alpha2) if alpha2 else None
+        names.append(str(name) if name else english)
+    return (names[0], names[1], names[2], names[3])
+
+
 def choice_rows(frame_csv: Path) -> list[list[str]]:
-    """Return the rows of the ``choices`` sheet (``disclosure`` last)."""
+    """Return the rows of the ``choices`` sheet (``disclosure`` last).
+
+    Every label is in the four languages; the Arabic labels of the coded lists are
+    filled in by :func:`_add_arabic`, those of the Society (``ns``) and country lists
+    come from CLDR country names.
+    """
     rows: list[list[str]] = []
     for code, en, fr, es, definition in [*ACTIVITIES, OTHER]:
-        rows.append(["activity", code, en, fr, es, definition])
+        rows.append(["activity", code, en, fr, es, "", definition])
     for code, en, fr, es, definition in STAGES:
-        rows.append(["stage", code, en, fr, es, definition])
+        rows.append(["stage", code, en, fr, es, "", definition])
     for code, en, fr, es in TARGET_GROUPS:
-        rows.append(["target_group", code, en, fr, es, ""])
+        rows.append(["target_group", code, en, fr, es, "", ""])
     for code, en, fr, es, definition in SERVICE_TYPES:
-        rows.append(["service_type", code, en, fr, es, definition])
-    for code, en, fr, es in YES_NO:
-        rows.append(["yes_no", code, en, fr, es, ""])
-    for code, en, fr, es in LANGUAGES:
-        rows.append(["language", code, en, fr, es, ""])
+        rows.append(["service_type", code, en, fr, es, "", definition])
+    for list_name, table in (
+        ("yes_no", YES_NO),
+        ("language", LANGUAGES),
+        ("programme_status", PROGRAMME_STATUS),
+        ("partner_type", PARTNER_TYPES),
+        ("funding_type", FUNDING_TYPES),
+        ("reach_basis", REACH_BASIS),
+    ):
+        for code, en, fr, es in table:
+            rows.append([list_name, code, en, fr, es, "", ""])
     with frame_csv.open(encoding="utf-8") as fh:
-        for rec in sorted(csv.DictReader(fh), key=lambda r: r["country"]):
-            label = f"{rec['country']} — {rec['society_name']}"
-            rows.append(["ns", rec["iso3"], label, label, label, ""])
+        frame = sorted(csv.DictReader(fh), key=lambda r: r["country"])
+    for rec in frame:
+        label = f"{rec['country']} — {rec['society_name']}"
+        arabic = f"{_country_names(rec['iso3'], rec['country'])[3]} — {rec['society_name']}"
+        rows.append(["ns", rec["iso3"], label, label, label, arabic, ""])
+    for rec in frame:
+        rows.append(["country", rec["iso3"], *_country_names(rec["iso3"], rec["country"]), ""])
     for row in rows:
         hidden = row[1] in AGGREGATE_CHOICES.get(row[0], ())
         row.append(AGGREGATE if hidden else PUBLIC)
     return rows
 
 
-def build(out: Path, frame_csv: Path) -> None:
-    """Write the XLSForm workbook to ``out``."""
+# -- Arabic -----------------------------------------------------------------------------
+#: The Arabic texts, one row per text: ``list_name`` (a choice list, or ``survey`` for
+#: the survey sheet), ``name`` (the choice or question), ``column`` (``label``,
+#: ``hint``, ``constraint_message``, or ``definition`` of an activity type), the
+#: English text the translation was made from (``label_en``) and the Arabic
+#: (``label_ar``).  A survey name with ``{code}`` is a template for every activity type
+#: (``{code}_stage``, ``act_{code}``), whose texts use ``{label}`` and ``{definition}``
+#: of that type.  The build fails when a text has no Arabic, when its English has
+#: changed since it was translated, or when a row is no longer used.  The Society and
+#: country lists take the Arabic country names from CLDR instead.
+ARABIC_CSV = Path(__file__).resolve().parent / "instrument_ar.csv"
+_AR_COLUMNS = ["list_name", "name", "column", "label_en", "label_ar"]
+_FROM_CLDR = ("ns", "country")
+Key = tuple[str, str, str]
+
+
+def _read_arabic(path: Path) -> dict[Key, tuple[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        if list(reader.fieldnames or ()) != _AR_COLUMNS:
+            raise ValueError(f"{path}: the header must be {','.join(_AR_COLUMNS)}")
+        table: dict[Key, tuple[str, str]] = {}
+        for line, rec in enumerate(reader, start=2):
+            key = (rec["list_name"], rec["name"], rec["column"])
+            if key in table:
+                raise ValueError(f"{path}, row {line}: {key} is listed twice")
+            if not rec["label_ar"].strip():
+                raise ValueError(f"{path}, row {line}: {key} has no Arabic text")
+            table[key] = (rec["label_en"], rec["label_ar"])
+    return table
+
+
+def _template(
+    table: dict[Key, tuple[str, str]], key: Key, used: set[Key]
+) -> tuple[str, str] | None:
+    """The texts of a per-activity survey row, from its ``{code}`` template."""
+    _, name, column = key
+    for code, *_ in [*ACTIVITIES, OTHER]:
+        if name == f"act_{code}":
+            tname = "act_{code}"
+        elif name.startswith(f"{code}_"):
+            tname = "{code}" + name[len(code) :]
+        else:
+            continue
+        tkey = ("survey", tname, column)
+        if tkey not in table:
+            return None
+        en, ar = table[tkey]
+        used.add(tkey)
+        for field in ("label", "definition"):
+            if "{" + field + "}" in en:
+                fkey = ("activity", code, field)
+                if fkey not in table:
+                    return None
+                used.add(fkey)
+                en = en.replace("{" + field + "}", table[fkey][0])
+                ar = ar.replace("{" + field + "}", table[fkey][1])
+        return en, ar
+    return None
+
+
+def _add_arabic(survey: list[list[str]], choices: list[list[str]], path: Path) -> None:
+    """Fill the Arabic columns of the survey and choices rows from ``path``.
+
+    Raises
+    ------
+    ValueError
+        Listing every text without Arabic, every translation whose English has changed
+        and every row of ``path`` the form no longer uses.
+    """
+    table = _read_arabic(path)
+    used: set[Key] = set()
+    problems: list[str] = []
+
+    def arabic(key: Key, english: str) -> str:
+        hit = table.get(key)
+        if hit is not None:
+            used.add(key)
+        else:
+            hit = _template(table, key, used)
+        if hit is None:
+            problems.append(f"no Arabic for {key}: {english!r}")
+            return ""
+        if hit[0] != english:
+            problems.append(
+                f"the English of {key} has changed since it was translated: now "
+                f"{english!r}, translated from {hit[0]!r}"
+            )
+        return hit[1]
+
+    english, ar = LANGS[0], LANGS[3]
+    for row in survey:
+        for column in ("label", "hint", "constraint_message"):
+            text = row[SURVEY_COLUMNS.index(f"{column}::{english}")]
+            if text:
+                row[SURVEY_COLUMNS.index(f"{column}::{ar}")] = arabic(
+                    ("survey", row[1], column), text
+                )
+    for row in choices:
+        if row[0] not in _FROM_CLDR:
+            row[CHOICE_COLUMNS.index(f"label::{ar}")] = arabic((row[0], row[1], "label"), row[2])
+    problems += [f"row {key} is not used by the form" for key in sorted(set(table) - used)]
+    if problems:
+        raise ValueError(f"{path}:\n  " + "\n  ".join(problems))
+
+
+def build(out: Path, frame_csv: Path, arabic_csv: Path = ARABIC_CSV) -> None:
+    """Write the XLSForm workbook to ``out`` (Arabic texts from ``arabic_csv``)."""
+    survey_table = survey_rows()
+    choice_table = choice_rows(frame_csv)
+    _add_arabic(survey_table, choice_table, arabic_csv)
     wb = Workbook()
     fixed = dt.datetime(2026, 11, 27)
     wb.properties.creator = "nsmap toolkit"
@@ -858,11 +1415,11 @@ def build(out: Path, frame_csv: Path) -> None:
     survey = wb.active
     survey.title = "survey"
     survey.append(SURVEY_COLUMNS)
-    for row in survey_rows():
+    for row in survey_table:
         survey.append(row)
     choices = wb.create_sheet("choices")
     choices.append(CHOICE_COLUMNS)
-    for row in choice_rows(frame_csv):
+    for row in choice_table:
         choices.append(row)
     settings = wb.create_sheet("settings")
     settings.append(["form_title", "form_id", "version", "default_language", "style"])

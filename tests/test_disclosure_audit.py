@@ -100,6 +100,15 @@ def test_public_demo_at_min_cell_11_publishes_no_small_or_recoverable_cell(tmp_p
     profiles = pd.read_csv(summary.run_dir / "all" / "tables" / "03_society_profiles.csv")
     assert not {"act__detention", "act__advocacy", "act__rescue"} & set(profiles.columns)
     assert not (summary.run_dir / "mena" / "tables" / "05_cooccurrence.csv").exists()
+    # the programme register (CSV, workbook sheet, HTML table) shows public items only
+    register = pd.read_csv(
+        summary.run_dir / "all" / "tables" / "06_programme_register.csv", skiprows=[1]
+    )
+    assert len(register) > 100 and "contact_role" not in register
+    aggregate = {"detention", "advocacy", "rescue"}
+    assert not register["activities"].str.split().map(lambda c: bool(aggregate & set(c))).any()
+    page = (summary.run_dir / "all" / "06_programmes_and_change.html").read_text(encoding="utf-8")
+    assert 'class="nsmap-register"' in page and "contact_role" not in page
 
 
 @pytest.mark.slow

@@ -21,6 +21,7 @@ from toolkit.frame import (
     MATCH_COLUMNS,
     MATCH_RULES,
     _crosswalk,
+    _matching,
     _normalise,
     bundled_crosswalk_path,
     load_crosswalk,
@@ -39,8 +40,10 @@ CASES: list[tuple[object, str | None, str, str | None]] = [
     ("cd", "COD", "iso2", None),
     ("DKE001", "KEN", "fdrs", None),
     ("dbj001", "BEN", "fdrs", None),
-    ("209", "BEN", "go_id", None),
-    (209.0, "BEN", "go_id", None),
+    # a bare number among names is not read as a GO id (see test_numbers_*)
+    ("209", None, "number", "BEN"),
+    (209.0, None, "number", "BEN"),
+    ("Benin (209)", "BEN", "name", None),  # a name confirms the number
     ("GRC", "GRC", "iso3", None),  # Greece, not the German Red Cross: codes win
     ("MDA", "MDA", "iso3", None),  # Moldova, not Magen David Adom
     ("OMN", None, "not_found", None),  # Oman has no member Society
@@ -102,7 +105,8 @@ CASES: list[tuple[object, str | None, str, str | None]] = [
     ("Danish Red Cross", "DNK", "name", None),
     ("DRC", None, "ambiguous", "COD"),  # DR Congo or the Danish Red Cross
     ("PRCS", None, "ambiguous", "PAK"),  # Pakistan or Palestine Red Crescent Society
-    ("Red Crescent", None, "not_found", None),
+    ("Red Crescent", None, "ambiguous", None),  # generic words only: which Society?
+    ("Red Cross", None, "ambiguous", None),
     ("ICRC", None, "not_found", None),
     # ---- French
     ("Croix-Rouge béninoise", "BEN", "name", None),
@@ -172,7 +176,13 @@ CASES: list[tuple[object, str | None, str, str | None]] = [
     ("Gambai", None, "near_miss", "GMB"),
     ("Columbia", "COL", "fuzzy", None),
     ("Cruz Roja Colombianna", "COL", "fuzzy", None),
-    ("Kenya (KEN)", None, "near_miss", "KEN"),
+    ("Kenya (KEN)", "KEN", "name", None),  # name and code agree
+    ("KEN - Kenya Red Cross Society", "KEN", "name", None),
+    ("Korea (KOR)", "KOR", "name", None),  # the code settles the name
+    ("Kenya (UGA)", None, "ambiguous", "KEN"),  # name and code disagree
+    ("Afghanistan — Afghan Red Crescent Society", "AFG", "name", None),  # a choice label
+    ("Atlantis", None, "near_miss", "ALB"),  # a poor suggestion (0.71), never accepted
+    ("Kenya (Nairobi branch)", None, "near_miss", "KEN"),
     # ---- missing
     ("", None, "missing", None),
     ("N/A", None, "missing", None),
@@ -190,7 +200,8 @@ def table() -> pd.DataFrame:
 def test_table_is_large_and_realistic() -> None:
     assert len(CASES) >= 60
     assert len({str(c[0]) for c in CASES}) == len(CASES)
-    assert {c[2] for c in CASES} == set(MATCH_RULES) - {"not_in_frame"}
+    # go_id needs a column of numbers (test_numbers_*); not_in_frame a smaller frame
+    assert {c[2] for c in CASES} == set(MATCH_RULES) - {"not_in_frame", "go_id"}
 
 
 @pytest.mark.parametrize("pos", range(len(CASES)), ids=[str(c[0]) for c in CASES])
@@ -269,6 +280,54 @@ def test_one_letter_typos_never_accept_a_wrong_society(frame: pd.DataFrame) -> N
         assert iso3 in row["suggestion"].split("; "), (row["value"], row["suggestion"])
 
 
+# ================================================================ numbers and GO ids
+def test_numbers_in_a_column_of_names_are_not_go_ids() -> None:
+    """Almost every number up to 290 is some Society's GO id: a count or a choice index
+    typed into a Society column must not be read as one."""
+    m = match_societies(["Kenya", "12", "3", "209", "9999"])
+    assert m["rule"].tolist() == ["name", "number", "number", "number", "not_found"]
+    assert m["iso3"].isna().tolist() == [False, True, True, True, True]
+    cw = load_crosswalk()
+    go = cw[cw["kind"] == "go_id"].set_index("variant")["iso3"]
+    assert m["suggestion"].tolist()[1:4] == [go["12"], go["3"], "BEN"]  # what GO would say
+    assert "bare number" in m.loc[1, "message"] and "ISO3" in m.loc[1, "message"]
+
+
+def test_a_cell_too_long_to_be_a_name_is_not_found() -> None:
+    """A pasted paragraph is neither split into parts nor compared: not found, while a
+    short name beside it still matches."""
+    long_text = "Kenya Red Cross, " * 20
+    m = match_societies([long_text, "Kenya Red Cross Society"])
+    assert m["rule"].tolist() == ["not_found", "name"]
+    assert m["iso3"].tolist()[1] == "KEN"
+
+
+def test_a_column_of_numbers_is_a_column_of_go_ids() -> None:
+    m = match_societies(pd.Series(["209", "12", None, "", 130.0]))
+    cw = load_crosswalk()
+    go = cw[cw["kind"] == "go_id"].set_index("variant")["iso3"]
+    assert m["iso3"].tolist() == ["BEN", go["12"], pd.NA, pd.NA, go["130"]]
+    assert m["rule"].tolist() == ["go_id", "go_id", "missing", "missing", "go_id"]
+    assert match_societies(["9999"])["rule"].tolist() == ["not_found"]  # no such GO id
+
+
+@pytest.mark.parametrize(
+    "go_ids,rules",
+    [(True, ["go_id", "name"]), (False, ["number", "name"]), (None, ["number", "name"])],
+)
+def test_go_ids_declared(go_ids: bool | None, rules: list[str]) -> None:
+    assert match_societies(["209", "Kenya"], go_ids=go_ids)["rule"].tolist() == rules
+    only_numbers = match_societies(["209"], go_ids=go_ids)["rule"].tolist()
+    assert only_numbers == ["number" if go_ids is False else "go_id"]
+
+
+def test_frame_keys_that_are_not_iso3_codes_match_exactly() -> None:
+    own = pd.DataFrame({"iso3": ["NS-01", "209"]})
+    m = match_societies([" ns-01 ", "209", "12"], own)
+    assert m["iso3"].tolist() == ["NS-01", "209", pd.NA]  # the frame's own key comes first
+    assert m["rule"].tolist() == ["iso3", "iso3", "number"]
+
+
 # ================================================================ the frame given
 def test_only_societies_of_the_frame_are_accepted(frame: pd.DataFrame) -> None:
     africa = frame[frame["zone"] == "africa"]
@@ -307,13 +366,13 @@ def test_frame_needs_iso3() -> None:
 # ================================================================ output shape
 def test_output_is_aligned_and_vectorised(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = Counter()
-    real = _crosswalk._match_one
+    real = _matching.match_one
 
     def counting(value, *args):
         calls[value] += 1
         return real(value, *args)
 
-    monkeypatch.setattr(_crosswalk, "_match_one", counting)
+    monkeypatch.setattr(_matching, "match_one", counting)
     values = pd.Series(
         ["Kenya", "KEN", np.nan, "Kenia Red Cros", None, pd.NA] * 500, index=range(10, 3010)
     )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -14,8 +16,11 @@ from toolkit.ingest import (
     mask_text,
     personal_columns,
     pseudonymise,
+    read_export,
     resolve_key,
 )
+from toolkit.ingest._privacy import personal_questions
+from toolkit.instrument import Instrument, read_xlsform
 
 KEY = b"study-key-2026"
 
@@ -153,6 +158,14 @@ def test_mask_text_listed_names_and_places() -> None:
     assert out.isna().tolist() == [False, True]
 
 
+def test_mask_text_ignores_listed_entries_too_long_to_be_names() -> None:
+    """A pasted paragraph in a name field is not searched for (it would be slow and is
+    no name); the real names listed beside it are still masked."""
+    essay = "Ann " + "x" * 5000
+    out = mask_text(pd.Series(["Ann wrote " + essay]), names=[essay, "Ann"])
+    assert out.tolist() == ["[name] wrote [name] " + "x" * 5000]
+
+
 def test_mask_text_keeps_index_and_missing() -> None:
     text = pd.Series([None, "mail a@b.org"], index=["x", "y"])
     out = mask_text(text)
@@ -248,3 +261,119 @@ def test_personal_columns_respects_non_text_types() -> None:
     # A question named like a contact field but of another type is not personal.
     types = {"contact_phone": "integer", "resp_email": "text"}
     assert personal_columns(list(types), types) == ["resp_email"]
+
+
+# ============================================================ personal questions of a form
+@pytest.mark.parametrize(
+    "name",
+    ["childs_name", "ChildName", "name_of_child", "member_name", "hh_head_name", "first_name",
+     "prenom", "nom_prenom", "volunteers_name", "staff_names2", "enumerator_name"],
+)  # fmt: skip
+def test_personal_columns_person_names(name: str) -> None:
+    assert personal_columns([name]) == [name]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["prog_name", "partner_name", "programme_name", "branch_name", "village_name",
+     "org_name", "file_name", "name"],
+)  # fmt: skip
+def test_personal_columns_names_of_other_things(name: str) -> None:
+    assert personal_columns([name]) == []
+
+
+def _form(tmp_path: Path, rows: list[list[str]], *, marks: bool = False) -> Instrument:
+    """A form with a 'members' repeat; rows are (type, name, label[, personal])."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "survey"
+    ws.append(["type", "name", "label", *(["personal"] if marks else [])])
+    ws.append(["text", "village", "Village", *([""] if marks else [])])
+    ws.append(["begin_repeat", "members", "Household members", *([""] if marks else [])])
+    for row in rows:
+        ws.append(row)
+    ws.append(["end_repeat", "", "", *([""] if marks else [])])
+    wb.save(tmp_path / "form.xlsx")
+    return read_xlsform(tmp_path / "form.xlsx")
+
+
+def test_personal_questions_in_repeats(tmp_path: Path) -> None:
+    form = _form(
+        tmp_path,
+        [
+            ["text", "name", "Name"],  # plain 'name' in a repeat of persons
+            ["text", "q1", "Child's first name"],
+            ["text", "q2", "Numéro de téléphone"],
+            ["text", "q3", "Nom et prénom"],
+            ["text", "q4", "اسم العائلة"],
+            ["text", "occupation", "Occupation"],
+            ["text", "q5", "Name of the National Society"],
+            ["text", "q6", "Contact: role only, never a person's name"],
+            ["integer", "age", "Age"],
+        ],
+    )
+    got = personal_questions(form)
+    assert got == {"name": "name", "q1": "label", "q2": "label", "q3": "label", "q4": "label"}
+
+
+def test_the_form_marks_questions_personal_or_not(tmp_path: Path) -> None:
+    form = _form(
+        tmp_path,
+        [
+            ["text", "member_name", "Member", "no"],  # an office, say: the form decides
+            ["integer", "age", "Age", "yes"],
+            ["text", "notes", "Notes", ""],
+        ],
+        marks=True,
+    )
+    assert personal_questions(form) == {"age": "marked"}
+
+
+def test_names_in_repeats_never_reach_processed_tables(tmp_path: Path) -> None:
+    """A repeat's personal questions are left out of the repeat table and of the
+    quarantine, in every export shape (wide columns, repeat sheet), as top-level ones."""
+    form = _form(
+        tmp_path,
+        [
+            ["text", "member_name", "Name"],
+            ["text", "contact", "Phone number"],
+            ["integer", "age", "Age"],
+            ["text", "notes", "Notes"],  # free text: emails and phone numbers masked
+        ],
+    )
+    header = "village,members[1]/member_name,members[1]/contact,members[1]/age,"
+    header += "members[1]/notes,_uuid\n"
+    notes = "write to amara.b@example.org or call +260 97 7654321"
+    rows = [
+        f"Kanyama,Amara Banda,+260 97 1234567,7,{notes},u1\n",
+        f"Matero,Chanda Phiri,0977 123 456,12,{notes},u2\n",
+        f"Matero,Chanda Phiri,0977 123 456,12,{notes},u2\n",  # a duplicate: quarantined
+    ]
+    wide = tmp_path / "wide.csv"
+    wide.write_text(header + "".join(rows), encoding="utf-8")
+    wb = openpyxl.Workbook()
+    main = wb.active
+    main.title = "Household"
+    main.append(["village", "_uuid", "_index"])
+    main.append(["Kanyama", "u1", 1])
+    main.append(["Matero", "u2", 2])
+    sheet = wb.create_sheet("members")
+    sheet.append(["member_name", "contact", "age", "notes", "_parent_index", "_submission__uuid"])
+    sheet.append(["Amara Banda", "+260 97 1234567", 7, notes, 1, "u1"])
+    sheet.append(["Chanda Phiri", "0977 123 456", 12, notes, 2, "u2"])
+    sheet.append(["Mutale Zulu", "0977 765 432", 30, notes, 9, "u9"])  # no parent
+    wb.save(tmp_path / "sheets.xlsx")
+    for path in (wide, tmp_path / "sheets.xlsx"):
+        r = read_export(path, form, key="k")
+        assert r.reconciles() and len(r.quarantine) >= 1, path
+        table = r.repeats["members"]
+        assert "age" in table and not {"member_name", "contact"} & set(table.columns)
+        everything = pd.concat(
+            [t.astype("string").stack() for t in (r.data, table, r.quarantine, r.issues)]
+        )
+        assert everything.str.contains("[email]", regex=False).any()  # notes are kept
+        secrets = ("Amara", "Chanda", "Mutale", "1234567", "123 456", "765 432", "7654321")
+        for secret in (*secrets, "example.org"):
+            assert not everything.str.contains(secret, regex=False).any(), (path, secret)
+        withheld = r.issues[r.issues["rule"] == "personal_column"]
+        assert set(withheld["column"]) == {"member_name", "contact"}

@@ -286,3 +286,100 @@ def test_pairs_on_bundled_routes_are_well_formed(frame):
     assert pairs["score"].between(0, 1).all() and (pairs["distance"] <= 2).all()
     cross = pairs["provider_zone"] != pairs["recipient_zone"]
     assert (pairs["cross_regional"] == cross).all()
+
+
+def _programmes_of_line(profiles: pd.DataFrame, routes: pd.DataFrame):
+    """WWW lists a health programme run with XXX; ZZZ lists one with the IFRC only (so
+    its proxy answer "YYY" no longer counts); XXX and YYY list nothing."""
+    from toolkit.mapping import programme_partners
+
+    programmes = pd.DataFrame(
+        {
+            "programme_id": ["WWW-h", "ZZZ-h"],
+            "ns_iso3": ["WWW", "ZZZ"],
+            "zone": ["africa", "europe"],
+            "year": 2026,
+            "status": "running",
+            "ran_last_12_months": True,
+            "activities": ["health", "health"],
+            "partner_types": ["ns", "ifrc"],
+            "partner_societies": ["XXX", pd.NA],
+        }
+    )
+    frame = profiles[["iso3", "zone"]]
+    return programmes, programme_partners(programmes, frame=frame, routes=routes)
+
+
+def test_recorded_partnerships_replace_the_proxy_where_programmes_are_listed(line):
+    from toolkit.mapping import cooperation_ties
+
+    routes, profiles = line
+    programmes, partners = _programmes_of_line(profiles, routes)
+    ties = cooperation_ties(profiles, programmes=programmes, partners=partners)
+    assert ties.source.tolist() == ["recorded", "proxy", "none", "recorded"]
+    at = {c: i for i, c in enumerate(ties.codes)}
+    assert ties.tie[at["WWW"], at["XXX"]] and ties.tie[at["XXX"], at["WWW"]]
+    assert not ties.tie[at["ZZZ"], at["YYY"]]  # ZZZ's proxy answer gave way to its register
+    assert ties.pair_activities(at["XXX"], at["WWW"]) == "health"
+    assert "recorded in the programme register for 2" in ties.summary()
+    proxy = cooperation_ties(profiles)
+    assert proxy.tie[at["ZZZ"], at["YYY"]] and set(proxy.source) == {"proxy", "none"}
+
+    base = cooperation_pairs(routes, profiles, needs=NEEDS, activities=["health"])
+    pairs = cooperation_pairs(
+        routes,
+        profiles,
+        needs=NEEDS,
+        activities=["health"],
+        programmes=programmes,
+        partners=partners,
+    )
+    wx, zy = _pair(pairs, "WWW", "XXX"), _pair(pairs, "ZZZ", "YYY")
+    assert (wx["existing_cooperation"], wx["cooperation_source"]) == (1.0, "recorded and proxy")
+    assert wx["partnership_activities"] == "health"
+    assert (zy["existing_cooperation"], zy["cooperation_source"]) == (0.0, "recorded")
+    np.testing.assert_allclose(wx["score"], 0.725 + 0.15)  # by hand, see above
+    np.testing.assert_allclose(zy["score"], 0.850 - 0.15)
+    assert _pair(base, "ZZZ", "YYY")["cooperation_source"] == "proxy"
+    assert "recorded" in pairs.attrs["cooperation"] and "proxy" in base.attrs["cooperation"]
+    with pytest.raises(InputError, match="partners of the programmes"):
+        cooperation_pairs(routes, profiles, needs=NEEDS, programmes=programmes)
+
+
+def test_route_coverage_summary_and_chains_say_who_already_works_together(line):
+    from toolkit.mapping import route_coverage, route_summary
+
+    routes, profiles = line
+    programmes, partners = _programmes_of_line(profiles, routes)
+    cov = route_coverage(routes, profiles, NEEDS, programmes=programmes, partners=partners)
+    health = cov[cov["activity"] == "health"].set_index("stage")
+    assert health.at["origin", "cooperating"] == "WWW"
+    assert health.at["transit", "cooperating"] == "XXX"  # the partner WWW recorded
+    assert health.at["transit", "n_cooperating"] == 1
+    assert health.at["destination", "n_cooperating"] == 0  # ZZZ lists, with no partner here
+    rfl = cov[cov["activity"] == "rfl"].set_index("stage")
+    assert rfl.at["origin", "n_cooperating"] == 0
+    assert pd.isna(route_coverage(routes, profiles, NEEDS)["n_cooperating"]).all()
+    summary = route_summary(routes, profiles, NEEDS, programmes=programmes, partners=partners)
+    assert summary.loc[
+        0, ["n_cooperating_pairs", "cooperating_pairs", "cooperation_source"]
+    ].tolist() == [
+        1,
+        "WWW-XXX",
+        "recorded and proxy",
+    ]
+    proxy = route_summary(routes, profiles, NEEDS)
+    assert proxy.loc[0, ["cooperating_pairs", "cooperation_source"]].tolist() == [
+        "YYY-ZZZ",
+        "proxy",
+    ]
+    chains = cooperation_chains(
+        routes,
+        profiles,
+        activities=["health"],
+        min_length=2,
+        programmes=programmes,
+        partners=partners,
+    )
+    fw = chains[(chains["provider"] == "WWW") & (chains["direction"] == "forward")].iloc[0]
+    assert fw["tied_recipients"] == "XXX" and fw["cooperation_source"] == "recorded and proxy"

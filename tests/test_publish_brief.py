@@ -15,7 +15,7 @@ import pytest
 from toolkit.errors import InputError
 from toolkit.publish._brief import build_brief
 from toolkit.publish._brief_findings import zone_difference
-from toolkit.publish._brief_text import localise
+from toolkit.publish._brief_text import finding_text, localise
 from toolkit.publish._brief_write import write_brief, write_briefs
 from toolkit.publish._i18n import Fallbacks, get_language, plain_digits
 
@@ -330,6 +330,62 @@ def test_arabic_figure_matches_the_reference(tmp_path):
     actual = tmp_path / "figure_ar.png"
     fig.savefig(actual, dpi=72, metadata={"Software": None})
     assert compare_images(str(REFERENCE), str(actual), tol=3) is None
+
+
+def test_arabic_heatmap_matches_the_reference(tmp_path):
+    """The network brief's zones-by-activity table in Arabic: zones from right to left,
+    labels on the right, joined letters, a withheld cell marked."""
+    from matplotlib.testing.compare import compare_images
+
+    from toolkit.publish._brief_figures import heatmap_figure
+
+    ar = get_language("ar")
+    table = pd.DataFrame(
+        {"africa": [0.62, 0.85, np.nan], "mena": [0.4, 0.91, 0.12], "all": [0.55, 0.88, 0.2]},
+        index=["الرعاية الصحية", "إعادة الروابط العائلية", "زيارات الاحتجاز"],
+    )
+    fig = heatmap_figure(
+        table, table.isna(), ar, title="الأنشطة حسب المنطقة", colorbar="نسبة الجمعيات الوطنية"
+    )
+    actual = tmp_path / "heatmap_ar.png"
+    fig.savefig(actual, dpi=72, metadata={"Software": None})
+    reference = REFERENCE.with_name("heatmap_ar.png")
+    assert compare_images(str(reference), str(actual), tol=3) is None
+
+
+def test_landing_card_numbers_are_the_findings(inputs):
+    """A card shows the shares of the brief's first two findings that state one, as
+    the published table has them, and the route gaps; nothing withheld."""
+    from toolkit.publish import brief_card
+
+    for zone in ("africa", "mena", "all"):
+        brief = _brief(inputs, zone)
+        for lang in LANGS:
+            language = get_language(lang)
+            card = brief_card(brief, language, headlines=2)
+            tops = [f for f in brief.findings if f.kind == "top"][:2]
+            shares = [n for n in card.numbers if n.code != "gaps"]
+            assert [n.code for n in shares] == [f.code for f in tops]
+            table = inputs["estimates"]
+            for n, f in zip(shares, tops):
+                row = table[
+                    (table["zone"] == zone)
+                    & (table["dimension"] == "activity")
+                    & (table["code"] == f.code)
+                ].iloc[0]
+                value = _numbers(n.value)
+                if f.wording == "between":
+                    assert _match(value, [row["ci_low"] * 100, row["ci_high"] * 100])
+                else:
+                    assert _match(value, [row["estimate"] * 100])
+                    assert _match(_numbers(n.note), [95, row["ci_low"] * 100, row["ci_high"] * 100])
+            assert "detention" not in [n.code for n in card.numbers]
+            gaps = next(n for n in card.numbers if n.code == "gaps")
+            assert gaps.value == language.integer(int(brief.routes["gaps"].sum()))
+            assert len(card.headlines) == 2
+            assert card.headlines[0].startswith(
+                finding_text(language, brief, brief.findings[0]).lead
+            )
 
 
 def test_unknown_format_and_language(inputs, tmp_path):

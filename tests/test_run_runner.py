@@ -169,7 +169,11 @@ def test_one_failing_zone_does_not_stop_the_others(tiny_study, flaky_notebook, t
     assert all(len(v) == 64 for v in manifest["inputs_sha256"].values())
     assert manifest["versions"]["pandas"] and "git_commit" in manifest
     index = (summary.run_dir / "index.html").read_text(encoding="utf-8")
-    assert "europe/07_flaky.html" in index and "failed" in index and "SYNTHETIC" in index
+    assert "Reports that failed: 1 of 3." in index and "SYNTHETIC" in index
+    analysts = (summary.run_dir / "analysts.html").read_text(encoding="utf-8")
+    assert 'href="europe/07_flaky.html"' in analysts and "failed: ValueError" in analysts
+    # no analytical database (ingest=False): the briefs are skipped, and the run says why
+    assert summary.briefs == [] and "analytical database" in manifest["briefs"]["skipped"]
     latest = summary.run_dir.parent / "latest"
     assert latest.resolve() == summary.run_dir.resolve()
     # no partial folders left
@@ -187,14 +191,15 @@ def test_two_runs_never_share_a_folder(tiny_study, flaky_notebook):
 
 
 def test_cli_exit_codes(tiny_study, flaky_notebook, capsys):
-    assert (
-        run.main(
-            ["run", str(tiny_study), "--zone", "mena", "--notebook", str(flaky_notebook), "--quiet"]
-        )
-        == run.EXIT_FAILED_RUNS
-    )
+    args = ["run", str(tiny_study), "--zone", "mena", "--notebook", str(flaky_notebook)]
+    assert run.main([*args, "--quiet", "--no-briefs"]) == run.EXIT_FAILED_RUNS
     out = capsys.readouterr().out
-    assert "failed" in out and "index.html" in out
+    assert "failed" in out and "index.html" in out and "policy briefs: none" in out
+    runs = sorted((tiny_study.parent.parent / "reports").iterdir())
+    assert run.main([*args, "--lang", "fr,xx"]) == run.EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert "'xx'" in err and "en, fr, es, ar" in err and "--lang" in err
+    assert sorted((tiny_study.parent.parent / "reports").iterdir()) == runs  # nothing ran
     assert (
         run.main(["run", str(tiny_study), "--zone", "atlantis", "--notebook", str(flaky_notebook)])
         == run.EXIT_BAD_INPUT
@@ -232,6 +237,10 @@ def test_internal_run_is_marked_everywhere(tiny_study, flaky_notebook, capsys):
     run_dir = sorted((tiny_study.parent.parent / "reports").glob("*-internal"))[-1]
     mark = "INTERNAL — not for publication"
     assert mark in (run_dir / "index.html").read_text(encoding="utf-8")
+    assert mark in (run_dir / "analysts.html").read_text(encoding="utf-8")
+    # the briefs of an internal run carry the mark too (in English by default)
+    assert mark in (run_dir / "europe" / "brief.en.html").read_text(encoding="utf-8")
+    assert "policy briefs: 1 of 1 zones in en" in out
     html = (run_dir / "europe" / "07_flaky.html").read_text(encoding="utf-8")
     assert mark in html and "tier internal" in html
     executed = nbformat.read(run_dir / "europe" / "07_flaky.ipynb", as_version=4)
@@ -245,7 +254,9 @@ def test_internal_run_is_marked_everywhere(tiny_study, flaky_notebook, capsys):
     assert manifest["notebooks"][0]["parameters"]["audience"] == "internal"
     assert json.loads((run_dir / "disclosure.json").read_text(encoding="utf-8"))["mark"] == mark
     # the public tier (the default) is not marked
-    public = run.run_study(tiny_study, zones="europe", notebooks=[flaky_notebook], ingest=False)
+    public = run.run_study(
+        tiny_study, zones="europe", notebooks=[flaky_notebook], ingest=False, briefs=False
+    )
     assert mark not in (public.run_dir / "index.html").read_text(encoding="utf-8")
     assert public.manifest["disclosure"]["audience"] == "public"
     assert not public.run_id.endswith("internal")
@@ -290,4 +301,5 @@ def test_notebooks_whose_inputs_are_missing_are_skipped(tiny_study, flaky_notebo
     row = summary.table().iloc[0]
     assert row["status"] == "skipped" and "interview codebook" in row["error"]
     assert summary.ok
-    assert "skipped" in (summary.run_dir / "index.html").read_text(encoding="utf-8")
+    analysts = (summary.run_dir / "analysts.html").read_text(encoding="utf-8")
+    assert "skipped: the study has no" in analysts and "interview codebook" in analysts

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from toolkit.errors import StudyConfigError
+from toolkit.errors import StudyConfigError, ToolkitError
 from toolkit.run import load_study, process_study
 
 
@@ -37,6 +37,7 @@ def test_demo_study_is_valid(demo_dir):
     assert all(p.exists() and p.is_absolute() for p in study.exports)
     assert study.config["disclosure"]["min_cell"] == 3
     assert study.config["study"]["synthetic"] is True
+    assert [(r["label"], r["year"]) for r in study.config["rounds"]] == [("2024", 2024)]
 
 
 @pytest.mark.parametrize(
@@ -58,6 +59,12 @@ def test_demo_study_is_valid(demo_dir):
         ),
         ({"publication__items": {"comments": "open"}}, "disclosure of item 'comments' is 'open'"),
         ({"publication__audiences": "public"}, "unknown key 'publication.audiences'"),
+        ({"rounds": "2024"}, "'rounds' must be a list"),
+        (
+            {"rounds": [{"year": 2024, "exprots": ["x.csv"]}]},
+            r"unknown key 'rounds\[1\].exprots'.*did you mean 'rounds\[1\].exports'",
+        ),
+        ({"rounds": [{"year": 2030, "database": "x"}]}, "not before the study's year"),
     ],
 )
 def test_bad_configuration_names_the_key(tmp_path, demo_dir, changes, match):
@@ -107,6 +114,14 @@ def test_process_study_writes_the_database(tmp_path, demo_dir):
         "quarantine",
         "profiles",
         "estimates",
+        "responses__programme",  # the programme repeat group
+        "programmes",  # the programme register
+        "programme_partners",
+        "rounds",  # the demo names its 2024 round
+        "round_responses",
+        "round_programmes",
+        "programme_changes",
+        "activity_change",
     }
     est = db["estimates"]
     assert set(est["zone"]) == {"africa", "americas", "asia_pacific", "europe", "mena", "all"}
@@ -132,3 +147,41 @@ def test_zone_office_study_of_one_zone(tmp_path, demo_dir):
     report = open_report(study.path, "europe")
     assert report.facts()["population"] == 54
     assert report.facts("all")["n"] == report.facts()["n"] == 37
+
+
+def test_study_society_names_extend_the_crosswalk(tmp_path, demo_dir):
+    """``paths.society_names``: a study's own way of writing a Society (here a zone
+    office's nickname) is matched through the CSV it names; without it the same row is
+    quarantined with the reason, never silently dropped."""
+    folder = tmp_path / "names"
+    yaml_path = _study(folder, demo_dir, paths__society_names="society_names.csv")
+    root = yaml_path.parent
+    (root / "society_names.csv").write_text(
+        "iso3,kind,language,variant,source\nMWI,society_name,en,Malawi RC (Lilongwe HQ),zone office\n",
+        encoding="utf-8",
+    )
+    export = root / "exports" / "kobo_export_2026-05-04.csv"
+    text = export.read_text(encoding="utf-8")
+    assert text.count(";MWI;") == 1
+    export.write_text(text.replace(";MWI;", ";Malawi RC (Lilongwe HQ);"), encoding="utf-8")
+    with_names, _ = process_study(load_study(yaml_path))
+    assert "MWI" in set(with_names.data["ns_iso3"])
+    cfg = yaml.safe_load(yaml_path.read_text(encoding="utf-8"))
+    del cfg["paths"]["society_names"]
+    yaml_path.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    without, _ = process_study(load_study(yaml_path))
+    assert "MWI" not in set(without.data["ns_iso3"])
+    assert without.reconciles()
+    assert len(without.quarantine) == len(with_names.quarantine) + 1
+    assert "Malawi RC (Lilongwe HQ)" in without.quarantine.to_string()
+
+
+def test_study_society_names_with_an_unknown_kind_is_refused(tmp_path, demo_dir):
+    yaml_path = _study(tmp_path, demo_dir, paths__society_names="names.csv")
+    (yaml_path.parent / "names.csv").write_text(
+        "iso3,kind,language,variant,source\nMWI,nickname,en,Malawi RC,zone office\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ToolkitError, match="unknown kind") as err:
+        process_study(load_study(yaml_path))
+    assert "nickname" in str(err.value) and "society_name" in str(err.value)

@@ -9,9 +9,11 @@ on migration ... at the disposal of National Societies and the secretariat".
         parquet/<table>.parquet
         manifest.json         row counts, input SHA-256, toolkit version, time written
 
-Besides the tables of :data:`TABLES`, every repeat group of the questionnaire gets a
-table of its own next to ``responses``: ``responses__<repeat>`` (see
-:func:`repeat_table`), one row per instance, linked to its questionnaire by the
+The programme register (``programmes`` and ``programme_partners``, built by
+:func:`toolkit.mapping.programme_register` and :func:`toolkit.mapping.programme_partners`)
+is among the tables of :data:`TABLES`.  Besides them, every repeat group of the
+questionnaire gets a table of its own next to ``responses``: ``responses__<repeat>``
+(see :func:`repeat_table`), one row per instance, linked to its questionnaire by the
 ``responses`` key and to its parent instance by ``_parent_key``.
 
 Writes are atomic at the level of the whole folder: the new version is written to a
@@ -105,6 +107,24 @@ TABLES: dict[str, str] = {
     "response status, act__<activity> (1/0; empty for non-respondents, never "
     "imputed), stage__<activity>__<stage>, people reached, scale and cooperation "
     "answers.",
+    "programmes": "The programme register: one row per programme listed in an accepted "
+    "questionnaire (repeat group 'programme'), keyed by programme_id (<ISO3>-<normalised "
+    "name>, the same in every round; renamed programmes keep their id through the "
+    "study's programme_ids.csv): what it does (activity types), for whom, where, at "
+    "which stages, since when, its status, partners, funding, people reached with the "
+    "basis of the number and a contact role (a role, never a person's name).",
+    "programme_partners": "Recorded cooperation: one row per programme and partner (other "
+    "National Societies chosen from the frame, the IFRC, the ICRC, UN agencies, "
+    "government, others), with the programme's activity types and the migratory routes "
+    "the two Societies' countries share.",
+    "rounds": "Mapping rounds compared (study.yaml 'rounds'; this round last), their sources, "
+    "respondents, programmes and activity types comparable with today's taxonomy.",
+    "round_responses": "Earlier rounds' answers per Society in today's taxonomy.",
+    "round_programmes": "Earlier rounds' programme registers (same programme_id).",
+    "programme_changes": "Per programme and pair of rounds: new, continued, ended, planned "
+    "or not known (a round not answered, or no programme listed), with the reason.",
+    "activity_change": "Change in each activity share between rounds by zone, with its "
+    "interval (toolkit.mapping.activity_change); not disclosure-controlled.",
     "estimates": "Weighted shares of Societies running each activity, at each stage, for "
     "each target group and of each service type, by zone and for all zones: "
     "estimate with 95% interval, unadjusted share, non-response bounds, "
@@ -138,6 +158,9 @@ def _describe_table(name: str) -> str:
 _COLUMN_DOCS: dict[str, str] = {
     "iso3": "ISO 3166-1 alpha-3 code of the country of the National Society",
     "ns_iso3": "ISO3 code of the National Society that answered",
+    "society_match": "how the export's Society cell was identified: iso3, iso2, fdrs or "
+    "go_id (a code), name (an exact name in en/fr/es/ar, accents ignored), fuzzy (a "
+    "similar name, reported as an issue) or choice_label (a label of the form's list)",
     "zone": "IFRC zone (africa, americas, asia_pacific, europe, mena)",
     "resp_id": "keyed pseudonym of the respondent (HMAC-SHA-256); never the name",
     "_file": "export file the row came from",
@@ -156,6 +179,52 @@ _COLUMN_DOCS: dict[str, str] = {
     "reason": "why the row was quarantined",
     "disposition": "AAPOR final disposition code",
     "responded": "whether the Society counts as a respondent (complete or partial)",
+}
+
+
+# Columns whose meaning depends on the table.
+_TABLE_COLUMN_DOCS: dict[str, dict[str, str]] = {
+    "programmes": {
+        "programme_id": "stable id of the programme: <ISO3>-<normalised name> (see id_rule)",
+        "id_rule": "how the id was made: name; same_as (renamed, from programme_ids.csv); "
+        "name, numbered (name repeated in one questionnaire); unnamed (position)",
+        "ns_iso3": "ISO3 code of the National Society running the programme",
+        "year": "year of the mapping round",
+        "name": "name of the programme as reported (free text, masked like every text)",
+        "status": "running, ended (in the last 12 months) or planned",
+        "ran_last_12_months": "whether the programme ran in the last 12 months (not planned)",
+        "start_year": "year the programme started (or will start)",
+        "activities": "activity types of the programme (space-separated codes of the "
+        "instrument's 'activity' list)",
+        "activities_other": "description of an activity of type 'other' (free text)",
+        "stages": "migratory stages (space-separated codes)",
+        "target_groups": "target groups (space-separated codes)",
+        "country": "ISO3 code of the country where the programme runs",
+        "places": "regions (first administrative level) or cities (free text)",
+        "partner_types": "types of partner (space-separated codes of 'partner_type')",
+        "partner_societies": "partner National Societies (space-separated ISO3 codes)",
+        "funding": "funding types (space-separated codes of 'funding_type')",
+        "people_reached": "people reached by the programme in the last 12 months",
+        "reached_basis": "whether people_reached was counted or estimated",
+        "contact_role": "role or position of the programme's contact (never a person's name)",
+        "_key": "the programme's instance in responses__programme",
+    },
+    "programme_partners": {
+        "programme_id": "the programme (see the programmes table)",
+        "ns_iso3": "ISO3 code of the Society running the programme",
+        "year": "year of the mapping round",
+        "status": "status of the programme: running, ended (in the last 12 months), planned",
+        "ran_last_12_months": "whether the programme ran in the last 12 months",
+        "partner_type": "type of partner (code of the instrument's 'partner_type' list)",
+        "partner_iso3": "ISO3 code of the partner National Society (Society partners only)",
+        "partner_zone": "IFRC zone of the partner National Society",
+        "activities": "activity types of the programme (space-separated codes)",
+        "routes": "migratory routes (toolkit/data/routes.csv) both Societies' countries are "
+        "on; for a partner that is not a Society, the Society's own routes",
+        "on_shared_route": "the partner Society shares a migratory route with the Society",
+        "recorded_by_both": "the partner Society also names this Society as a partner in "
+        "the same round",
+    },
 }
 
 
@@ -311,7 +380,7 @@ def write_store(
                 )
                 con.executemany(
                     "INSERT INTO _columns VALUES (?, ?, ?)",
-                    [(name, str(c), _describe_column(str(c))) for c in flat.columns],
+                    [(name, str(c), _describe_column(str(c), name)) for c in flat.columns],
                 )
             con.commit()
         finally:
@@ -339,7 +408,9 @@ def write_store(
     return target
 
 
-def _describe_column(col: str) -> str:
+def _describe_column(col: str, table: str = "") -> str:
+    if col in _TABLE_COLUMN_DOCS.get(table, {}):
+        return _TABLE_COLUMN_DOCS[table][col]
     if col in _COLUMN_DOCS:
         return _COLUMN_DOCS[col]
     if "__" in col:
@@ -348,6 +419,9 @@ def _describe_column(col: str) -> str:
             "stage": "migratory stage",
             "group": "target group",
             "service": "service type",
+            "activity": "activity type",
+            "partner": "partner type",
+            "funding": "funding type",
         }.get(q)
         if prefix:
             return f"{prefix} '{opt}' (1 = yes, 0 = no, empty = not asked)"

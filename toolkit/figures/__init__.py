@@ -30,6 +30,14 @@ from toolkit.figures._heatmap import activity_heatmap
 from toolkit.figures._interviews import reliability_plot, theme_heatmap
 from toolkit.figures._maps import load_tile_grid, tile_grid_for, tile_map
 from toolkit.figures._network import cooperation_network
+from toolkit.figures._programmes import (
+    PROGRAMME_STATUS_COLOURS,
+    REACH_BASIS_COLOURS,
+    people_reached_plot,
+    programme_activity_bars,
+    programme_start_years,
+    programme_status_mix,
+)
 from toolkit.figures._route import route_diagram
 from toolkit.figures._save import caption, caption_text, get_caption, save
 from toolkit.figures._style import (
@@ -53,6 +61,8 @@ __all__ = [
     "CATEGORY_COLOURS",
     "COVERAGE_COLOURS",
     "OKABE_ITO",
+    "PROGRAMME_STATUS_COLOURS",
+    "REACH_BASIS_COLOURS",
     "SHARE_CMAP",
     "STATUS_COLOURS",
     "WIDTHS_MM",
@@ -71,6 +81,10 @@ __all__ = [
     "kish_deff",
     "load_tile_grid",
     "love_plot",
+    "people_reached_plot",
+    "programme_activity_bars",
+    "programme_start_years",
+    "programme_status_mix",
     "reliability_plot",
     "response_bars",
     "route_diagram",

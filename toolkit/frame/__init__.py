@@ -11,6 +11,7 @@ the rule of every match.
 from toolkit.frame._crosswalk import (
     ACCEPTED_RULES,
     CROSSWALK_COLUMNS,
+    CROSSWALK_KINDS,
     MATCH_COLUMNS,
     MATCH_RULES,
     bundled_crosswalk_path,
@@ -32,6 +33,7 @@ __all__ = [
     "ACCEPTED_RULES",
     "COVARIATES",
     "CROSSWALK_COLUMNS",
+    "CROSSWALK_KINDS",
     "FRAME_DATE",
     "MATCH_COLUMNS",
     "MATCH_RULES",

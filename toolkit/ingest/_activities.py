@@ -44,19 +44,18 @@ def activity_table(
         ``_file`` (the export it came from), ``activity``, boolean ``stage__<s>``, ``group__<g>``, ``service__<t>`` columns
         (missing where not answered) and ``people_reached``.
     """
-    try:
-        act_q = instrument.question(activity_question)
-    except KeyError:
+    list_of: dict[str, object] = {}  # question -> its list (the first of a name, as question())
+    for name, lst in zip(instrument.questions["name"], instrument.questions["list_name"]):
+        list_of.setdefault(name, lst)
+    if activity_question not in list_of:
         return pd.DataFrame(columns=[unit, "activity"])
-    codes = list(instrument.choice_names(act_q["list_name"]))
+    codes = list(instrument.choice_names(str(list_of[activity_question])))
     detail_lists = {}
     for suffix, prefix in _DETAIL_SUFFIXES.items():
         for code in codes:
-            try:
-                detail_lists[prefix] = instrument.question(f"{code}_{suffix}")["list_name"]
+            if f"{code}_{suffix}" in list_of:
+                detail_lists[prefix] = list_of[f"{code}_{suffix}"]
                 break
-            except KeyError:
-                continue
     keys = [unit] + (["ns_iso3"] if unit != "ns_iso3" and "ns_iso3" in data else [])
     present = [c for c in codes if f"{activity_question}__{c}" in data]
     if not present or data.empty:
@@ -71,25 +70,39 @@ def activity_table(
     rows, which = np.nonzero(chosen)
     carry = keys + [c for c in ("_file",) if c in data]
     out = data[carry].iloc[rows].reset_index(drop=True)
-    out["activity"] = pd.Categorical.from_codes(which, categories=pd.Index(present))
+    columns: dict[str, object] = {c: out[c].array for c in carry}
+    columns["activity"] = pd.Categorical.from_codes(which, categories=pd.Index(present))
     for suffix, prefix in _DETAIL_SUFFIXES.items():
         lst = detail_lists.get(prefix)
         if lst is None:
             continue
-        for opt in instrument.choice_names(lst):
-            col = pd.array(np.full(len(out), pd.NA), dtype="boolean")
-            for k, code in enumerate(present):
-                src = f"{code}_{suffix}__{opt}"
-                if src in data:
-                    hit = which == k
-                    col[hit] = data[src].astype("boolean").array[rows[hit]]
-            out[f"{prefix}__{opt}"] = col
-    reached = pd.array(np.full(len(out), pd.NA), dtype="Int64")
-    for k, code in enumerate(present):
-        src = f"{code}_reached"
-        if src in data:
-            hit = which == k
-            reached[hit] = data[src].astype("Int64").array[rows[hit]]
-    out["people_reached"] = reached
+        for opt in instrument.choice_names(str(lst)):
+            name = f"{prefix}__{opt}"
+            sources = [f"{code}_{suffix}__{opt}" for code in present]
+            columns[name] = _picked(data, sources, rows, which, "boolean")
+    columns["people_reached"] = _picked(
+        data, [f"{code}_reached" for code in present], rows, which, "Int64"
+    )
+    out = pd.DataFrame(columns, index=out.index, copy=False)
     out["activity"] = out["activity"].cat.set_categories(codes)
     return out.sort_values([*keys, "activity"], ignore_index=True)
+
+
+def _picked(
+    data: pd.DataFrame, sources: list[str], rows: np.ndarray, which: np.ndarray, dtype: str
+) -> pd.api.extensions.ExtensionArray:
+    """For each (unit row, activity) pair, the value of the activity's own column
+    (``sources[activity]``; missing where the form has no such column), as ``dtype``."""
+    values = np.zeros((len(data), len(sources)), dtype="bool" if dtype == "boolean" else "int64")
+    missing = np.ones((len(data), len(sources)), dtype=bool)
+    for k, src in enumerate(sources):
+        if src in data:
+            col = data[src].array
+            if col.dtype != dtype and not (dtype == "boolean" and col.dtype == "Int8"):
+                col = col.astype(dtype)  # (an Int8 option column reads as boolean alike)
+            missing[:, k] = col.isna()
+            values[:, k] = col.to_numpy(dtype=values.dtype, na_value=0)  # Int8: 0 -> False
+    picked, mask = values[rows, which], missing[rows, which]
+    if dtype == "boolean":
+        return pd.arrays.BooleanArray(picked, mask)
+    return pd.arrays.IntegerArray(picked, mask)

@@ -4,9 +4,10 @@ Private helper of :mod:`toolkit.ingest._raw`.  Every problem becomes either a
 :class:`ReadNote` (an issue: the file was read, in a degraded way) or an
 :class:`~toolkit.errors.ExportReadError` naming the file, never a raw exception:
 
-* **Cell size.**  The ``csv`` module's field size limit is raised, process-wide, to the
-  largest value the platform allows: the limit only bounds memory, and the whole file
-  is in memory already, so a free-text answer of several MiB is read like any other.
+* **Cell size.**  The ``csv`` module's field size limit (128 KiB by default, which a
+  long free-text answer exceeds) is set, while the file is parsed, to the length of
+  the file's text: no cell can be longer, and the whole text is in memory already, so
+  a cell of several MiB is read like any other.  The caller's limit is restored after.
 * **Encodings.**  A byte-order mark selects UTF-8, UTF-16 (LE/BE) or UTF-32 (LE/BE);
   without one, UTF-16 is recognised by its NUL bytes (every other byte of ASCII text);
   otherwise UTF-8, falling back to Windows-1252 with an issue.  Bytes that do not decode
@@ -24,10 +25,10 @@ Private helper of :mod:`toolkit.ingest._raw`.  Every problem becomes either a
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
-import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import TypedDict
@@ -226,7 +227,8 @@ def choose_delimiter(text: str, header_score: Callable[[list[str]], int]) -> str
     best, best_key = ",", (-1, -1)
     for delim in _DELIMITERS:
         reader = csv.reader(io.StringIO(sample, newline=""), delimiter=delim)
-        records = [r for r in islice(reader, MAX_HEADER_SCAN) if len(r) > 1]
+        with _field_limit(len(sample)):
+            records = [r for r in islice(reader, MAX_HEADER_SCAN) if len(r) > 1]
         score = max((header_score(header_cells(r)) for r in records), default=0)
         key = (score, sum(ln.count(delim) for ln in lines))
         if key > best_key:
@@ -234,22 +236,29 @@ def choose_delimiter(text: str, header_score: Callable[[list[str]], int]) -> str
     return best
 
 
-def _raise_field_limit() -> None:
-    limit = sys.maxsize
+@contextlib.contextmanager
+def _field_limit(size: int) -> Iterator[None]:
+    """Let the ``csv`` module read fields of up to ``size`` characters, then restore."""
+    previous = csv.field_size_limit()
+    limit = max(size + 1, previous)
     while True:
         try:
             csv.field_size_limit(limit)
-            return
-        except OverflowError:  # a C long is 32 bits on Windows
+            break
+        except OverflowError:  # more than a C long holds (32 bits on Windows)
             limit //= 2
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
 
 
 def parse_csv(text: str, delimiter: str, path: Path) -> list[list[str]]:
     """Every record of a CSV text, cells of any size; mixed line endings accepted."""
-    _raise_field_limit()
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    except csv.Error as exc:  # not expected with the limit raised; kept as a safety net
+        with _field_limit(len(text)):
+            return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error as exc:  # not expected with the limit set; kept as a safety net
         raise ExportReadError(
             f"the file cannot be parsed as a table ({exc}).",
             file=path,

@@ -26,6 +26,21 @@ def superseded_rows(units: pd.Series, times: pd.Series) -> tuple[pd.Series, pd.S
     kept : pandas.Series
         Unit -> index label of its kept row.
     """
+    if pd.api.types.is_datetime64_dtype(times.dtype):
+        # Only the order within each unit matters: units by code, then time (missing
+        # first) and row, without sorting the units' texts.
+        codes, _ = pd.factorize(units.to_numpy(dtype=object))
+        stamp = times.to_numpy().view("int64")  # NaT is the smallest
+        at = np.lexsort((np.arange(len(units)), stamp, codes))
+        last = np.ones(len(at), dtype=bool)
+        last[:-1] = codes[at][:-1] != codes[at][1:]
+        superseded = np.zeros(len(units), dtype=bool)
+        superseded[at[~last]] = True
+        kept_at = at[last]
+        return (
+            pd.Series(superseded, index=units.index),
+            pd.Series(units.index[kept_at], index=units.to_numpy()[kept_at]),
+        )
     order = pd.DataFrame(
         {"u": units.to_numpy(), "t": times.to_numpy(), "p": np.arange(len(units))},
         index=units.index,

@@ -17,13 +17,18 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from toolkit.frame import load_frame
 from toolkit.ingest import _privacy as privacy
 from toolkit.ingest._activities import activity_table
+from toolkit.ingest._assemble import RowBlock, data_table, main_quarantine, stack_rows
 from toolkit.ingest._duplicates import submission_times
+from toolkit.ingest._flattened import unflatten
 from toolkit.ingest._form import FormShape
+from toolkit.ingest._formcache import form_tools
+from toolkit.ingest._gc import paused_gc
 from toolkit.ingest._headers import HeaderMap, check_roles, header_style
 from toolkit.ingest._issues import IssueLog
 from toolkit.ingest._meta import DROPPED_META, PERSONAL_META, rejected_submissions, submission_ids
@@ -37,9 +42,9 @@ from toolkit.ingest._rows import (
     known_names,
     record_keys,
     respondent_ids,
-    society_codes,
 )
 from toolkit.ingest._rules import check_logic, typed_answers
+from toolkit.ingest._societies import apply_society_rules, match_society_column, society_crosswalk
 from toolkit.ingest._sources import file_sha256, open_export
 from toolkit.ingest._values import blank_missing
 from toolkit.instrument import Instrument, load_instrument
@@ -57,6 +62,8 @@ def read_export(
     activity_question: str = "activities",
     key: str | bytes | None = None,
     today: pd.Timestamp | str | None = None,
+    crosswalk: pd.DataFrame | str | Path | None = None,
+    society_go_ids: bool | None = None,
 ) -> IngestResult:
     """Read, validate and clean one KoboToolbox / ODK export.
 
@@ -68,16 +75,27 @@ def read_export(
         ``.csv.zip`` (one CSV per repeat group), or the main CSV of an ODK Briefcase
         export (its ``<form>-<repeat>.csv`` files are read from beside it).  Headers
         may be XML names or labels, with group paths joined by ``/``, ``-``, ``.`` or
-        ``:``.
+        ``:``.  A flattened export (one row per repeat instance, see
+        :mod:`toolkit.ingest._flattened`) is read as one submission per id.
     instrument : Instrument, optional
         The form the data were collected with; the bundled questionnaire by default.
     unit : str, optional
         Question or metadata column (``_uuid``, ``_id``, ``KEY`` ...) identifying each
         record; one record per unit is kept (the latest).  By default each submission
-        is a record, keyed by its own id (``_uuid``, ``KEY``, ``meta/instanceID``).
+        is a record, keyed by its own id (``_uuid``, ``KEY``, ``meta/instanceID``,
+        ``_id``), or by its ``_index`` where it has none (reported as an issue; the
+        column used is ``summary["unit_column"]``).
     society : str, optional
-        Question holding the National Society code, checked against ``frame.iso3``
-        and kept as ``ns_iso3``.  Without it no membership check is made.
+        Question naming the National Society.  Each value (an ISO3, ISO2 or FDRS code,
+        the Society's or the country's name in English, French, Spanish or Arabic, a
+        choice of the form's list, an IFRC GO id in a column of GO ids) is identified
+        against ``frame`` through the crosswalk (:func:`toolkit.frame.match_societies`);
+        the frame key is kept as ``ns_iso3`` (also the record key when ``unit`` is the
+        same question, so duplicates are found on the Society whatever the spelling)
+        and the rule that identified it as ``society_match``.  A fuzzy match is
+        accepted with an issue; a near miss, an ambiguous or unknown value is
+        quarantined with an issue saying what to do (see
+        :mod:`toolkit.ingest._societies`).  Without it no membership check is made.
     frame : pandas.DataFrame, optional
         The membership frame (bundled one by default); used only with ``society``.
     activity_question : str, default "activities"
@@ -86,6 +104,14 @@ def read_export(
         Pseudonymisation key; defaults to ``$NSMAP_PSEUDONYM_KEY``.
     today : Timestamp or str, optional
         Date used for ``today()`` in constraints (defaults to the current date).
+    crosswalk : DataFrame, str or Path, optional
+        A study's own crosswalk rows (a CSV file or a table with the columns of
+        :data:`toolkit.frame.CROSSWALK_COLUMNS`), added to the bundled crosswalk: the
+        spellings of its exports that the bundled one does not know.
+    society_go_ids : bool, optional
+        ``True`` when the Society column holds IFRC GO country ids, ``False`` when a
+        number there is never one; by default numbers are GO ids only in a column of
+        numbers (a number among names may be a count or a choice index).
 
     Returns
     -------
@@ -100,18 +126,49 @@ def read_export(
         header row of the instrument, a damaged zip) or has no column for the unit
         key or the Society.
     """
+    with paused_gc():  # see toolkit.ingest._gc
+        return _read_export(
+            path,
+            instrument,
+            unit=unit,
+            society=society,
+            frame=frame,
+            activity_question=activity_question,
+            key=key,
+            today=today,
+            crosswalk=crosswalk,
+            society_go_ids=society_go_ids,
+        )
+
+
+def _read_export(
+    path: str | Path,
+    instrument: Instrument | None = None,
+    *,
+    unit: str | None = None,
+    society: str | None = None,
+    frame: pd.DataFrame | None = None,
+    activity_question: str = "activities",
+    key: str | bytes | None = None,
+    today: pd.Timestamp | str | None = None,
+    crosswalk: pd.DataFrame | str | Path | None = None,
+    society_go_ids: bool | None = None,
+) -> IngestResult:
+    """:func:`read_export` itself (with the garbage collector as it is)."""
     path = Path(path)
     instrument = instrument or load_instrument()
-    shape = FormShape(instrument)
-    hmap = HeaderMap(instrument, shape)
+    tools = form_tools(instrument)  # kept between reads of exports of the same form
+    shape, hmap, lists = tools.shape, tools.hmap, tools.lists
     names = {n for r in shape.repeats.values() for n in (r.name, r.short, r.path)}
-    source = open_export(path, hmap.score, names)
+    source = unflatten(open_export(path, hmap.score, names), hmap, shape)  # one row per instance?
     main, raw = source.main, source.main.raw
     issues = IssueLog(main.label)
     for note in [*raw.notes, *source.notes]:
         issues.add(**note)
         if note["rule"] == "encoding":
-            warnings.warn(f"{path}: {note['problem']}", IngestWarning, stacklevel=2)
+            warnings.warn(
+                f"{path}: {note['problem']}", IngestWarning, stacklevel=3
+            )  # the caller of read_export
     roles = check_roles(hmap.map(list(raw.table.columns)))
     top = roles[roles["index"].map(len) == 0]
     for rec in roles[roles["kind"] == "unknown"].itertuples():
@@ -125,8 +182,12 @@ def read_export(
             rule="unknown_column",
         )
     types = dict(zip(shape.fields["name"], shape.fields["type"]))
-    personal_q = set(privacy.personal_columns(hmap.names, types))
-    table, blanked = blank_missing(raw.table, exempt_tokens(roles, instrument))
+    personal_why = tools.personal
+    personal_why.update(
+        {q: "name" for q in privacy.personal_columns(hmap.names, types) if q not in personal_why}
+    )
+    personal_q = set(personal_why)
+    table, blanked = blank_missing(raw.table, exempt_tokens(roles, instrument, lists))
     fields = _headers_of(top, "field")
     meta = _headers_of(roles, "meta")
     options: dict[str, dict[str, str]] = {}
@@ -138,7 +199,7 @@ def read_export(
     # -- keys ------------------------------------------------------------------------
     ids = submission_ids(table, meta)
     unit_col, unit_header, unit_vals = record_keys(
-        unit, fields, meta, table, ids, path, raw.header_row
+        unit, fields, meta, table, ids, path, raw.header_row, issues
     )
     secret, stable = privacy.resolve_key(key)
     if not stable:
@@ -157,46 +218,38 @@ def read_export(
     personal_headers += [h for m, h in meta.items() if m in PERSONAL_META]
     resp_id = respondent_ids(table, fields, secret)
     names_known = known_names(table, fields)
-    safe = raw.table.drop(columns=personal_headers)
-    for q, h in fields.items():
-        if types.get(q) == "text" and h in safe and q not in (unit, society):
-            safe[h] = privacy.mask_text(safe[h], names=names_known).fillna("")
+    text_q = {q for q, t in types.items() if t == "text"} - {unit, society}
 
     # -- row-level rules ---------------------------------------------------------------
     rows = RowRules(table, issues)
     ragged_q = rows.ragged(raw)
     soc_vals = pd.Series(pd.NA, index=table.index, dtype="string")
+    row_society = soc_vals
     missing_unit = unit_vals.isna() | (unit_vals == "")
     what = "Society code" if unit == society and society else "record key"
     rows.reject(
         missing_unit,
-        f"missing {what} ('{unit_col}')",
+        f"missing {what} ('{unit_header}')",
         "missing_unit",
         unit_header,
         unit_vals.fillna(""),
     )
     if society is not None:
-        soc_vals = society_codes(society, fields, table, instrument, path, raw.header_row)
-        known = set((load_frame() if frame is None else frame)["iso3"].astype(str))
-        col = fields[society]
-        rows.reject(
-            soc_vals.isna() | (soc_vals == ""),
-            f"missing National Society code ('{society}')",
-            "missing_society",
-            col,
-            soc_vals.fillna(""),
+        match = match_society_column(
+            society,
+            fields,
+            table,
+            instrument,
+            load_frame() if frame is None else frame,
+            path,
+            raw.header_row,
+            go_ids=society_go_ids,
+            crosswalk=society_crosswalk(crosswalk),
         )
-        rows.reject(
-            ~soc_vals.isin(known),
-            "Society code "
-            + soc_vals.fillna("")
-            + " is not in the membership frame (a typo, or a Society missing from the frame?)",
-            "unknown_society",
-            col,
-            soc_vals.fillna(""),
-        )
+        soc_vals = apply_society_rules(match, rows, issues, society)
+        row_society = match.row_key()
         if unit == society:
-            unit_vals = soc_vals
+            unit_vals = soc_vals  # duplicates are found on the Society, however written
     status, rejected = rejected_submissions(table, meta)
     status_col = meta.get("_validation_status", meta.get("_review_state", ""))
     rows.reject(
@@ -235,32 +288,42 @@ def read_export(
     acc = table.loc[accepted]
     top_q = shape.questions("")
     keys = {unit_col, society or unit_col}
+    empties: dict[str, np.ndarray] = {}
     data, answers = typed_answers(
-        acc, instrument, fields, options, personal_q, issues, names_known, keys, top_q
+        acc,
+        instrument,
+        fields,
+        options,
+        personal_q,
+        issues,
+        names_known,
+        keys,
+        top_q,
+        lists,
+        empties,
     )
     unchecked = check_logic(
-        data, answers, acc, instrument, fields, personal_q, issues, today, top_q
+        data, answers, acc, instrument, fields, personal_q, issues, today, top_q, None, empties
     )
-    out = pd.DataFrame(index=acc.index)
-    out[unit_col] = unit_vals[accepted].astype("string")
+    head: dict[str, pd.Series] = {unit_col: unit_vals[accepted].astype("string")}
     if society is not None and unit_col != "ns_iso3":
-        out["ns_iso3"] = soc_vals[accepted]
+        head["ns_iso3"] = soc_vals[accepted]
+    if society is not None:
+        head["society_match"] = match.rule[accepted]
     for canon, header in meta.items():
-        if canon in ID_META and "_uuid" not in out:
-            out["_uuid"] = ids[accepted]  # one id, whichever columns hold it
-        if canon in DROPPED_META or canon in out or canon in ID_META:
+        if canon in ID_META and "_uuid" not in head:
+            head["_uuid"] = ids[accepted]  # one id, whichever columns hold it
+        if canon in DROPPED_META or canon in head or canon in ID_META:
             continue
-        out[canon] = acc[header].astype("string").replace({"": pd.NA})
-    if "_validation_status" in out or "_review_state" in out:
-        out["_validation_status"] = status[accepted]
-    if "_submission_time" in out:
-        out["_submission_time"] = submitted[accepted]
+        head[canon] = acc[header].astype("string").replace({"": pd.NA})
+    if "_validation_status" in head or "_review_state" in head:
+        head["_validation_status"] = status[accepted]
+    if "_submission_time" in head:
+        head["_submission_time"] = submitted[accepted]
     if "resp_name" in fields or "resp_email" in fields:
-        out["resp_id"] = resp_id[accepted]
-    drop = {unit_col, society} | ({"ns_iso3"} if society else set())
-    out = pd.concat([out, data.drop(columns=[c for c in data.columns if c in drop])], axis=1)
-    out["_file"] = main.label
-    out["_row"] = acc.index.astype("int64")
+        head["resp_id"] = resp_id[accepted]
+    drop = {unit_col, society} | ({"ns_iso3", "society_match"} if society else set())
+    out = data_table(head, data.drop(columns=[c for c in data.columns if c in drop]), main.label)
 
     # -- repeat groups -------------------------------------------------------------------
     assigned, unmatched = assign_tables(source.repeats, shape, hmap)
@@ -276,7 +339,7 @@ def read_export(
     missing_repeat_tables(roles, table, shape, assigned, issues)
     tables = {
         t.label: blank_missing(
-            t.raw.table, exempt_tokens(hmap.map(list(t.raw.table.columns), r), instrument)
+            t.raw.table, exempt_tokens(hmap.map(list(t.raw.table.columns), r), instrument, lists)
         )[0]
         for r, ts in assigned.items()
         for t in ts
@@ -285,13 +348,19 @@ def read_export(
     record = RecordContext(
         main.label,
         unit_vals.where(accepted),
-        soc_vals if society else None,
+        row_society if society else None,
         dict(answers),
         unit_col,
         issues,
+        lists,
     )
     rep = repeat_tables(instances, shape, instrument, record, personal_q, names_known, keys, today)
+    main_text = _text_headers(roles, text_q)  # the free-text columns (repeats' wide ones too)
+    rep.quarantine = [
+        _mask_cells(q, hmap, main_text, text_q, names_known) for q in rep.quarantine if q[0]
+    ]
 
+    _report_personal(personal_why, roles, shape, rep.rows_in, issues)
     absent = [
         q for q in top_q["name"] if q not in fields and q not in options and q not in personal_q
     ]
@@ -306,38 +375,17 @@ def read_export(
         )
 
     # -- assembly ------------------------------------------------------------------------
-    q_cells = safe.loc[~accepted].copy()  # consolidated (safe was edited column by column)
-    if "resp_name" in fields or "resp_email" in fields:
-        q_cells = q_cells.assign(resp_id=resp_id[~accepted])
-    q_rows = pd.concat(
-        [
-            pd.DataFrame(
-                {
-                    "_row": q_cells.index.astype("int64"),
-                    "reason": rows.reason[~accepted].to_numpy(),
-                    "rule": rows.rule[~accepted].to_numpy(),
-                }
-            ),
-            q_cells.reset_index(drop=True),
-        ],
-        axis=1,
+    main_q = main_quarantine(
+        raw.table.loc[~accepted].drop(columns=personal_headers),
+        ragged_q,
+        rows,
+        main.label,
+        row_society,
+        main_text,
+        names_known,
+        resp_id[~accepted] if "resp_name" in fields or "resp_email" in fields else None,
     )
-    quarantine = pd.concat([ragged_q, q_rows], ignore_index=True)
-    quarantine = quarantine.drop(columns=["_file", "ns_iso3", "_repeat"], errors="ignore")
-    row_society = soc_vals.where(soc_vals.notna() & (soc_vals != ""))
-    head = pd.DataFrame(
-        {
-            "_file": pd.Series(main.label, index=quarantine.index, dtype="string"),
-            "_row": quarantine["_row"],
-            "ns_iso3": quarantine["_row"].map(row_society).astype("string"),
-            "_repeat": pd.Series(pd.NA, index=quarantine.index, dtype="string"),
-        }
-    )
-    quarantine = pd.concat([head, quarantine.drop(columns=["_row"])], axis=1)
-    quarantine = quarantine.astype({c: "string" for c in quarantine.columns if c != "_row"})
-    quarantine = pd.concat([quarantine, *[q for q in rep.quarantine if len(q)]], ignore_index=True)
-    quarantine["_row"] = quarantine["_row"].astype("int64")
-    out = out.reset_index(drop=True)
+    quarantine = stack_rows([main_q, *[q for q in rep.quarantine if q[0]]])
     activities = activity_table(out, instrument, unit=unit_col, activity_question=activity_question)
     issues_df = issues.frame()
     issues_df.insert(2, "ns_iso3", issues_df["row"].map(row_society).astype("string"))
@@ -365,7 +413,13 @@ def read_export(
         "pseudonym_key_stable": stable,
         "unchecked_expressions": sorted(set(unchecked) | set(rep.unchecked)),
         "unit": unit_col,
+        "unit_column": unit_header,  # the export column(s) the keys came from
         "society": society,
+        "society_match": (
+            {str(k): int(v) for k, v in out["society_match"].value_counts().items()}
+            if society is not None
+            else {}
+        ),
     }
     summary["sha256"] = {**source.sha256, **dict(summary["sha256"])}  # type: ignore[call-overload]
     result = IngestResult(out, activities, issues_df, quarantine, summary, rep.tables)
@@ -377,3 +431,59 @@ def _headers_of(roles: pd.DataFrame, kind: str) -> dict[str, str]:
     """Question (or metadata name) -> export header, for the columns of one kind."""
     chosen = roles[roles["kind"] == kind]
     return dict(zip(chosen["question"], chosen["header"]))
+
+
+def _report_personal(
+    why: dict[str, str],
+    roles: pd.DataFrame,
+    shape: FormShape,
+    repeat_rows: dict[str, int],
+    issues: IssueLog,
+) -> None:
+    """One issue per question withheld as personal data because of its name or label
+    (known personal fields and questions the form marks ``personal`` go silently)."""
+    in_main = set(roles.loc[roles["kind"] != "meta", "question"])
+    for q, reason in why.items():
+        if reason not in ("name", "label"):
+            continue
+        table = shape.table_of.get(q, "")
+        if q not in in_main and not repeat_rows.get(table, 0):
+            continue  # not in this export
+        said = "name" if reason == "name" else "label"
+        issues.add(
+            row=None,
+            column=q,
+            value=None,
+            rule="personal_column",
+            problem=f"question '{q}'"
+            + (f" (repeat group '{table}')" if table else "")
+            + f" looks like personal data (its {said} asks for a person's name or contact "
+            "details): its answers are left out of the data, the repeat tables and the "
+            "quarantine.",
+            action="column withheld; if it holds no personal data, mark the question "
+            "'personal: no' in a 'personal' column of the form's survey sheet",
+        )
+
+
+def _text_headers(roles: pd.DataFrame, text_q: set[str]) -> set[str]:
+    """Headers holding answers to the free-text questions ``text_q``."""
+    return set(roles.loc[roles["kind"].eq("field") & roles["question"].isin(text_q), "header"])
+
+
+def _mask_cells(
+    quarantine: RowBlock,
+    hmap: HeaderMap,
+    main_text: set[str],
+    text_q: set[str],
+    names: list[str],
+) -> RowBlock:
+    """Quarantined repeat instances with emails, phone numbers and respondents' names
+    masked in their free-text cells, as in quarantined submissions."""
+    n, cells = quarantine
+    repeat = next((str(v) for v in cells["_repeat"] if isinstance(v, str)), "")  # type: ignore[attr-defined]
+    headers = main_text | _text_headers(hmap.map(list(cells), repeat), text_q)
+    cols = [h for h in cells if h in headers]
+    if not cols:
+        return quarantine
+    masked = privacy.mask_columns(pd.DataFrame({h: cells[h] for h in cols}), names=names)
+    return n, {**cells, **{h: masked[h].to_numpy(dtype=object) for h in cols}}

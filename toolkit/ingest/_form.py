@@ -91,6 +91,9 @@ class FormShape:
     repeats: dict[str, RepeatSpec] = field(init=False)
     table_of: dict[str, str] = field(init=False)
     fields: pd.DataFrame = field(init=False)
+    _tables: dict[str, pd.DataFrame] = field(
+        init=False, default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         fields = self.instrument.fields()
@@ -117,8 +120,10 @@ class FormShape:
 
     def questions(self, table: str = "") -> pd.DataFrame:
         """Question rows answered in ``table`` (``""``: once per submission)."""
-        names = [n for n, t in self.table_of.items() if t == table]
-        return self.fields[self.fields["name"].isin(names)]
+        if table not in self._tables:
+            names = [n for n, t in self.table_of.items() if t == table]
+            self._tables[table] = self.fields[self.fields["name"].isin(names)]
+        return self._tables[table]
 
     def depth(self, table: str) -> int:
         """Number of repeat levels of ``table`` (0 for the submission)."""

@@ -48,6 +48,20 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().casefold()
 
 
+def _options(table: pd.DataFrame | None) -> tuple[set[str], dict[str, str]]:
+    """A choice list's names, and its labels and names (normalised) -> name."""
+    if table is None:
+        return set(), {}
+    lab_map: dict[str, str] = {}
+    for col in [c for c in table.columns if c.startswith("label")]:
+        for n, lab in zip(table["name"], table[col]):
+            if isinstance(lab, str) and lab.strip():
+                lab_map.setdefault(_norm(lab), str(n))
+    for n in table["name"].astype(str):
+        lab_map.setdefault(_norm(n), n)
+    return set(table["name"].astype(str)), lab_map
+
+
 @dataclass(frozen=True)
 class ColumnRole:
     """What one export column holds.
@@ -67,6 +81,10 @@ class ColumnRole:
         Instance numbers of a repeat question spread over columns, outermost first.
     note : str
         Why an ``unknown`` column was not used.
+    exact : bool
+        Whether the header spells the question's name as the form does, case
+        included; ``False`` for a match found only by ignoring case, or by label.
+        XLSForm names are case-sensitive, so an exact column beats a folded one.
     """
 
     kind: str
@@ -74,6 +92,7 @@ class ColumnRole:
     option: str = ""
     index: tuple[int, ...] = ()
     note: str = ""
+    exact: bool = True
 
 
 @dataclass
@@ -119,20 +138,13 @@ class HeaderMap:
                     self.labels.setdefault(_norm(lab), name)
         self.select_multiple, self.option_labels = {}, {}
         multiple = data_q[data_q["type"] == "select_multiple"]
+        by_list: dict[object, tuple[set[str], dict[str, str]]] = {}
         for name, list_name in zip(multiple["name"], multiple["list_name"]):
-            table = self.instrument.choices.get(list_name)
-            self.select_multiple[name] = (
-                set(table["name"].astype(str)) if table is not None else set()
-            )
-            lab_map: dict[str, str] = {}
-            if table is not None:
-                for col in [c for c in table.columns if c.startswith("label")]:
-                    for n, lab in zip(table["name"], table[col]):
-                        if isinstance(lab, str) and lab.strip():
-                            lab_map.setdefault(_norm(lab), str(n))
-                for n in table["name"].astype(str):
-                    lab_map.setdefault(_norm(n), n)
-            self.option_labels[name] = lab_map
+            if list_name not in by_list:
+                by_list[list_name] = _options(self.instrument.choices.get(list_name))
+            names, lab_map = by_list[list_name]
+            self.select_multiple[name] = set(names)
+            self.option_labels[name] = dict(lab_map)
         self._cache = {}
 
     @staticmethod
@@ -229,22 +241,26 @@ class HeaderMap:
             if sep not in plain:
                 continue
             head, tail = plain.rsplit(sep, 1)
+            exact = head in self._spelled
             for q in self._lookup(head):
                 if q in self.select_multiple:
                     opt = tail if tail in self.select_multiple[q] else None
                     opt = opt or self.option_labels[q].get(_norm(tail))
                     if opt is not None:
-                        out.append(ColumnRole("option", q, opt))
+                        out.append(ColumnRole("option", q, opt, exact=exact))
                 elif self.types.get(q) in GEO_TYPES and tail.casefold() in _ODK_GEO:
-                    out.append(ColumnRole("geo", q, _ODK_GEO[tail.casefold()]))
+                    out.append(ColumnRole("geo", q, _ODK_GEO[tail.casefold()], exact=exact))
         for m in _KOBO_GEO_START.finditer(plain):
             geo = _KOBO_GEO.fullmatch(plain[m.end() :])
             if geo is not None:
-                for q in self._lookup(plain[: m.start()] + geo.group(1)):
+                head = plain[: m.start()] + geo.group(1)
+                for q in self._lookup(head):
                     if self.types.get(q) in GEO_TYPES:
-                        out.append(ColumnRole("geo", q, geo.group(2).casefold()))
-        if not out:
-            out = [ColumnRole("field", q) for q in self._folded.get(plain.casefold(), [])]
+                        part = geo.group(2).casefold()
+                        out.append(ColumnRole("geo", q, part, exact=head in self._spelled))
+        if not out:  # the name with other capitals ('REGION' for 'region'): a weaker match
+            folded = self._folded.get(plain.casefold(), [])
+            out = [ColumnRole("field", q, exact=False) for q in folded]
         if not out and "_" in plain:  # "q_option": option columns as re-written by R scripts
             for m in re.finditer("_", plain):
                 head, tail = plain[: m.start()], plain[m.end() :]
@@ -269,12 +285,12 @@ class HeaderMap:
     def _label_role(self, header: str) -> ColumnRole | None:
         whole = _norm(header)
         if whole in self.labels:
-            return ColumnRole("field", self.labels[whole])
+            return ColumnRole("field", self.labels[whole], exact=False)
         parts = header.split("/")
         for k in range(1, len(parts)):
             tail = _norm("/".join(parts[k:]))
             if tail in self.labels:
-                return ColumnRole("field", self.labels[tail])
+                return ColumnRole("field", self.labels[tail], exact=False)
         # "<question label>/<option label>" (optionally below group labels)
         for k in range(len(parts) - 1):
             q = self.labels.get(_norm("/".join(parts[k:-1])))
@@ -283,7 +299,7 @@ class HeaderMap:
                 if opt is None and parts[-1].strip() in self.select_multiple[q]:
                     opt = parts[-1].strip()
                 if opt is not None:
-                    return ColumnRole("option", q, opt)
+                    return ColumnRole("option", q, opt, exact=False)
         return None
 
     # -- whole header rows --------------------------------------------------------------
@@ -305,8 +321,8 @@ class HeaderMap:
         Returns
         -------
         pandas.DataFrame
-            Columns ``header``, ``kind``, ``question``, ``option``, ``index`` (tuple)
-            and ``note``, one row per header.
+            Columns ``header``, ``kind``, ``question``, ``option``, ``index`` (tuple),
+            ``note`` and ``exact`` (:attr:`ColumnRole.exact`), one row per header.
         """
         roles = [self.role(h, table) for h in headers]
         return pd.DataFrame(
@@ -317,6 +333,7 @@ class HeaderMap:
                 "option": [r.option for r in roles],
                 "index": pd.Series([r.index for r in roles], dtype=object),
                 "note": [r.note for r in roles],
+                "exact": [r.exact for r in roles],
             }
         )
 
@@ -328,8 +345,10 @@ def check_roles(roles: pd.DataFrame) -> pd.DataFrame:
     """Demote columns that hold what an earlier column already holds.
 
     Two columns for the same question (or option, geopoint part or metadata) happen
-    with loops, duplicate names and hand-edited exports; the first is used and the
-    others become ``unknown`` with a note (reported as issues, never guessed at).
+    with loops, duplicate names and hand-edited exports; the first column that spells
+    the name exactly (case included: XLSForm names are case-sensitive) is used, else
+    the first column, and the others become ``unknown`` with a note (reported as
+    issues, never guessed at).
 
     Parameters
     ----------
@@ -342,21 +361,30 @@ def check_roles(roles: pd.DataFrame) -> pd.DataFrame:
         ``roles`` with the extra columns demoted.
     """
     keys = list(zip(roles["kind"], roles["question"], roles["option"], roles["index"]))
-    first: dict[tuple[object, ...], str] = {}
-    out = roles.copy()
-    for pos, (key, header) in enumerate(zip(keys, roles["header"])):
+    exact = list(roles["exact"]) if "exact" in roles else [True] * len(roles)
+    headers = list(roles["header"])
+    used: dict[tuple[object, ...], int] = {}
+    for pos, key in enumerate(keys):
         if key[0] == "unknown" or (key[0] == "meta" and key[1] in _REPEATABLE_META):
             continue
-        if key in first:
-            what = {"meta": "metadata", "option": "option", "geo": "geopoint part"}.get(
-                str(key[0]), "question"
-            )
-            out.at[out.index[pos], "kind"] = "unknown"
-            out.at[out.index[pos], "note"] = (
-                f"holds the same {what} as column '{first[key]}' (which is used)"
-            )
-        else:
-            first[key] = header
+        if key not in used or (exact[pos] and not exact[used[key]]):
+            used[key] = pos
+    out = roles.copy()
+    for pos, key in enumerate(keys):
+        if key not in used or used[key] == pos:
+            continue
+        what = {"meta": "metadata", "option": "option", "geo": "geopoint part"}.get(
+            str(key[0]), "question"
+        )
+        why = (
+            ": its header spells the name exactly, case included"
+            if exact[used[key]] and not exact[pos]
+            else ""
+        )
+        out.at[out.index[pos], "kind"] = "unknown"
+        out.at[out.index[pos], "note"] = (
+            f"holds the same {what} as column '{headers[used[key]]}' (which is used{why})"
+        )
     return out
 
 

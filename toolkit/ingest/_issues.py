@@ -28,7 +28,7 @@ class IssueLog:
 
     def __init__(self, file: str) -> None:
         self.file = file
-        self.blocks: list[pd.DataFrame] = []
+        self.blocks: list[dict[str, object]] = []
         self.records: list[dict[str, object]] = []
 
     def add(
@@ -49,38 +49,48 @@ class IssueLog:
 
     def block(
         self,
-        rows: pd.Index,
-        values: pd.Series | Sequence[object],
+        rows: pd.Index | np.ndarray,
+        values: pd.Series | np.ndarray | Sequence[object],
         *,
-        column: str,
-        problem: str | pd.Series,
-        action: str,
-        rule: str,
+        column: str | np.ndarray,
+        problem: str | pd.Series | np.ndarray,
+        action: str | np.ndarray,
+        rule: str | np.ndarray,
     ) -> None:
-        """Record one issue per row of ``rows`` (``values`` and ``problem`` aligned)."""
+        """Record one issue per row of ``rows`` (``values``, and ``column``, ``problem``,
+        ``action`` and ``rule`` when they are arrays, aligned with it)."""
         if len(rows) == 0:
             return
         self.blocks.append(
-            pd.DataFrame(
-                {
-                    "file": self.file,
-                    "row": np.asarray(rows, dtype="int64"),
-                    "column": column,
-                    "value": pd.Series(values, dtype="string").to_numpy(),
-                    "problem": problem if isinstance(problem, str) else problem.to_numpy(),
-                    "action": action,
-                    "rule": rule,
-                }
-            )
+            {
+                "row": np.asarray(rows, dtype="int64"),
+                "column": column,
+                "value": pd.Series(values, dtype="string").to_numpy(),
+                "problem": problem if isinstance(problem, str) else np.asarray(problem),
+                "action": action,
+                "rule": rule,
+            }
         )
 
     def frame(self) -> pd.DataFrame:
         """All issues as a table with the columns of :data:`ISSUE_COLUMNS`."""
-        parts = [pd.DataFrame(self.records, columns=ISSUE_COLUMNS)] if self.records else []
-        parts += self.blocks
-        if not parts:
+        if not self.records and not self.blocks:
             return empty_issues()
-        out = pd.concat(parts, ignore_index=True)
+        sizes = [len(b["row"]) for b in self.blocks]  # type: ignore[arg-type]
+        columns: dict[str, np.ndarray] = {}
+        for col in ISSUE_COLUMNS:
+            first = np.empty(len(self.records), dtype=object)
+            for i, rec in enumerate(self.records):
+                first[i] = rec[col]
+            parts = [first]
+            for b, n in zip(self.blocks, sizes):
+                v = self.file if col == "file" else b[col]
+                if isinstance(v, np.ndarray):
+                    parts.append(v.astype(object, copy=False))
+                else:
+                    parts.append(np.full(n, v, dtype=object))
+            columns[col] = np.concatenate(parts)
+        out = pd.DataFrame(columns)
         out["row"] = pd.array(out["row"].to_numpy(), dtype="Int64")
         for col in ("file", "column", "value", "problem", "action", "rule"):
             out[col] = out[col].astype("string")

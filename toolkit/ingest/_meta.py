@@ -135,7 +135,12 @@ def canonical_meta(header: str) -> str | None:
 def strip_uuid(values: pd.Series) -> pd.Series:
     """Submission ids without the ``uuid:`` prefix ODK writes (Kobo's ``_uuid`` has none)."""
     s = values.astype("string").str.strip()
-    return s.str.replace(r"^uuid:", "", regex=True, case=False).replace({"": pd.NA})
+    # Only a value starting with u or U can start with "uuid:" in any case.
+    maybe = s.str.slice(0, 1).isin(["u", "U"]).to_numpy(dtype=bool)
+    if maybe.any():
+        s = s.copy()
+        s[maybe] = s[maybe].str.replace(r"^uuid:", "", regex=True, case=False)
+    return s.replace({"": pd.NA})
 
 
 def submission_ids(table: pd.DataFrame, meta: dict[str, str]) -> pd.Series:

@@ -5,6 +5,12 @@ pseudonym (HMAC-SHA-256 with a study key), so that the same person gets the same
 pseudonym across files of one study without the name ever being stored.  The key
 comes from the study configuration or the ``NSMAP_PSEUDONYM_KEY`` environment variable
 and is never written to any output.
+
+Which questions hold personal data is decided once per form by
+:func:`personal_questions`, for the questions answered once per submission and for
+those of repeat groups alike (a child's name in a ``children`` repeat is as personal
+as the respondent's): their answers never reach the data, the repeat tables or the
+quarantine.
 """
 
 from __future__ import annotations
@@ -16,14 +22,20 @@ import re
 import secrets
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
+
+from toolkit.ingest._stack import Stack, factorize_text
+from toolkit.instrument import Instrument
 
 __all__ = [
     "KEY_ENV",
     "PERSONAL_FIELDS",
     "PERSONAL_METADATA",
+    "mask_columns",
     "mask_text",
     "personal_columns",
+    "personal_questions",
     "pseudonymise",
     "resolve_key",
 ]
@@ -69,6 +81,54 @@ _NAME_HINT = re.compile(
     r"|^(full_?|first_?|last_?|family_?|sur)name_?\d*$",
     re.IGNORECASE,
 )
+# Words for a person, in question names and group paths ("childs_name", "name_of_child",
+# "members/name"), with the plural or possessive "s".  Organisations, programmes,
+# places and partners are not persons: "prog_name", "partner_name" are not matched.
+_PERSON = (
+    r"(?:resp|respondent|contact|focal_?point|focal|person|people|interviewee|enumerator"
+    r"|informant|submitter|child|children|kid|baby|infant|member|hh_?member|head|hh_?head"
+    r"|household_?head|hhh|mother|father|parent|spouse|husband|wife|guardian|caregiver"
+    r"|carer|beneficiary|beneficiarie|patient|participant|victim|witness|migrant|refugee"
+    r"|client|student|pupil|staff|volunteer|worker|employee|owner|interviewer|surveyor"
+    r"|collector|applicant|caller|user|girl|boy|man|woman|women|individual|relative"
+    r"|sibling|brother|sister|son|daughter|teacher|doctor|nurse|chief|leader|manager"
+    r"|supervisor|director|deceased|missing_person|traced_person|enfant|personne|nino|nina"
+    r"|madre|padre|mere|pere|membre|beneficiaire)s?"
+)
+_PARTS_OF_NAME = r"(?:full_?|first_?|last_?|family_?|sur|given_?|middle_?|maiden_?|nick_?|fore)"
+_PERSON_NAME = re.compile(
+    rf"(?:^|_){_PERSON}_?{_PARTS_OF_NAME}?_?names?_?\d*$"
+    rf"|(?:^|_)names?_(?:of_)?(?:the_)?{_PERSON}_?\d*$"
+    rf"|^{_PARTS_OF_NAME}names?_?\d*$"
+    r"|^(?:prenoms?|nom_?prenoms?|noms?_?complets?|nombres?_?completos?|apellidos?"
+    r"|nombres?_?y_?apellidos?)_?\d*$",
+    re.IGNORECASE,
+)
+_PLAIN_NAME = re.compile(r"^(?:names?|nom|nombre|fname|lname)_?\d*$", re.IGNORECASE)
+_PERSON_GROUP = re.compile(rf"^(?:\w+_)?{_PERSON}(?:_\w+)?$", re.IGNORECASE)
+# Labels that ask for a person's name or contact details (English, French, Spanish,
+# Arabic).  "Name of the National Society", "Programme name" or "role only, never a
+# person's name" are not matched.
+_LABEL_HINT = re.compile(
+    r"\b(?:first|full|last|family|given|middle|maiden|sur)[ -]?names?\b"
+    r"|\b(?:child|kid|baby|respondent|member|head|mother|father|parent|spouse|husband|wife"
+    r"|guardian|caregiver|beneficiary|patient|participant|interviewee|informant|migrant"
+    r"|owner|volunteer)(?:['’]s|s['’]?)\s+(?:first\s+|full\s+|last\s+|given\s+)?names?\b"
+    r"|\bname\s+of\s+(?:the\s+|your\s+|this\s+|each\s+)?(?:person|child|respondent|member"
+    r"|head|mother|father|parent|spouse|beneficiary|patient|participant|interviewee"
+    r"|caregiver|guardian|informant|contact|focal\s+point)"
+    r"|\b(?:your|his|her|their)\s+name\b"
+    r"|\bpr[ée]noms?\b|\bnom\s+(?:et\s+pr[ée]nom|de\s+famille|complet)\b"
+    r"|\bnom\s+de\s+l['’](?:enfant|int[ée]ress[ée])"
+    r"|\bnombre\s+(?:completo|y\s+apellidos?)\b|\bapellidos?\b"
+    r"|\b(?:e-?mail|phone|telephone|mobile|cell\s?phone)\s+(?:address|number)\b"
+    r"|\bnum[ée]ro\s+de\s+t[ée]l[ée]phone|\bn[úu]mero\s+de\s+(?:tel[ée]fono|celular)"
+    r"|\bcorreo\s+electr[óo]nico|\badresse\s+(?:e-?mail|[ée]lectronique)"
+    r"|الاسم\s+الكامل|الاسم\s+الأول|اسم\s+العائلة|رقم\s+الهاتف|البريد\s+الإلكتروني",
+    re.IGNORECASE,
+)
+_YES = {"yes", "true", "1", "y", "personal", "oui", "si", "sí"}
+_NO = {"no", "false", "0", "n", "non"}
 
 # A local part starts a run of its characters, or (an address glued to the previous one)
 # is at most 64 long: trying every start inside a long run would be quadratic.
@@ -167,7 +227,9 @@ def pseudonymise(
     pandas.Series
         Pseudonyms such as ``"R3f9a0c12be"``, aligned with ``values``.
     """
-    norm = values.astype("string").str.strip().str.casefold().str.replace(r"\s+", " ", regex=True)
+    codes, distinct = factorize_text(values.to_numpy(dtype=object))  # each value once
+    norm = distinct.astype("string").str.strip().str.casefold()
+    norm = norm.str.replace(r"\s+", " ", regex=True)
     cache: dict[str, str] = {}
 
     def one(v: object) -> object:
@@ -179,7 +241,12 @@ def pseudonymise(
             cache[s] = prefix + digest[:length]
         return cache[s]
 
-    return pd.Series([one(v) for v in norm], index=values.index, dtype="string")
+    pseudonyms = pd.array(np.array([one(v) for v in norm], dtype=object), dtype="string")
+    return pd.Series(pseudonyms.take(codes), index=values.index)
+
+
+#: Longest listed name or place searched for in free text (characters).
+_MAX_LISTED = 100
 
 
 def mask_text(
@@ -193,7 +260,9 @@ def mask_text(
         Free-text answers or quotes.
     names, places : iterable of str
         Known personal names and sub-national places to mask (case-insensitive, whole
-        words).
+        words).  Entries longer than 100 characters are not names or places (a pasted
+        paragraph in a name field) and are not searched for; the column they came from
+        is dropped as personal data all the same.
 
     Returns
     -------
@@ -211,7 +280,13 @@ def mask_text(
     out = out.str.replace(_PHONE, _mask_phone, regex=True)
     for words, token in ((names, "[name]"), (places, "[place]")):
         listed = sorted(
-            {w.strip() for w in words if isinstance(w, str) and w.strip()}, key=len, reverse=True
+            {
+                w.strip()
+                for w in words
+                if isinstance(w, str) and w.strip() and len(w.strip()) <= _MAX_LISTED
+            },
+            key=len,
+            reverse=True,
         )
         if listed:
             # Whole words: not inside another word, even when the listed text starts or
@@ -221,6 +296,23 @@ def mask_text(
             )
             out = out.str.replace(pattern, token, regex=True)
     return out
+
+
+def mask_columns(
+    cells: pd.DataFrame, *, names: Iterable[str] = (), places: Iterable[str] = ()
+) -> pd.DataFrame:
+    """:func:`mask_text` of every column of a table, once per distinct cell value.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Like ``cells``, every column of the ``string`` dtype.
+    """
+    stack = Stack(cells, list(cells.columns))
+    masked = mask_text(stack.values, names=list(names), places=list(places))
+    return pd.DataFrame(
+        {h: stack.series(masked, h).array for h in cells.columns}, index=cells.index
+    )
 
 
 def personal_columns(
@@ -240,7 +332,8 @@ def personal_columns(
     list of str
         Known personal fields of the bundled instrument, personal metadata columns,
         questions of personal metadata types, and text columns whose name says they
-        hold a name, email or phone number.
+        hold a person's name, email or phone number (``childs_name`` too; see
+        :func:`personal_questions`, which also reads the form's labels).
     """
     types = instrument_types or {}
     out = []
@@ -252,8 +345,66 @@ def personal_columns(
             b in PERSONAL_FIELDS
             or b in PERSONAL_METADATA
             or types.get(b) in _PERSONAL_TYPES
-            or (types.get(b, "text") == "text" and not b.startswith("_") and _NAME_HINT.search(b))
+            or (types.get(b, "text") == "text" and not b.startswith("_") and _names_a_person(b, ""))
             for b in bases
         ):
             out.append(col)
     return out
+
+
+def personal_questions(instrument: Instrument) -> dict[str, str]:
+    """Questions of a form whose answers are personal data, with the reason.
+
+    The same rules hold for questions answered once per submission and for questions
+    of repeat groups.  A question is personal when
+
+    * it is a known personal field (:data:`PERSONAL_FIELDS`), a personal metadata name
+      (:data:`PERSONAL_METADATA`) or of a personal metadata type (``phonenumber`` ...);
+    * the form marks it so: a ``personal`` column on the survey sheet (pyxform ignores
+      it) holding ``yes`` / ``true`` / ``1``.  ``no`` / ``false`` / ``0`` there
+      overrides the two rules below (for a ``prog_contact_name`` that names an office);
+    * it is a text question whose name says it holds contact details or a person's
+      name (``resp_email``, ``whatsapp2``, ``childs_name``, ``name_of_child``,
+      ``first_name``, ``prenom``), or is a plain ``name`` inside a group or repeat
+      named after persons (``children/name``, ``household_members/name``);
+    * it is a text question whose label, in any language of the form, asks for a
+      person's name or contact details ("Child's first name", "Nom et prénom",
+      "Número de teléfono", "رقم الهاتف").
+
+    Parameters
+    ----------
+    instrument : Instrument
+
+    Returns
+    -------
+    dict of str to str
+        Question name (as in the instrument) -> why it is personal (``field``,
+        ``marked``, ``name`` or ``label``).
+    """
+    fields = instrument.fields()
+    labels = [c for c in fields.columns if c.startswith("label")]
+    out: dict[str, str] = {}
+    for rec in fields.to_dict("records"):
+        name = str(rec["name"])
+        short = str(rec.get("short_name") or name.rsplit("/", 1)[-1])
+        typ = str(rec.get("type", ""))
+        mark = str(rec.get("personal", "") or "").strip().casefold()
+        if short in PERSONAL_FIELDS or short in PERSONAL_METADATA or typ in _PERSONAL_TYPES:
+            out[name] = "field"
+        elif mark in _YES:
+            out[name] = "marked"
+        elif mark in _NO or typ != "text":
+            continue
+        elif _names_a_person(short, str(rec.get("group", ""))):
+            out[name] = "name"
+        elif any(isinstance(rec[c], str) and _LABEL_HINT.search(rec[c]) for c in labels):
+            out[name] = "label"
+    return out
+
+
+def _names_a_person(short: str, group: str) -> bool:
+    """Whether a text question's name says it holds a person's name or contact."""
+    if _NAME_HINT.search(short) or _PERSON_NAME.search(short):
+        return True
+    groups = [g for g in group.split("/") if g]
+    return bool(_PLAIN_NAME.match(short)) and any(_PERSON_GROUP.match(g) for g in groups)

@@ -19,7 +19,9 @@ delimiter); here:
   record: an issue says so) is quarantined, never guessed at.
 * **Workbooks.**  The zip directory of an ``.xlsx`` is checked first: a truncated or
   non-zip file, or one declaring more than 2 GiB uncompressed (a zip bomb), is refused.
-  A workbook saved under a CSV name is read as a workbook, with an issue.
+  A workbook saved under a CSV name is read as a workbook, with an issue.  Blank rows
+  are not materialised (a stray value at ``A1048576`` costs one row, not a million) and a
+  sheet whose grid would exceed 16 million cells is refused.
 * **Headers.**  A header cell longer than 2,000 characters (an unclosed quote) or a
   header wider than 16,384 columns (Excel's limit) is refused.
 """
@@ -218,7 +220,7 @@ def _read_workbook(
     if _read_bytes(source, 4) == _ZIP_MAGIC:
         _check_zip(source, path)
     try:
-        sheets = read_workbook(source)
+        sheets = read_workbook(source, blank_rows=False)
     except WorkbookError as exc:
         raise ExportReadError(
             f"the workbook cannot be opened ({exc}).",
@@ -248,7 +250,8 @@ def _read_workbook(
             f"the first sheet '{names[0]}' is empty.", file=path, hint="export the data again."
         )
     nul = any("\x00" in "".join(r) for r in records)
-    raw = _assemble(path, records, header_score, notes, "xlsx", "", names, nul)
+    numbers = (first.index + 1).tolist()  # blank rows are left out of the frame
+    raw = _assemble(path, records, header_score, notes, "xlsx", "", names, nul, numbers)
     raw.other_sheets = sheets  # repeat groups' sheets, read by toolkit.ingest._sources
     return raw
 
@@ -338,20 +341,24 @@ def _assemble(
     delimiter: str,
     sheets: list[str],
     nul: bool,
+    numbers: list[int] | None = None,
 ) -> RawExport:
+    """The table of ``records`` (whose row numbers are ``numbers``, by default 1, 2, ...)."""
+    number = numbers or range(1, len(records) + 1)
     header_pos = _find_header(path, records, header_score, delimiter)
+    header_row = number[header_pos]
     for pos in range(header_pos):
         if any(c.strip() for c in records[pos]):
             text = " ".join(c[:80] for c in records[pos] if c.strip())
-            notes.append(note("title_row", pos + 1, value=text.replace("\x00", "")[:80]))
-    header = _header(path, records[header_pos], header_pos + 1, notes)
+            notes.append(note("title_row", number[pos], value=text.replace("\x00", "")[:80]))
+    header = _header(path, records[header_pos], header_row, notes)
     width = len(header)
-    columns = _dedupe(header, path, header_pos + 1)
+    columns = _dedupe(header, path, header_row)
     body = records[header_pos + 1 :]
     good_rows: list[int] = []
     good: list[list[str]] = []
     bad: list[dict[str, object]] = []
-    for rownum, rec in enumerate(body, start=header_pos + 2):
+    for rownum, rec in zip(number[header_pos + 1 :], body):
         n = len(rec)
         if n > width and not any(c.strip() for c in rec[width:]):
             rec = rec[:width]
@@ -372,7 +379,8 @@ def _assemble(
                 notes.append(note("unclosed_quote", rownum, value=n, lines=lines, width=width))
     if nul:
         _clean_nul(good, good_rows, columns, notes)
-    blank = len(body) - len(good) - len(bad)
+    last = number[-1] if len(number) else header_row
+    blank = last - header_row - len(good) - len(bad)  # also rows a workbook left out
     if blank:
         notes.append(note("blank_rows", value=blank))
     table = pd.DataFrame(
@@ -384,7 +392,7 @@ def _assemble(
     return RawExport(
         table=table,
         ragged=pd.DataFrame(bad, columns=["row", "fields", "text"]),
-        header_row=header_pos + 1,
+        header_row=header_row,
         encoding=encoding,
         delimiter=delimiter,
         notes=notes,

@@ -12,16 +12,21 @@ the reason.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
+from toolkit.ingest._assemble import QUARANTINE_HEAD, RowBlock
 from toolkit.ingest._form import FormShape
 from toolkit.ingest._issues import IssueLog
+from toolkit.ingest._lists import ChoiceLists
 from toolkit.ingest._meta import PERSONAL_META
 from toolkit.ingest._repeats import Block, Instances
 from toolkit.ingest._rules import check_logic, typed_answers
+from toolkit.ingest._stacked import StackedLog, runs_of_blocks
 from toolkit.instrument import Instrument
 
 __all__ = ["RecordContext", "RepeatOutcome", "missing_repeat_tables", "repeat_tables"]
@@ -45,6 +50,8 @@ class RecordContext:
         Name of the key column.
     log : IssueLog
         The submissions table's issues.
+    lists : ChoiceLists, optional
+        The form's choice lists, as the submissions were read with.
     """
 
     label: str
@@ -53,6 +60,7 @@ class RecordContext:
     answers: dict[str, pd.Series]
     unit: str
     log: IssueLog
+    lists: ChoiceLists | None = None
 
 
 @dataclass
@@ -60,7 +68,7 @@ class RepeatOutcome:
     """Long tables, quarantined instances and issues of every repeat group."""
 
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    quarantine: list[pd.DataFrame] = field(default_factory=list)
+    quarantine: list[RowBlock] = field(default_factory=list)
     issues: list[pd.DataFrame] = field(default_factory=list)
     rows_in: dict[str, int] = field(default_factory=dict)
     unchecked: list[str] = field(default_factory=list)
@@ -98,6 +106,10 @@ def repeat_tables(
     RepeatOutcome
     """
     out = RepeatOutcome()
+    lists = record.lists or ChoiceLists(instrument)
+    form_q = instrument.questions
+    refs = " ".join(v for c in ("relevant", "constraint") for v in form_q[c] if isinstance(v, str))
+    needed = set(re.findall(r"\$\{([^}]*)\}", refs))  # answers expressions refer to
     logs: dict[str, IssueLog] = {}
     row_society: dict[str, pd.Series] = {}
     answers_by: dict[str, dict[str, pd.Series]] = {}
@@ -114,23 +126,35 @@ def repeat_tables(
         )
         parts: list[pd.DataFrame] = []
         answers: dict[str, list[pd.Series]] = {}
-        for block in inst.blocks:
+        for run in runs_of_blocks(inst.blocks):
+            block = run[0]
             log = record.log
             if block.label != record.label:
                 log = logs.setdefault(block.label, IssueLog(block.label))
                 by_row = pd.Series(society.to_numpy(), index=frame["row"].to_numpy())
                 row_society[block.label] = by_row[frame["label"].to_numpy() == block.label]
                 _unknown_columns(block, name, log)
-            ok = block.iid[accepted.to_numpy()[block.iid.to_numpy()]]
-            acc = block.cells.loc[ok.index]
+            oks = [b.iid[accepted.to_numpy()[b.iid.to_numpy()]] for b in run]
+            if len(run) == 1:
+                ok, acc = oks[0], block.cells.loc[oks[0].index]
+            else:  # the instances spread over wide columns, stacked in the table's order
+                iids = np.concatenate([o.to_numpy() for o in oks])
+                at = frame.loc[iids, ["main_row", "parent", "position"]].to_numpy()
+                log = StackedLog(log, run, oks, np.lexsort(at.T[::-1]))
+                acc = log.cells()
+                ok = pd.Series(iids[log.order], index=acc.index)
             fields, options = _fields(block.roles)
+            empties: dict[str, np.ndarray] = {}
             data, ans = typed_answers(
-                acc, instrument, fields, options, personal, log, known_names, keys, questions
-            )
-            ctx = _context(acc, ok, frame, record.answers, answers_by.get(spec.parent, {}))
+                acc, instrument, fields, options, personal, log, known_names, keys, questions,
+                lists, empties,
+            )  # fmt: skip
+            ctx = _context(acc, ok, frame, record.answers, answers_by.get(spec.parent, {}), needed)
             out.unchecked += check_logic(
-                data, ans, acc, instrument, fields, personal, log, today, questions, ctx
+                data, ans, acc, instrument, fields, personal, log, today, questions, ctx, empties
             )
+            if isinstance(log, StackedLog):
+                log.flush()
             iid = pd.Index(ok.to_numpy())
             parts.append(data.set_axis(iid))
             for q, series in ans.items():
@@ -146,20 +170,22 @@ def repeat_tables(
             own_key = acc_frame["main_row"].map(record.keys).astype("string")
             own_key = own_key + f"/{name}[" + position + "]"
         keys_by[name] = own_key
-        table = pd.DataFrame(index=acc_frame.index)
-        table[record.unit] = acc_frame["main_row"].map(record.keys).astype("string")
+        head: dict[str, pd.Series] = {
+            record.unit: acc_frame["main_row"].map(record.keys).astype("string")
+        }
         if record.society is not None and record.unit != "ns_iso3":
-            table["ns_iso3"] = society[accepted]
-        table["_key"] = own_key.astype("string")
+            head["ns_iso3"] = society[accepted]
+        head["_key"] = own_key.astype("string")
         if spec.parent:
-            table["_parent_key"] = parent_key.astype("string")
-        table["_position"] = acc_frame["position"].astype("Int64")
-        data = pd.concat(parts) if parts else pd.DataFrame(index=acc_frame.index)
-        table = pd.concat([table, data.reindex(acc_frame.index)], axis=1)
-        table["_file"] = acc_frame["label"].astype("string")
-        table["_row"] = acc_frame["row"].astype("int64")
+            head["_parent_key"] = parent_key.astype("string")
+        head["_position"] = acc_frame["position"].astype("Int64")
+        tail: dict[str, pd.Series] = {
+            "_file": acc_frame["label"].astype("string"),
+            "_row": acc_frame["row"].astype("int64"),
+        }
         order = acc_frame.sort_values(["main_row", "parent", "position"], kind="stable").index
-        out.tables[name] = table.loc[order].reset_index(drop=True)
+        by_iid = pd.concat(parts) if len(parts) > 1 else parts[0] if parts else None
+        out.tables[name] = _long_table(head, by_iid, tail, order)
         out.rows_in[name] = len(frame)
         out.quarantine.append(_quarantined(inst, name, society, personal))
         for (where, rule), part in frame[~accepted].groupby(["label", "rule"], sort=False):
@@ -180,6 +206,33 @@ def repeat_tables(
         issues.insert(2, "ns_iso3", issues["row"].map(soc).astype("string"))
         out.issues.append(issues)
     return out
+
+
+def _long_table(
+    head: dict[str, pd.Series],
+    data: pd.DataFrame | None,
+    tail: dict[str, pd.Series],
+    order: pd.Index,
+) -> pd.DataFrame:
+    """The long table of a repeat: key columns, answers (``data``, by instance id),
+    ``_file`` and ``_row``, one row per accepted instance in ``order``."""
+    if data is None:
+        data = pd.DataFrame(index=order)
+    elif not data.index.equals(order):
+        data = data.reindex(order)
+    columns = [*head, *data.columns]
+    if len(set(columns)) < len(columns) or set(tail) & set(columns):  # a question "_key"?
+        table = pd.concat([pd.DataFrame(head), data], axis=1)
+        for k, v in tail.items():
+            table[k] = v
+        return table.loc[order].reset_index(drop=True)
+    rows = pd.RangeIndex(len(order))
+    parts = [
+        pd.DataFrame({k: v.loc[order].array for k, v in head.items()}, index=rows),
+        data.set_axis(rows),
+        pd.DataFrame({k: v.loc[order].array for k, v in tail.items()}, index=rows),
+    ]
+    return pd.concat(parts, axis=1)
 
 
 def _shown(link: object, short: str) -> str:
@@ -212,12 +265,16 @@ def _context(
     frame: pd.DataFrame,
     top: dict[str, pd.Series],
     parent: dict[str, pd.Series],
+    needed: set[str],
 ) -> dict[str, pd.Series]:
-    """Answers of each instance's submission and parent instance, aligned with ``acc``."""
+    """Answers of each instance's submission and parent instance, aligned with ``acc``
+    (those of the questions in ``needed``, which expressions refer to)."""
     main_rows = frame.loc[iid.to_numpy(), "main_row"].to_numpy()
-    ctx = {q: s.reindex(main_rows).set_axis(acc.index) for q, s in top.items()}
+    ctx = {q: s.reindex(main_rows).set_axis(acc.index) for q, s in top.items() if q in needed}
     parents = frame.loc[iid.to_numpy(), "parent"].to_numpy()
-    ctx.update({q: s.reindex(parents).set_axis(acc.index) for q, s in parent.items()})
+    ctx.update(
+        {q: s.reindex(parents).set_axis(acc.index) for q, s in parent.items() if q in needed}
+    )
     return ctx
 
 
@@ -237,32 +294,45 @@ def _unknown_columns(block: Block, name: str, log: IssueLog) -> None:
         )
 
 
-def _quarantined(
-    inst: Instances, name: str, society: pd.Series, personal: set[str]
-) -> pd.DataFrame:
+def _quarantined(inst: Instances, name: str, society: pd.Series, personal: set[str]) -> RowBlock:
     """Quarantined instances with their cells as written (personal data left out)."""
     frame = inst.frame
     bad = frame["reason"].notna()
-    rows: list[pd.DataFrame] = []
+    where = pd.Index(frame.index[bad])
+    n = len(where)
+    out: dict[str, object] = {
+        "_file": frame.loc[bad, "label"].to_numpy(dtype=object),
+        "_row": frame.loc[bad, "row"].to_numpy(dtype="int64"),
+        "_repeat": np.full(n, name, dtype=object),
+        "ns_iso3": society[bad].to_numpy(dtype=object),
+        "reason": frame.loc[bad, "reason"].to_numpy(dtype=object),
+        "rule": frame.loc[bad, "rule"].to_numpy(dtype=object),
+    }
+    cells: dict[str, np.ndarray] = {}
+    is_bad = bad.to_numpy()
+    private: dict[tuple[object, ...], np.ndarray] = {}  # by the blocks' roles
     for block in inst.blocks:
-        keep = block.iid[bad.to_numpy()[block.iid.to_numpy()]]
-        if keep.empty:
+        iid = block.iid.to_numpy()
+        keep = is_bad[iid]
+        if not keep.any():
             continue
         roles = block.roles
-        private = roles["header"][
-            ((roles["kind"] != "meta") & roles["question"].isin(personal))
-            | ((roles["kind"] == "meta") & roles["question"].isin(PERSONAL_META))
-        ]
-        cells = block.cells.loc[keep.index].drop(columns=list(private))
-        rows.append(cells.set_axis(pd.Index(keep.to_numpy())))
-    cells = pd.concat(rows) if rows else pd.DataFrame()
-    q = frame.loc[bad, ["label", "row", "reason", "rule"]].rename(
-        columns={"label": "_file", "row": "_row"}
-    )
-    q.insert(2, "_repeat", name)
-    q.insert(3, "ns_iso3", society[bad])
-    out = pd.concat([q, cells.reindex(q.index)], axis=1).reset_index(drop=True)
-    return out.astype({c: "string" for c in out.columns if c != "_row"})
+        kinds = tuple(zip(roles["kind"], roles["question"]))
+        if kinds not in private:
+            private[kinds] = np.array(
+                [(q in PERSONAL_META) if k == "meta" else (q in personal) for k, q in kinds],
+                dtype=bool,
+            )
+        at = where.get_indexer(iid[keep])
+        values = block.cells.to_numpy(dtype=object)[keep]
+        for j, (h, hidden) in enumerate(zip(block.cells.columns, private[kinds])):
+            if hidden or h in QUARANTINE_HEAD:
+                continue
+            if h not in cells:
+                cells[h] = np.full(n, None, dtype=object)
+            cells[h][at] = values[:, j]
+    out.update(cells)
+    return n, out
 
 
 def missing_repeat_tables(

@@ -173,40 +173,69 @@ def find_instances(
         By repeat name, parents before children.
     """
     out: dict[str, Instances] = {}
-    wide = _wide_slots(shape, main_roles, cells)
-    main_by_index = _lookup(cells, main_roles, "_index")
-    main_by_id = pd.Series(ids.index, index=ids.to_numpy()).loc[lambda s: s.index.notna()]
-    main_by_id = main_by_id[~main_by_id.index.duplicated(keep="last")]
+    array = cells.to_numpy(dtype=object)
+    at = {h: j for j, h in enumerate(cells.columns)}
+    wide = _wide_slots(shape, main_roles, array, at)
+    role_at = {h: j for j, h in enumerate(main_roles["header"])}
+    main_by_index = main_by_id = pd.Series(dtype="int64")
+    if any(tables.values()):  # repeat tables are linked by the submissions' ids
+        main_by_index = _lookup(cells, main_roles, "_index")
+        main_by_id = pd.Series(ids.index, index=ids.to_numpy()).loc[lambda s: s.index.notna()]
+        main_by_id = main_by_id[~main_by_id.index.duplicated(keep="last")]
     for name in shape.ordered():
         spec = shape.repeats[name]
         parent = out.get(spec.parent)
-        parts, blocks = [], []
+        parts: list[pd.DataFrame] = []
+        blocks: list[tuple[str, pd.DataFrame, pd.DataFrame, int]] = []
+        sizes: list[int] = []
+        slot_rows: list[np.ndarray] = []
+        slot_parents: list[np.ndarray] = []
+        slot_positions: list[np.ndarray] = []
+        links: list[str] = []
         for slot in sorted(wide.get(name, {})):
             exists, headers = wide[name][slot]
-            rows = cells.index[exists.to_numpy(bool)]
-            frame = pd.DataFrame(
-                {
-                    "main_row": rows.astype("int64"),
-                    "parent": _wide_parent(parent, rows, slot[:-1]),
-                    "position": slot[-1],
-                    "link": [_wide_link(r, slot) for r in rows],
-                    "label": main.label,
-                    "row": rows.astype("int64"),
-                }
+            rows = cells.index[exists]
+            sizes.append(len(rows))
+            slot_rows.append(rows.to_numpy(dtype="int64"))
+            slot_parents.append(_wide_parent(parent, rows, slot[:-1]))
+            slot_positions.append(np.full(len(rows), slot[-1], dtype="int64"))
+            links.extend(_wide_link(r, slot) for r in rows)
+            block_cells = pd.DataFrame(
+                array[
+                    np.ix_(
+                        np.flatnonzero(exists), np.array([at[h] for h in headers], dtype=np.intp)
+                    )
+                ],
+                index=rows,
+                columns=pd.Index(headers, dtype=cells.columns.dtype),
             )
-            parts.append(frame)
             blocks.append(
                 (
                     main.label,
-                    cells.loc[rows, headers],
-                    _strip_roles(main_roles, headers),
+                    block_cells,
+                    _strip_roles(main_roles, headers, role_at),
                     main.raw.header_row,
+                )
+            )
+        if sizes:  # the wide columns' instances, slot after slot
+            main_rows = np.concatenate(slot_rows)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "main_row": main_rows,
+                        "parent": np.concatenate(slot_parents),
+                        "position": np.concatenate(slot_positions),
+                        "link": links,
+                        "label": main.label,
+                        "row": main_rows,
+                    }
                 )
             )
         for table in tables.get(name, []):
             frame, block = _linked(table, name, parent, hmap, main_by_index, main_by_id, blanked)
             parts.append(frame)
             blocks.append(block)
+            sizes.append(len(frame))
         frame = pd.concat(parts, ignore_index=True) if parts else _empty_frame()
         frame = frame.reindex(columns=_empty_frame().columns)
         frame[["main_row", "parent", "position", "row"]] = frame[
@@ -214,7 +243,7 @@ def find_instances(
         ].astype("int64")
         _row_rules(frame, name, main, main_reason, parent)
         inst = Instances(frame)
-        starts = np.cumsum([0] + [len(p) for p in parts])
+        starts = np.cumsum([0, *sizes])
         for start, (label, block_cells, roles, header_row) in zip(starts, blocks):
             iid = pd.Series(np.arange(start, start + len(block_cells)), index=block_cells.index)
             inst.blocks.append(Block(label, block_cells, roles, iid, header_row))
@@ -222,8 +251,10 @@ def find_instances(
     return out
 
 
-def _strip_roles(roles: pd.DataFrame, headers: list[str]) -> pd.DataFrame:
-    chosen = roles.set_index("header").loc[headers].reset_index()
+def _strip_roles(roles: pd.DataFrame, headers: list[str], at: dict[str, int]) -> pd.DataFrame:
+    """The roles of some headers (``at``: header -> row of ``roles``), instance
+    numbers removed."""
+    chosen = roles.iloc[[at[h] for h in headers]].reset_index(drop=True)
     return chosen.assign(index=pd.Series([()] * len(chosen), index=chosen.index, dtype=object))
 
 
@@ -239,9 +270,10 @@ def _lookup(cells: pd.DataFrame, roles: pd.DataFrame, canon: str) -> pd.Series:
 
 
 def _wide_slots(
-    shape: FormShape, roles: pd.DataFrame, cells: pd.DataFrame
-) -> dict[str, dict[tuple[int, ...], tuple[pd.Series, list[str]]]]:
-    """Repeat -> instance numbers -> (rows where the instance exists, its own headers)."""
+    shape: FormShape, roles: pd.DataFrame, cells: np.ndarray, at: dict[str, int]
+) -> dict[str, dict[tuple[int, ...], tuple[np.ndarray, list[str]]]]:
+    """Repeat -> instance numbers -> (rows where the instance exists, its own headers);
+    ``cells`` are the submissions' cells, ``at`` the column of each header."""
     wide = roles[roles["index"].map(len) > 0]
     own: dict[str, dict[tuple[int, ...], list[str]]] = {}
     for header, q, idx in zip(wide["header"], wide["question"], wide["index"]):
@@ -252,13 +284,13 @@ def _wide_slots(
             own.setdefault(rep, {}).setdefault(slot, [])
             if rep == table:
                 own[rep][slot].append(header)
-    out: dict[str, dict[tuple[int, ...], tuple[pd.Series, list[str]]]] = {}
+    out: dict[str, dict[tuple[int, ...], tuple[np.ndarray, list[str]]]] = {}
     for rep in sorted(own, key=lambda r: -shape.repeats[r].depth):
         for slot, headers in own[rep].items():
             exists = (
-                (cells[headers] != "").any(axis=1)
+                (cells[:, [at[h] for h in headers]] != "").any(axis=1)
                 if headers
-                else pd.Series(False, index=cells.index)
+                else np.zeros(len(cells), dtype=bool)
             )
             for child, slots in out.items():
                 if shape.repeats[child].parent != rep:

@@ -25,10 +25,13 @@ class IngestResult:
     ----------
     data : pandas.DataFrame
         One row per accepted record (submission, or unit of a study): the key
-        (``summary["unit"]``: ``_uuid`` by default), ``ns_iso3`` (when checked against
-        the frame), export metadata (``_uuid``, ``_submission_time``,
-        ``_validation_status`` ...), ``resp_id`` (pseudonym of the respondent), every
-        question outside repeat groups by name (personal fields removed),
+        (``summary["unit"]``: ``_uuid`` by default), ``ns_iso3`` and
+        ``society_match`` (when checked against the frame: the Society's frame key,
+        and how the cell identified it: ``iso3``, ``iso2``, ``fdrs``, ``go_id``,
+        ``name``, ``fuzzy`` or ``choice_label``), export metadata (``_uuid``,
+        ``_submission_time``, ``_validation_status`` ...), ``resp_id`` (pseudonym of
+        the respondent), every question outside repeat groups by name (personal
+        questions removed, see :func:`~toolkit.ingest._privacy.personal_questions`),
         select_multiple questions as a space-separated column plus one nullable 0/1
         column ``<question>__<option>`` per option, geopoints plus
         ``<question>__latitude`` / ``__longitude`` / ``__altitude`` / ``__precision``,
@@ -40,13 +43,16 @@ class IngestResult:
         Every problem found: ``file``, ``row``, ``ns_iso3`` (the Society code on that
         row, where readable), ``column``, ``value``, ``problem``, ``action``, ``rule``.
     quarantine : pandas.DataFrame
-        Rejected input rows (personal fields pseudonymised) with ``_file``, ``_row``,
-        ``ns_iso3`` (the code as written, normalised), ``_repeat`` (the repeat group of
-        a quarantined instance; missing for a submission), ``reason`` and ``rule``.
+        Rejected input rows (personal fields left out, emails and phone numbers in
+        free text masked) with ``_file``, ``_row``, ``ns_iso3`` (the Society where
+        identified, else the cell upper-cased if it is shaped like an ISO3 code),
+        ``_repeat`` (the repeat group of a quarantined instance; missing for a
+        submission), ``reason`` and ``rule``.
     summary : dict
         Counts and facts about the read (tool and format, rows in, accepted and
         quarantined, per repeat group too, encoding, delimiter, header style, SHA-256
-        of each file, expressions not checked).
+        of each file, expressions not checked; ``society_match``: accepted rows per
+        rule of identification).
     repeats : dict of str to pandas.DataFrame
         Repeat group name -> one row per accepted instance: the record's key (the
         unit column of ``data``), ``_key`` (``<record key>/<repeat>[<position>]``,

@@ -1,10 +1,11 @@
 """Row-level rules of the submissions table: keys, and which submissions are quarantined.
 
 A submission is quarantined (never dropped) when its row is ragged, its key is
-missing, its Society code is missing or not in the membership frame, the server
-marked it rejected (KoboToolbox "not approved", ODK Central "rejected"), ODK Central
-could not export its answers (encrypted), or a later submission of the same unit
-supersedes it.  Each rule writes the reason on the row and one issue per row.
+missing, its National Society is missing or not identified (see
+:mod:`toolkit.ingest._societies`), the server marked it rejected (KoboToolbox "not
+approved", ODK Central "rejected"), ODK Central could not export its answers
+(encrypted), or a later submission of the same unit supersedes it.  Each rule writes
+the reason on the row and one issue per row.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from toolkit.errors import ExportReadError
 from toolkit.ingest import _privacy as privacy
 from toolkit.ingest._duplicates import superseded_rows
 from toolkit.ingest._issues import IssueLog
+from toolkit.ingest._lists import ChoiceLists
 from toolkit.ingest._meta import strip_uuid
 from toolkit.ingest._raw import RawExport
-from toolkit.ingest._values import MISSING_TOKENS, label_lookup, parse_select_one
+from toolkit.ingest._values import MISSING_TOKENS
 from toolkit.instrument import Instrument
 
 __all__ = [
@@ -30,7 +32,6 @@ __all__ = [
     "list_for",
     "record_keys",
     "respondent_ids",
-    "society_codes",
 ]
 
 #: Canonical metadata that holds the submission's own id.
@@ -127,18 +128,23 @@ class RowRules:
         )
 
 
-def exempt_tokens(roles: pd.DataFrame, instrument: Instrument) -> dict[str, set[str]]:
+def exempt_tokens(
+    roles: pd.DataFrame, instrument: Instrument, lists: ChoiceLists | None = None
+) -> dict[str, set[str]]:
     """Header -> missing-value tokens that are real choices of its question."""
     tokens = set(MISSING_TOKENS)
+    lists = ChoiceLists(instrument) if lists is None else lists
+    fields = instrument.fields()
+    list_of = dict(zip(fields["name"], fields["list_name"]))
+    hits: dict[str, set[str]] = {}
     out: dict[str, set[str]] = {}
-    fields = instrument.fields().set_index("name")
     for header, q in zip(roles["header"], roles["question"]):
-        if q in fields.index:
-            lst = fields.at[q, "list_name"]
-            if isinstance(lst, str) and lst in instrument.choices:
-                hit = set(instrument.choices[lst]["name"].astype(str)) & tokens
-                if hit:
-                    out[header] = hit
+        lst = list_of.get(q)
+        if isinstance(lst, str) and lst in instrument.choices:
+            if lst not in hits:
+                hits[lst] = set(lists.get(lst).names) & tokens
+            if hits[lst]:
+                out[header] = set(hits[lst])
     return out
 
 
@@ -150,20 +156,53 @@ def record_keys(
     ids: pd.Series,
     path: Path,
     header_row: int,
+    issues: IssueLog | None = None,
 ) -> tuple[str, str, pd.Series]:
-    """Name, header and values of the record key."""
+    """Name, header and values of the record key.
+
+    With ``unit=None`` each submission is keyed by its own id (``ids``: ``_uuid``,
+    ``KEY``, ``meta/instanceID``, ``_id``); a row without one is keyed by its
+    ``_index`` (KoboToolbox's / Ona's row number in the export) when the export has
+    that column, which is then reported in ``issues``.  The key is named ``_index``
+    when every row is keyed so, and the header returned names the column(s) that
+    supplied the keys (or were checked, when none did).
+    """
     if unit is None:
-        if not any(m in meta for m in (*ID_META, "_id")):
+        present = [m for m in (*ID_META, "_id", "_index") if m in meta]
+        if not present:
             raise ExportReadError(
-                "the export has no submission id column (_uuid, KEY, meta/instanceID or _id), "
-                "which identifies each record.",
+                "the export has no submission id column (_uuid, KEY, meta/instanceID, _id "
+                "or _index), which identifies each record.",
                 file=path,
                 row=header_row,
                 hint="export again with the metadata columns included, or name the question "
                 "that identifies each record (unit=...).",
             )
-        header = next(meta[m] for m in (*ID_META, "_id") if m in meta)
-        return "_uuid", header, ids
+        keys, source = ids.copy(), pd.Series(pd.NA, index=ids.index, dtype="string")
+        for m in present:  # the column that gave each row its id: the first non-empty one
+            if m != "_index":
+                source[source.isna() & strip_uuid(table[meta[m]]).notna()] = meta[m]
+        if "_index" in meta:
+            index = table[meta["_index"]].astype("string").str.strip().replace({"": pd.NA})
+            fill = keys.isna() & index.notna()
+            keys[fill], source[fill] = index[fill], meta["_index"]
+        used = list(dict.fromkeys(source.dropna()))
+        header = " / ".join(used or [meta[m] for m in present])
+        by_index = int((source == meta.get("_index")).sum()) if "_index" in meta else 0
+        if by_index and issues is not None:
+            others = [meta[m] for m in present if m != "_index"]
+            issues.add(
+                row=header_row,
+                column=meta["_index"],
+                value=None,
+                problem=f"{by_index} submission(s) have no id"
+                + (f" in {', '.join(repr(h) for h in others)}" if others else " column")
+                + f"; each is keyed by its '{meta['_index']}' (its row number in this "
+                "export, which may change when the data are exported again).",
+                action="keyed by _index",
+                rule="key_from_index",
+            )
+        return ("_index" if used == [meta.get("_index")] else "_uuid"), header, keys
     if unit in fields:
         return unit, fields[unit], table[fields[unit]].astype("string").str.strip()
     canon = next((c for c, h in meta.items() if unit in (c, h)), None)
@@ -177,32 +216,6 @@ def record_keys(
         )
     values = table[meta[canon]].astype("string").str.strip()
     return canon, meta[canon], strip_uuid(values) if canon in ID_META else values
-
-
-def society_codes(
-    society: str,
-    fields: dict[str, str],
-    table: pd.DataFrame,
-    instrument: Instrument,
-    path: Path,
-    header_row: int,
-) -> pd.Series:
-    if society not in fields:
-        raise ExportReadError(
-            f"the export has no column for '{society}', which identifies each National Society.",
-            file=path,
-            row=header_row,
-            hint=f"export again with the '{society}' question included, or name the right "
-            "unit/society question.",
-        )
-    values = table[fields[society]].astype("string").str.strip()
-    lst = list_for(instrument, society)
-    if lst is not None:
-        mapped, _ = parse_select_one(
-            values, instrument.choice_names(lst), label_lookup(instrument.choices[lst])
-        )
-        values = mapped.fillna(values)
-    return values.str.upper()
 
 
 def list_for(instrument: Instrument, name: str) -> str | None:

@@ -8,23 +8,15 @@ Problems in single answers do not reject a submission: the answer is set to miss
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from toolkit.ingest import _privacy as privacy
-from toolkit.ingest._headers import GEO_TYPES
 from toolkit.ingest._issues import ISSUE_COLUMNS, IssueLog, empty_issues
-from toolkit.ingest._select import select_multiple_columns
-from toolkit.ingest._values import (
-    GEO_PARTS,
-    label_lookup,
-    parse_datetime,
-    parse_geopoint,
-    parse_numeric,
-    parse_select_one,
-    parse_time,
-)
+from toolkit.ingest._stack import Stack
+from toolkit.ingest._typed import typed_answers
 from toolkit.instrument import NUMERIC_TYPES, Instrument
 from toolkit.instrument._xpath import UnsupportedExpression, evaluate
 
@@ -32,158 +24,6 @@ __all__ = ["ISSUE_COLUMNS", "IssueLog", "check_logic", "empty_issues", "typed_an
 
 _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.\-]*)\}")
 _DATE_ARITHMETIC = re.compile(r"(?:\}|\))\s*[+\-]\s*\d|decimal-date")
-
-
-def typed_answers(
-    acc: pd.DataFrame,
-    instrument: Instrument,
-    fields: dict[str, str],
-    options: dict[str, dict[str, str]],
-    personal: set[str],
-    issues: IssueLog,
-    known_names: Sequence[str] = (),
-    keys: set[str] | frozenset[str] = frozenset(),
-    questions: pd.DataFrame | None = None,
-) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
-    """Parse every question column of the accepted rows; cell problems -> issues.
-
-    Parameters
-    ----------
-    acc : pandas.DataFrame
-        The rows to parse, as strings, indexed by their row number in the file.
-    instrument : Instrument
-    fields : dict of str to str
-        Question -> header of its column.
-    options : dict of str to dict
-        select_multiple question -> option -> header; geopoint question -> part
-        (``latitude`` ...) -> header.
-    personal : set of str
-        Questions left out (personal data).
-    issues : IssueLog
-    known_names : sequence of str
-        Respondents' names found in the same export, masked in free text.
-    keys : set of str
-        Identifier questions that are not masked.
-    questions : pandas.DataFrame, optional
-        The question rows to parse (default: every field of the instrument).
-
-    Returns
-    -------
-    data : pandas.DataFrame
-        Typed answers by question name (select_multiple: the answer column plus one
-        ``<question>__<option>`` column per option; geopoint: the point plus
-        ``<question>__latitude`` ... columns).
-    answers : dict of str to pandas.Series
-        The values relevance and constraints are evaluated on.
-    """
-    cols: dict[str, pd.Series] = {}
-    answers: dict[str, pd.Series] = {}
-    idx = acc.index
-    questions = instrument.fields() if questions is None else questions
-
-    def report(bad: pd.Series, raw: pd.Series, column: str, problem: str, rule: str) -> None:
-        issues.block(
-            idx[bad.to_numpy(bool)],
-            raw[bad.to_numpy(bool)],
-            column=column,
-            problem=problem,
-            action="answer set to missing",
-            rule=rule,
-        )
-
-    for name, typ, list_name in zip(questions["name"], questions["type"], questions["list_name"]):
-        if name in personal:
-            continue
-        header = fields.get(name)
-        raw = acc[header] if header is not None else pd.Series("", index=idx, dtype=object)
-        column = header or name
-        if typ in ("select_one", "select_multiple") and list_name in instrument.choices:
-            table = instrument.choices[list_name]
-            names = table["name"].astype(str).tolist()
-            lookup = label_lookup(table)
-            if typ == "select_one":
-                val, bad = parse_select_one(raw, names, lookup)
-                report(bad, raw, column, f"not a choice of list '{list_name}'", "invalid_choice")
-                cols[name] = val
-            else:
-                cols.update(
-                    select_multiple_columns(
-                        name,
-                        raw if header else None,
-                        names,
-                        lookup,
-                        options.get(name, {}),
-                        acc,
-                        issues,
-                        list_name,
-                    )
-                )
-            answers[name] = cols[name]
-        elif typ in NUMERIC_TYPES:
-            val, bad = parse_numeric(raw, integer=typ == "integer")
-            problem = "not a whole number" if typ == "integer" else "not a number"
-            report(bad, raw, column, problem, "not_a_number")
-            cols[name] = val
-            answers[name] = val.astype("float64")
-        elif typ in ("date", "datetime", "start", "end", "today"):
-            date_only = typ in ("date", "today")
-            val, bad = parse_datetime(raw, date_only=date_only)
-            report(bad, raw, column, "not a date" if date_only else "not a date-time", "bad_date")
-            cols[name] = val
-            answers[name] = val
-        elif typ == "time":
-            val, bad = parse_time(raw)
-            report(bad, raw, column, "not a time of day", "bad_date")
-            cols[name] = answers[name] = val
-        elif typ in GEO_TYPES:
-            cols.update(
-                _geopoint(name, raw if header else None, options.get(name, {}), acc, report)
-            )
-            answers[name] = cols[name]
-        else:
-            val = raw.astype("string").str.strip().replace({"": pd.NA})
-            if typ == "text" and name not in keys:
-                val = privacy.mask_text(val, names=known_names)
-            cols[name] = val
-            answers[name] = val
-    return pd.DataFrame(cols, index=idx), answers
-
-
-def _geopoint(
-    name: str,
-    raw: pd.Series | None,
-    part_headers: dict[str, str],
-    acc: pd.DataFrame,
-    report: Callable[[pd.Series, pd.Series, str, str, str], None],
-) -> dict[str, pd.Series]:
-    """A geopoint from its own column and/or its part columns (``q-Latitude`` ...)."""
-    idx = acc.index
-    if raw is not None:
-        parts, bad = parse_geopoint(raw)
-        problem = "not a geopoint (latitude longitude [altitude accuracy])"
-        report(bad, raw, name, problem, "bad_geopoint")
-        point = raw.astype("string").str.strip().where(~bad & parts["latitude"].notna())
-    else:
-        parts = pd.DataFrame({p: pd.Series(pd.NA, index=idx, dtype="Float64") for p in GEO_PARTS})
-        point = pd.Series("", index=idx, dtype="string")
-        for part in GEO_PARTS:
-            if part in part_headers:
-                cell = acc[part_headers[part]].astype("string").str.strip().fillna("")
-                point = (point + " " + cell).str.strip()
-    for part, header in part_headers.items():
-        val, bad = parse_numeric(acc[header], integer=False)
-        limit = {"latitude": 90, "longitude": 180}.get(part)
-        if limit is not None:
-            far = (val.notna() & (val.abs() > limit)).fillna(False).astype(bool)
-            report(far, acc[header], header, f"{part} beyond ±{limit}", "out_of_range")
-            val = val.where(~far)
-        report(bad, acc[header], header, "not a number", "not_a_number")
-        parts[part] = parts[part].fillna(val) if raw is not None else val
-    has = (parts["latitude"].notna() & parts["longitude"].notna()).astype(bool)
-    return {
-        name: point.where(has).astype("string"),
-        **{f"{name}__{p}": parts[p].where(has) for p in GEO_PARTS},
-    }
 
 
 def check_logic(
@@ -197,6 +37,7 @@ def check_logic(
     today: pd.Timestamp | str | None,
     questions: pd.DataFrame | None = None,
     context: Mapping[str, pd.Series] | None = None,
+    empties: Mapping[str, np.ndarray] | None = None,
 ) -> list[str]:
     """Required answers (under relevance) and numeric/date constraints.
 
@@ -222,6 +63,9 @@ def check_logic(
     context : mapping of str to pandas.Series, optional
         Answers of the enclosing submission (and repeat instance) aligned with ``acc``,
         which expressions inside a repeat group may refer to.
+    empties : mapping of str to numpy.ndarray, optional
+        Header -> where its cell is empty once stripped (from :func:`typed_answers`);
+        worked out here for the headers it lacks.
 
     Returns
     -------
@@ -230,62 +74,78 @@ def check_logic(
     """
     stamp = pd.Timestamp(today) if today is not None else None
     q = instrument.questions
-    group_rel = dict(
-        zip(
-            q.loc[q["type"].isin(["begin_group", "begin_repeat"]), "name"],
-            q.loc[q["type"].isin(["begin_group", "begin_repeat"]), "relevant"],
-        )
-    )
-    cache: dict[str, pd.Series | None] = {}
+    containers = q["type"].isin(["begin_group", "begin_repeat"])
+    group_rel = dict(zip(q.loc[containers, "name"], q.loc[containers, "relevant"]))
+    cache: dict[str, np.ndarray | None] = {}
     unchecked: list[str] = []
     ctx = {**dict(context or {}), **answers}
     idx = acc.index
+    memo: dict[Any, Any] = {}  # XPath values worked out once per answer column
 
-    def relevance(expr: str) -> pd.Series | None:
+    def relevance(expr: str) -> np.ndarray | None:
         if expr not in cache:
             try:
-                cache[expr] = evaluate(expr, ctx, index=idx, today=stamp)
+                found = evaluate(expr, ctx, index=idx, today=stamp, memo=memo)
+                cache[expr] = found.to_numpy(dtype=bool)
             except UnsupportedExpression:
                 cache[expr] = None
                 unchecked.append(expr)
         return cache[expr]
 
     questions = instrument.fields() if questions is None else questions
-    for name, typ, group, relevant, required, constraint in zip(
-        questions["name"],
-        questions["type"],
-        questions["group"],
-        questions["relevant"],
-        questions["required"],
-        questions["constraint"],
-    ):
-        if name in personal or name not in fields:
-            continue
-        exprs = [group_rel.get(g, "") for g in str(group).split("/") if g]
-        exprs.append(relevant)
-        rel = pd.Series(True, index=idx)
-        known = True
-        for e in exprs:
-            if isinstance(e, str) and e.strip():
-                r = relevance(e)
-                if r is None:
-                    known = False
-                    break
-                rel &= r
-        value = data[name]
-        if required and known:
+    rows = [
+        row
+        for row in zip(
+            questions["name"],
+            questions["type"],
+            questions["group"],
+            questions["relevant"],
+            questions["required"],
+            questions["constraint"],
+        )
+        if row[0] not in personal and row[0] in fields
+    ]
+    given = empties or {}
+    required = [fields[name] for name, _, _, _, req, _ in rows if req]
+    required = [h for h in required if h not in given]
+    empty: Stack | None = None
+    empty_values = np.zeros(0, dtype=bool)
+    scopes: dict[tuple[object, ...], np.ndarray | None] = {}
+    batched = _pure_constraints(rows, answers, idx, stamp)
+    for name, typ, group, relevant, req, constraint in rows:
+        scope = (*(group_rel.get(g, "") for g in str(group).split("/") if g), relevant)
+        if scope not in scopes:
+            rel: np.ndarray | None = np.ones(len(idx), dtype=bool)
+            for e in scope:
+                if isinstance(e, str) and e.strip():
+                    r = relevance(e)
+                    if r is None:
+                        rel = None
+                        break
+                    rel = rel & r
+            scopes[scope] = rel
+        rel = scopes[scope]
+        value = answers[name]  # missing where data[name] is (read before it changes)
+        if req and rel is not None:
             # Missing in the export itself: cells emptied by another rule were reported
             # there already.
-            raw_empty = acc[fields[name]].astype("string").str.strip().fillna("") == ""
-            miss = rel & value.isna() & raw_empty
-            issues.block(
-                idx[miss],
-                pd.Series([""] * int(miss.sum()), dtype="string"),
-                column=fields[name],
-                problem="required answer is missing",
-                action="kept as item non-response",
-                rule="missing_required",
-            )
+            header = fields[name]
+            if header not in given and empty is None:
+                empty = Stack(acc, list(dict.fromkeys(required)))
+                empty_values = (
+                    empty.values.astype("string").str.strip().fillna("") == ""
+                ).to_numpy(bool)
+            raw_empty = given[header] if header in given else empty.array(empty_values, header)  # type: ignore[union-attr]
+            miss = rel & value.isna().to_numpy(bool) & raw_empty
+            if miss.any():
+                issues.block(
+                    idx[miss],
+                    pd.Series([""] * int(miss.sum()), dtype="string"),
+                    column=fields[name],
+                    problem="required answer is missing",
+                    action="kept as item non-response",
+                    rule="missing_required",
+                )
         if (
             isinstance(constraint, str)
             and constraint.strip()
@@ -300,7 +160,14 @@ def check_logic(
                 unchecked.append(constraint)
                 continue
             try:
-                ok = evaluate(constraint, ctx, current=answers[name], index=idx, today=stamp)
+                if name in batched:
+                    ok = batched[name]
+                    if ok is None:
+                        raise UnsupportedExpression(constraint)
+                else:
+                    ok = evaluate(
+                        constraint, ctx, current=answers[name], index=idx, today=stamp, memo=memo
+                    )
             except UnsupportedExpression:
                 unchecked.append(constraint)
                 continue
@@ -320,14 +187,56 @@ def check_logic(
                     action="answer set to missing",
                     rule="out_of_range",
                 )
-                data.loc[fail, name] = pd.NA
+                data[name] = data[name].where(~fail)  # a new column: answers keep theirs
                 ctx[name] = ctx[name].where(~fail)
     return sorted(set(unchecked))
 
 
+def _pure_constraints(
+    rows: list[tuple[Any, ...]],
+    answers: dict[str, pd.Series],
+    idx: pd.Index,
+    stamp: pd.Timestamp | None,
+) -> dict[str, pd.Series | None]:
+    """Constraints on numbers that refer to no other answer (``. >= 0 and . <= 100``),
+    each evaluated once for all the questions that have it, their answers one after the
+    other (``None`` where the expression is not supported).  Such a constraint's result
+    depends on each answer alone, so this gives the results of one question at a time."""
+    same: dict[str, list[str]] = {}
+    for name, typ, _, _, _, constraint in rows:
+        if (
+            typ in NUMERIC_TYPES
+            and isinstance(constraint, str)
+            and constraint.strip()
+            and "${" not in constraint
+            and answers[name].dtype == "float64"
+            and answers[name].notna().any()
+        ):
+            same.setdefault(constraint, []).append(name)
+    out: dict[str, pd.Series | None] = {}
+    n = len(idx)
+    for constraint, names in same.items():
+        if len(names) < 2:
+            continue
+        current = pd.Series(np.concatenate([answers[q].to_numpy() for q in names]))
+        try:
+            ok = evaluate(constraint, {}, current=current, index=current.index, today=stamp)
+        except UnsupportedExpression:
+            out.update(dict.fromkeys(names))
+            continue
+        flat = ok.to_numpy(dtype=bool)
+        for k, q in enumerate(names):
+            out[q] = pd.Series(flat[k * n : (k + 1) * n], index=idx)
+    return out
+
+
 def _constraint_message(name: str, instrument: Instrument) -> str:
-    row = instrument.question(name)
-    for col in [c for c in row.index if str(c).startswith("constraint_message")]:
-        if isinstance(row[col], str) and row[col].strip():
-            return row[col].strip()
+    q = instrument.questions
+    at = np.flatnonzero((q["name"] == name).to_numpy(dtype=bool))
+    if not len(at):
+        raise KeyError(f"the instrument has no question named {name!r}")
+    for col in [c for c in q.columns if str(c).startswith("constraint_message")]:
+        value = q[col].iat[at[0]]
+        if isinstance(value, str) and value.strip():
+            return value.strip()
     return ""

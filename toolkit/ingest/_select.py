@@ -4,138 +4,230 @@ KoboToolbox and ODK write a select_multiple answer as one column of space-separa
 choice names, as one column per option (``1``/``0``, ``True``/``False``, ``1.0`` or the
 option's label), or both.  Both are read; where they disagree the option columns win
 and an issue is recorded.
+
+:class:`SelectMultiple` reads every select_multiple question of a table: the answer
+columns of the questions of one choice list are parsed together, once per distinct
+answer, and all option columns in one block.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from toolkit.ingest._issues import IssueLog
-from toolkit.ingest._values import parse_option_block, parse_select_multiple
+from toolkit.ingest._lists import ChoiceLists
+from toolkit.ingest._multiple import normalise_lists, select_multiple_values
+from toolkit.ingest._stack import Cells, Stack
+from toolkit.ingest._values import parse_option_block
 
-__all__ = ["select_multiple_columns"]
-
-_YES_NO_WORDS = frozenset({"0", "1", "0.0", "1.0", "true", "false", "yes", "no"})
+__all__ = ["SelectMultiple"]
 
 
-def select_multiple_columns(
-    name: str,
-    raw: pd.Series | None,
-    names: list[str],
-    lookup: dict[str, str],
-    option_headers: dict[str, str],
-    acc: pd.DataFrame,
-    issues: IssueLog,
-    list_name: str,
-) -> dict[str, pd.Series]:
-    """The answer column and one nullable 0/1 column per option of one question.
+@dataclass
+class _Answers:
+    """The answer columns of one list's questions: results per distinct value."""
+
+    summary: pd.api.extensions.ExtensionArray  # choice names, space-separated
+    na: np.ndarray  # no valid choice
+    bad: np.ndarray  # holds an option not in the list
+    unknown: pd.api.extensions.ExtensionArray  # those options
+    member: np.ndarray  # (values, options) int8: option k is in the answer
+
+
+class SelectMultiple:
+    """The select_multiple questions of one table.
 
     Parameters
     ----------
-    name : str
-        The question.
-    raw : pandas.Series, optional
-        Its answer column (space-separated choice names or labels), if the export has one.
-    names : list of str
-        Choice names of its list, in form order.
-    lookup : dict of str to str
-        Case-folded choice name or label -> choice name.
-    option_headers : dict of str to str
-        Option -> header of its column.
-    acc : pandas.DataFrame
+    cells : Cells
         The rows, as strings.
-    issues : IssueLog
-    list_name : str
-        For messages.
-
-    Returns
-    -------
-    dict of str to pandas.Series
-        ``name`` (choice names, space-separated) and ``<name>__<option>`` (``Int8``,
-        missing where the question was not answered).
+    questions : sequence of (str, str or None, str)
+        Question, header of its answer column (``None`` if the export has none) and
+        choice list, of every select_multiple question to read.
+    options : dict of str to dict
+        Question -> option -> header of its option column.
+    lists : ChoiceLists
     """
-    idx = acc.index
-    summary = pd.Series(pd.NA, index=idx, dtype="string")
-    answered = pd.Series(False, index=idx)
-    if raw is not None:
-        summary, bad, unknown = parse_select_multiple(raw, names, lookup)
-        issues.block(
-            idx[bad],
-            unknown[bad],
-            column=name,
-            problem=f"option(s) not in list '{list_name}'",
-            action="unknown option(s) removed from the answer",
-            rule="invalid_choice",
+
+    def __init__(
+        self,
+        cells: Cells,
+        questions: Sequence[tuple[str, str | None, str]],
+        options: dict[str, dict[str, str]],
+        lists: ChoiceLists,
+    ) -> None:
+        self.cells = cells
+        self.acc = cells.frame
+        self.lists = lists
+        self._headers: dict[str, list[str]] = {}
+        self._opt_pos: dict[str, int] = {}
+        tokens: list[set[str]] = []
+        for name, header, list_name in questions:
+            if header is not None:
+                self._headers.setdefault(list_name, []).append(header)
+            info = lists.get(list_name)
+            for opt in info.names:
+                h = options.get(name, {}).get(opt)
+                if h is not None and h not in self._opt_pos:
+                    self._opt_pos[h] = len(tokens)
+                    tokens.append(set(info.tokens[opt]))
+        self._answers: dict[str, _Answers] = {}
+        self.empty: dict[str, np.ndarray] = {}  # header -> the answer column's empty cells
+        opt_headers = list(self._opt_pos)
+        self._opt = (
+            parse_option_block(cells.block(opt_headers), tokens)
+            if opt_headers
+            else (np.zeros((len(self.acc), 0), "int8"),) + (np.zeros((len(self.acc), 0), bool),) * 2
         )
-        answered = raw.astype("string").str.strip().fillna("") != ""
-    padded = " " + summary.fillna("") + " "
-    from_summary = np.zeros((len(idx), len(names)), dtype="int8")
-    if raw is not None:
-        for k, opt in enumerate(names):
-            from_summary[:, k] = padded.str.contains(f" {opt} ", regex=False).to_numpy(bool)
-    out: dict[str, pd.Series] = {}
-    disagree = np.zeros(len(idx), dtype=bool)
-    not_answered = ~answered.to_numpy()
-    present = [o for o in names if o in option_headers]
-    if present:
-        headers = [option_headers[o] for o in present]
-        # A label export writes the option's label (or name) where it was chosen.
-        label_tokens = [{k for k, v in lookup.items() if v == o} - _YES_NO_WORDS for o in present]
-        block_vals, block_known, block_bad = parse_option_block(acc[headers], label_tokens)
-        for j, header in enumerate(headers):
-            cell_bad = block_bad[:, j]
-            if cell_bad.any():
+        # the answer columns of every list, stacked: normalised once per distinct value
+        self._stack = Stack(cells, [h for hs in self._headers.values() for h in hs])
+        self._text = normalise_lists(self._stack.values)
+        self._answered = np.array([not (v is pd.NA or v == "") for v in self._text], dtype=bool)
+
+    def _parsed(self, list_name: str) -> _Answers:
+        if list_name not in self._answers:
+            info = self.lists.get(list_name)
+            stack = self._stack
+            used = np.unique(np.concatenate([stack.codes_of(h) for h in self._headers[list_name]]))
+            n = len(stack.values)
+            out, bad, unknown = (np.full(n, None, dtype=object) for _ in range(3))
+            member = np.zeros((n, len(info.names)), dtype="int8")
+            out[used], bad[used], unknown[used], member[used] = select_multiple_values(
+                self._text[used], info.names, info.lookup
+            )
+            summary = pd.array(out, dtype="string")
+            self._answers[list_name] = _Answers(
+                summary,
+                np.asarray(summary.isna(), dtype=bool),
+                bad.astype(bool),
+                pd.array(unknown, dtype="string"),
+                member,
+            )
+        return self._answers[list_name]
+
+    def columns(
+        self,
+        name: str,
+        header: str | None,
+        list_name: str,
+        option_headers: dict[str, str],
+        issues: IssueLog,
+    ) -> dict[str, pd.Series | ExtensionArray]:
+        """The answer column and one nullable 0/1 column per option of one question.
+
+        Parameters
+        ----------
+        name : str
+            The question.
+        header : str, optional
+            Its answer column (space-separated choice names or labels), if the export
+            has one.
+        list_name : str
+            Its choice list.
+        option_headers : dict of str to str
+            Option -> header of its column.
+        issues : IssueLog
+
+        Returns
+        -------
+        dict of str to pandas.Series or IntegerArray
+            ``name`` (choice names, space-separated) and ``<name>__<option>``
+            (``Int8``, missing where the question was not answered).
+        """
+        names = self.lists.get(list_name).names
+        idx = self.acc.index
+        n = len(idx)
+        if header is not None:
+            parsed = self._parsed(list_name)
+            stack = self._stack
+            codes = stack.codes_of(header)
+            summary = stack.series(parsed.summary, header)
+            summary_na = parsed.na[codes]
+            bad = parsed.bad[codes]
+            if bad.any():
                 issues.block(
-                    idx[cell_bad],
-                    acc[header][cell_bad],
-                    column=header,
-                    problem="option column holds neither 0/1, true/false, the option's "
-                    "label nor empty",
-                    action="cell set to missing",
+                    idx[bad],
+                    stack.series(parsed.unknown, header)[bad],
+                    column=name,
+                    problem=f"option(s) not in list '{list_name}'",
+                    action="unknown option(s) removed from the answer",
                     rule="invalid_choice",
                 )
-    for k, opt in enumerate(names):
-        values = from_summary[:, k]
-        mask = not_answered.copy()
-        if opt in option_headers:
-            j = present.index(opt)
-            col_known, col_vals = block_known[:, j], block_vals[:, j]
-            if raw is not None:
-                disagree |= col_known & ~mask & (col_vals != values)
-            values = np.where(col_known, col_vals, values).astype("int8")
-            mask = mask & ~col_known
-        out[f"{name}__{opt}"] = pd.Series(pd.arrays.IntegerArray(values, mask), index=idx)
-    conflicts = pd.Series(disagree, index=idx, dtype=bool)
-    if option_headers:
-        # Where the summary is missing or disagrees, rebuild it from the option columns
-        # (they are unambiguous).
-        redo = conflicts | (summary.isna() & ~pd.Series(not_answered, index=idx))
-        if raw is None:
-            redo[:] = True
-        if redo.any():
-            chosen = pd.DataFrame({o: out[f"{name}__{o}"][redo] for o in names})
-            any_known = chosen.notna().any(axis=1)
-            rebuilt = (
-                _join_selected(chosen, names).astype("string").replace({"": pd.NA}).where(any_known)
+            answered = self._answered[codes]
+            self.empty[header] = ~answered
+            values = parsed.member[codes]
+        else:
+            summary = pd.Series(pd.NA, index=idx, dtype="string")
+            summary_na = np.ones(n, dtype=bool)
+            answered = np.zeros(n, dtype=bool)
+            values = np.zeros((n, len(names)), dtype="int8")
+        mask = np.repeat(~answered[:, None], len(names), axis=1)
+        disagree = np.zeros(n, dtype=bool)
+        present = [k for k, opt in enumerate(names) if opt in option_headers]
+        if present:
+            cols = [self._opt_pos[option_headers[names[k]]] for k in present]
+            block_vals, block_known, block_bad = (a[:, cols] for a in self._opt)
+            for j, k in enumerate(present):
+                cell_bad = block_bad[:, j]
+                if cell_bad.any():
+                    h = option_headers[names[k]]
+                    issues.block(
+                        idx[cell_bad],
+                        self.acc[h][cell_bad],
+                        column=h,
+                        problem="option column holds neither 0/1, true/false, the option's "
+                        "label nor empty",
+                        action="cell set to missing",
+                        rule="invalid_choice",
+                    )
+            if header is not None:
+                disagree = (
+                    block_known & ~mask[:, present] & (block_vals != values[:, present])
+                ).any(axis=1)
+            values[:, present] = np.where(block_known, block_vals, values[:, present])
+            mask[:, present] &= ~block_known
+        out: dict[str, pd.Series | ExtensionArray] = {
+            f"{name}__{opt}": pd.arrays.IntegerArray(
+                np.ascontiguousarray(values[:, k]), np.ascontiguousarray(mask[:, k])
             )
-            summary = summary.copy()
-            summary[redo] = rebuilt
-    if conflicts.any():
-        issues.block(
-            idx[conflicts],
-            summary[conflicts].fillna(""),
-            column=name,
-            problem="the answer column and its option columns disagree",
-            action="option columns used",
-            rule="select_multiple_conflict",
-        )
-    return {name: summary, **out}
+            for k, opt in enumerate(names)
+        }
+        if option_headers:
+            # Where the summary is missing or disagrees, rebuild it from the option columns
+            # (they are unambiguous).
+            redo = disagree | (summary_na & answered)
+            if header is None:
+                redo[:] = True
+            if redo.any():
+                known = ~mask[redo]
+                text = _join_selected((values[redo] != 0) & known, names)
+                rebuilt = (
+                    pd.Series(text, dtype=object)
+                    .astype("string")
+                    .replace({"": pd.NA})
+                    .where(known.any(axis=1))
+                )
+                summary = summary.copy()
+                summary[redo] = rebuilt.array
+        if disagree.any():
+            issues.block(
+                idx[disagree],
+                summary[disagree].fillna(""),
+                column=name,
+                problem="the answer column and its option columns disagree",
+                action="option columns used",
+                rule="select_multiple_conflict",
+            )
+        return {name: summary, **out}
 
 
-def _join_selected(chosen: pd.DataFrame, names: list[str]) -> pd.Series:
-    arr = chosen.fillna(0).to_numpy(dtype=bool)
+def _join_selected(chosen: np.ndarray, names: list[str]) -> np.ndarray:
     text = np.full(len(chosen), "", dtype=object)
     for j, opt in enumerate(names):
-        text = np.where(arr[:, j], np.where(text == "", opt, text + " " + opt), text)
-    return pd.Series(text, index=chosen.index)
+        text = np.where(chosen[:, j], np.where(text == "", opt, text + " " + opt), text)
+    return text

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import ExportReadError
+from toolkit.ingest._decode import MAX_HEADER_SCAN, header_cells
 from toolkit.ingest._meta import canonical_meta
 from toolkit.ingest._raw import RawExport, ReadNote, read_raw
 from toolkit.instrument import WorkbookError, read_workbook
@@ -191,7 +192,10 @@ def _tool(headers: list[str], repeats: list[Table]) -> str:
 def _peek_header(path: Path) -> list[str]:
     with path.open("rb") as fh:
         head = fh.read(65536).decode("utf-8-sig", errors="replace")
-    first = next(csv.reader(io.StringIO(head, newline="")), [])
+    try:
+        first = next(csv.reader(io.StringIO(head, newline="")), [])
+    except csv.Error:  # a field over the caller's csv limit: not a repeat file's header
+        return []
     return [c.strip() for c in first]
 
 
@@ -235,7 +239,7 @@ def _from_workbook(path: Path, score: Score) -> ExportSource:
     sheets: dict[str, pd.DataFrame] = getattr(raw, "other_sheets", None) or {}
     if not sheets:  # a reader that does not keep the other sheets: read them again
         try:
-            sheets = read_workbook(path)
+            sheets = read_workbook(path, blank_rows=False)
         except WorkbookError as exc:  # read once already; kept as a safety net
             raise ExportReadError(
                 f"the workbook cannot be opened ({exc}).", file=path, hint="export the data again."
@@ -267,21 +271,22 @@ def _sheet_table(cells: pd.DataFrame, score: Score) -> RawExport | None:
         ["" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v) for v in r]
         for r in cells.to_numpy(dtype=object).tolist()
     ]
+    numbers = (cells.index + 1).tolist()  # spreadsheet rows (blank rows may be left out)
     best, pos = 0, -1
-    for k, rec in enumerate(records[:15]):
-        s = score([c.strip() for c in rec])
+    for k, rec in enumerate(records[:MAX_HEADER_SCAN]):
+        s = score(header_cells(rec))
         if s > best:
             best, pos = s, k
     if pos < 0:
         return None
-    header = [c.strip() for c in records[pos]]
+    header = header_cells(records[pos])  # a cell too long for a header is blank: refused
     while header and not header[-1]:
         header.pop()
     if len(set(header)) < len(header) or "" in header:
         return None
     width = len(header)
     rows, good, ragged = [], [], []
-    for k, rec in enumerate(records[pos + 1 :], start=pos + 2):
+    for k, rec in zip(numbers[pos + 1 :], records[pos + 1 :]):
         if not any(c.strip() for c in rec):
             continue
         if any(c.strip() for c in rec[width:]):
@@ -295,7 +300,7 @@ def _sheet_table(cells: pd.DataFrame, score: Score) -> RawExport | None:
     return RawExport(
         table=table,
         ragged=pd.DataFrame(ragged, columns=["row", "fields", "text"]),
-        header_row=pos + 1,
+        header_row=numbers[pos],
         encoding="xlsx",
         delimiter="",
     )

@@ -13,10 +13,17 @@ import re
 import numpy as np
 import pandas as pd
 
+from toolkit.ingest._multiple import fold as _fold
+from toolkit.ingest._multiple import parse_select_multiple
+from toolkit.ingest._stack import factorize_text
+
 __all__ = [
     "MISSING_TOKENS",
+    "as_decimals",
+    "as_integers",
     "blank_missing",
     "label_lookup",
+    "number_values",
     "parse_datetime",
     "parse_geopoint",
     "parse_numeric",
@@ -35,6 +42,7 @@ MISSING_TOKENS = ("n/a", "N/A", "NA", "NaN", "nan", "#N/A")
 
 # ODK Briefcase writes dates in the JVM's locale: "Apr 26, 2018 8:58:20 AM", "Apr 26, 2018".
 _LOCALISED = ("%b %d, %Y %I:%M:%S %p", "%b %d, %Y %I:%M %p", "%b %d, %Y")
+_LITERAL = {**dict.fromkeys(_LOCALISED, ","), "%d/%m/%Y": "/"}  # a cell of the format has it
 _TIME = re.compile(
     r"^(?P<h>\d{1,2}):(?P<m>\d{2})(?::(?P<s>\d{2})(?P<f>\.\d+)?)?\s*(?P<ampm>[AaPp][Mm])?"
     r"\s*(?P<tz>Z|[+-]\d{2}:?\d{2})?$"
@@ -84,22 +92,38 @@ def parse_numeric(raw: pd.Series, *, integer: bool) -> tuple[pd.Series, pd.Serie
     bad : pandas.Series of bool
         True where a non-empty cell is not a number (or, for integers, not whole).
     """
+    values, empty = number_values(raw)
+    return as_integers(values, empty) if integer else as_decimals(values, empty)
+
+
+def number_values(raw: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """The numbers of a column (as ``pd.to_numeric`` reads them once cleaned) and
+    where its cells are empty."""
     s = raw.astype("string").str.strip()
-    empty = s.isna() | (s == "")
+    empty = (s.fillna("") == "").to_numpy(dtype=bool)
     clean = s.str.replace(r"[\s\u202f\u00a0']", "", regex=True)
     # "1.234,5" and "12,5": comma as decimal separator when no dot follows it.
     comma_dec = clean.str.contains(r"^-?[\d.]*,\d+$", regex=True, na=False)
-    clean = clean.where(
-        ~comma_dec, clean.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    )
-    values = pd.to_numeric(clean.where(~empty), errors="coerce")
-    bad = ~empty & values.isna()
-    if integer:
-        frac = values.notna() & (np.floor(values.fillna(0)) != values.fillna(0))
-        bad = bad | frac
-        values = values.where(~frac)
-        return values.round().astype("Int64"), bad
-    return values.astype("Float64"), bad
+    if comma_dec.any():
+        clean = clean.where(
+            ~comma_dec, clean.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        )
+    return pd.to_numeric(clean.where(~empty), errors="coerce"), empty
+
+
+def as_integers(values: pd.Series, empty: np.ndarray) -> tuple[pd.Series, pd.Series]:
+    """:func:`parse_numeric` (integers) from :func:`number_values`."""
+    bad = ~empty & values.isna().to_numpy(dtype=bool)
+    filled = values.fillna(0)
+    frac = (values.notna() & (np.floor(filled) != filled)).to_numpy(dtype=bool)
+    values = values.where(~frac)
+    return values.round().astype("Int64"), pd.Series(bad | frac, index=values.index)
+
+
+def as_decimals(values: pd.Series, empty: np.ndarray) -> tuple[pd.Series, pd.Series]:
+    """:func:`parse_numeric` (decimals) from :func:`number_values`."""
+    bad = ~empty & values.isna().to_numpy(dtype=bool)
+    return values.astype("Float64"), pd.Series(bad, index=values.index)
 
 
 def parse_datetime(raw: pd.Series, *, date_only: bool) -> tuple[pd.Series, pd.Series]:
@@ -113,7 +137,7 @@ def parse_datetime(raw: pd.Series, *, date_only: bool) -> tuple[pd.Series, pd.Se
         True where a non-empty cell is not a date.
     """
     s = raw.astype("string").str.strip()
-    empty = s.isna() | (s == "")
+    empty = pd.Series((s.fillna("") == "").to_numpy(dtype=bool), index=s.index)
     parsed = pd.to_datetime(s.where(~empty), errors="coerce", utc=True, format="ISO8601")
     # ODK Briefcase's localised dates, day-first dates typed by hand (31/12/2024) or
     # Excel serial numbers.  combine_first: the candidates may have a finer unit.
@@ -121,6 +145,10 @@ def parse_datetime(raw: pd.Series, *, date_only: bool) -> tuple[pd.Series, pd.Se
     for fmt in (*_LOCALISED, "%d/%m/%Y"):
         if not retry.any():
             break
+        if not any(_LITERAL[fmt] in v for v in s[retry].tolist()):
+            # No cell has the format's literal ',' or '/': none can match, and an
+            # all-NaT result (unit "s", the coarsest) would change nothing.
+            continue
         found = pd.to_datetime(s[retry], errors="coerce", utc=True, format=fmt)
         parsed = parsed.combine_first(found).reindex(s.index)
         retry = parsed.isna() & ~empty
@@ -153,10 +181,6 @@ def label_lookup(choices: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def _fold(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().casefold()
-
-
 def parse_select_one(
     raw: pd.Series, names: list[str], lookup: dict[str, str]
 ) -> tuple[pd.Series, pd.Series]:
@@ -168,79 +192,21 @@ def parse_select_one(
     bad : pandas.Series of bool
         True where a non-empty cell is neither a choice name nor a label.
     """
-    s = raw.astype("string").str.strip()
-    empty = s.isna() | (s == "")
+    codes, distinct = factorize_text(raw.to_numpy(dtype=object))
+    stripped = distinct.astype("string").str.strip().to_numpy(dtype=object)
     valid = set(names)
-    direct = s.isin(valid)
-    mapped = s.where(direct)
-    need = ~direct & ~empty
-    if need.any():
-        mapped.loc[need] = s[need].map(lambda v: lookup.get(_fold(v), pd.NA))
-    bad = ~empty & mapped.isna()
-    return mapped.astype("string"), bad
-
-
-def parse_select_multiple(
-    raw: pd.Series, names: list[str], lookup: dict[str, str]
-) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Validate a select_multiple summary column (space-separated choice names).
-
-    Label exports separate option labels by spaces too; they are split greedily by the
-    longest known label.
-
-    Returns
-    -------
-    values : pandas.Series (string)
-        Valid choice names, space-separated (in the export's order where it used
-        names, in form order where it used labels); missing where empty.
-    bad : pandas.Series of bool
-        True where the cell held at least one unknown option.
-    unknown : pandas.Series (string)
-        The unknown option(s) of each bad cell.
-    """
-    s = raw.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
-    empty = (s.isna() | (s == "")).to_numpy()
-    valid = set(names)
-    order = {n: i for i, n in enumerate(names)}
-    # Vectorised check: remove every valid name; whatever is left is not a choice name.
-    # Doubling the separators gives every token its own leading and trailing space.
-    pattern = " (?:" + "|".join(re.escape(n) for n in sorted(valid, key=len, reverse=True)) + ") "
-    left = (" " + s.fillna("").str.replace(" ", "  ", regex=False) + " ").str.replace(
-        pattern, "", regex=True
-    )
-    rest = (left.str.strip() != "").to_numpy() & ~empty
-    out = s.where(~pd.Series(empty, index=s.index)).astype("string")
-    unknown = pd.Series(pd.NA, index=s.index, dtype="string")
-    if rest.any():
-        labels = sorted(lookup, key=len, reverse=True)
-        for pos in np.flatnonzero(rest).tolist():
-            got, bad_parts = _greedy(_fold(str(s.iloc[pos])), labels, lookup)
-            got = [g for g in got if g in valid]
-            # None is stored as <NA> in the string dtype
-            out.iloc[pos] = (
-                " ".join(sorted(dict.fromkeys(got), key=order.__getitem__)) if got else None
-            )
-            if bad_parts:
-                unknown.iloc[pos] = " ".join(bad_parts)
-    bad = unknown.notna()
-    return out, bad, unknown
-
-
-def _greedy(text: str, labels: list[str], lookup: dict[str, str]) -> tuple[list[str], list[str]]:
-    if len(text) > 10_000:  # not a list of choices, and splitting it is quadratic
-        return [], [text[:80] + " ..."]
-    got: list[str] = []
-    bad: list[str] = []
-    while text:
-        for lab in labels:
-            if text == lab or text.startswith(lab + " "):
-                got.append(lookup[lab])
-                text = text[len(lab) :].strip()
-                break
+    values = np.full(len(stripped), None, dtype=object)
+    bad = np.zeros(len(stripped), dtype=bool)
+    for i, v in enumerate(stripped):
+        if v is pd.NA or v == "":
+            continue
+        if v in valid:
+            values[i] = v
         else:
-            head, _, text = text.partition(" ")
-            bad.append(head)
-    return got, bad
+            values[i] = lookup.get(_fold(v))
+            bad[i] = values[i] is None
+    out = pd.array(values, dtype="string").take(codes)
+    return pd.Series(out, index=raw.index), pd.Series(bad[codes], index=raw.index)
 
 
 def parse_option_column(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -264,7 +230,7 @@ def parse_option_column(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def parse_option_block(
-    raw: pd.DataFrame, selected: list[set[str]] | None = None
+    raw: pd.DataFrame | np.ndarray, selected: list[set[str]] | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Parse several 0/1 option columns at once (see :func:`parse_option_column`).
 
@@ -281,14 +247,18 @@ def parse_option_block(
     bad : numpy.ndarray of bool
         True where the cell is neither empty nor a recognisable 0/1 value.
     """
-    block = raw.fillna("").to_numpy(dtype=object)
-    yes = block == "1"
-    no = block == "0"
-    empty = block == ""
+    block = np.asarray(raw, dtype=object)
+    # Each distinct cell value is looked at once (a block of 0/1 has two or three).
+    codes, distinct = factorize_text(block.ravel())
+    values = distinct.to_numpy(dtype=object, copy=True)
+    values[pd.isna(values)] = ""
+    codes = codes.reshape(block.shape)
+    yes, no, empty = (values == "1")[codes], (values == "0")[codes], (values == "")[codes]
     other = ~(yes | no | empty)
     if other.any():  # "1.0", " TRUE ", "x", a label ...: normalise only those cells
         rows, cols = np.nonzero(other)
-        low = np.array([str(v).strip().casefold() for v in block[other]], dtype=object)
+        folded = {i: str(values[i]).strip().casefold() for i in np.unique(codes[other])}
+        low = np.array([folded[i] for i in codes[other]], dtype=object)
         extra = np.array(
             [v in selected[c] for v, c in zip(low, cols)] if selected else [False] * len(low),
             dtype=bool,

@@ -23,15 +23,22 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["WorkbookError", "read_workbook", "workbook_format"]
+__all__ = ["MAX_CELLS", "WorkbookError", "read_workbook", "workbook_format"]
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: Most cells a sheet may span (rows up to the last non-empty one x the widest row):
+#: 16 million, as many as a table of 16,000 submissions x 1,000 columns, far more than
+#: a questionnaire or an export holds; a stray value far below or right of the table
+#: would otherwise make the reader build a grid of billions of empty cells.
+MAX_CELLS = 1 << 24
 
 
 class WorkbookError(ValueError):
@@ -70,13 +77,16 @@ def read_workbook(
     blank_row_limit: int | None = None,
     select: Callable[[list[str]], Collection[str]] | None = None,
     on_header: Callable[[str, int, list[str | None]], None] | None = None,
+    blank_rows: bool = True,
 ) -> dict[str, pd.DataFrame]:
     """Read every sheet of a workbook as raw cells.
 
     Memory and time do not depend on the dimensions a workbook declares: the declared
     used range (``<dimension ref="A1:ZZ1048576">``) is ignored, empty or merely
     formatted rows after the last row with a value are never materialised and empty
-    columns after the last column with a value are dropped.
+    columns after the last column with a value are dropped.  A sheet whose grid would
+    hold more than :data:`MAX_CELLS` cells (a stray value at ``XFD1048576``) is refused
+    before the grid is built.
 
     Parameters
     ----------
@@ -93,25 +103,33 @@ def read_workbook(
         to read; the others are not parsed at all.  By default every sheet is read.
     on_header : callable, optional
         Called with a sheet's name, the number of its first non-empty row and that
-        row's cell texts before the rest of the sheet is read; an exception it raises stops reading and propagates
-        unchanged (e.g. to reject at once a workbook that is not what was expected).
+        row's cell texts before the rest of the sheet is read; an exception it raises
+        stops reading and propagates unchanged (e.g. to reject at once a workbook that
+        is not what was expected).
+    blank_rows : bool, default True
+        With ``False``, rows without a value are left out of the frames (whose index
+        still gives each row's spreadsheet row number minus one), so that a stray
+        value at ``A1048576`` costs one row, not a million.
 
     Returns
     -------
     dict of str to pandas.DataFrame
         Sheet name -> object-dtype frame of cell strings (``None`` where empty), in
-        workbook order.
+        workbook order; row ``i`` (index label) is spreadsheet row ``i + 1``.
 
     Raises
     ------
     WorkbookError
-        If the file is not a workbook or cannot be parsed.
+        If the file is not a workbook or cannot be parsed, or a sheet's grid would
+        hold more than :data:`MAX_CELLS` cells.
     """
     path = Path(path)
     kind = workbook_format(path)
     try:
         reader = _read_xlsx if kind == "xlsx" else _read_xls
-        sheets = reader(path, blank_row_limit, select or (lambda names: names), on_header)
+        sheets = reader(
+            path, _Options(blank_row_limit, select or (lambda names: names), on_header, blank_rows)
+        )
     except _HeaderRejected as exc:
         raise exc.original from None
     except WorkbookError:
@@ -128,6 +146,16 @@ _Select = Callable[[list[str]], Collection[str]]
 _OnHeader = Callable[[str, int, list[str | None]], None]
 
 
+@dataclass(frozen=True)
+class _Options:
+    """How :func:`read_workbook` reads (its keyword arguments)."""
+
+    blank_row_limit: int | None
+    select: _Select
+    on_header: _OnHeader | None
+    blank_rows: bool
+
+
 class _HeaderRejected(Exception):
     """Carries the exception an ``on_header`` callback raised out of the reader."""
 
@@ -139,13 +167,17 @@ class _HeaderRejected(Exception):
 class _Sheet:
     """Rows of one sheet, collected without materialising trailing blank rows."""
 
-    def __init__(self, name: str, blank_row_limit: int | None, on_header: _OnHeader | None):
+    def __init__(self, name: str, options: _Options):
         self.name = name
-        self.rows: list[list[str | None]] = []  # index i is spreadsheet row i + 1
-        self.limit = blank_row_limit
-        self.on_header = on_header
+        self.rows: list[list[str | None]] = []
+        self.numbers: list[int] = []  # spreadsheet row of each stored row (blank_rows=False)
+        self.last = 0  # spreadsheet row of the last row with a value
+        self.limit = options.blank_row_limit
+        self.on_header = options.on_header
+        self.dense = options.blank_rows  # index i of rows is spreadsheet row i + 1
         self.ignored = 0
         self.first_ignored: int | None = None
+        self.width = 0
 
     def add(self, number: int, cells: list[str | None]) -> None:
         """Add spreadsheet row ``number`` (1-based, increasing; blank rows may be skipped)."""
@@ -154,9 +186,9 @@ class _Sheet:
             end -= 1
         if not end:
             return
-        number = max(number, len(self.rows) + 1)
+        number = max(number, self.last + 1)
         if self.ignored or (
-            self.limit is not None and self.rows and number - len(self.rows) - 1 > self.limit
+            self.limit is not None and self.rows and number - self.last - 1 > self.limit
         ):
             self.ignored += 1
             self.first_ignored = self.first_ignored or number
@@ -166,18 +198,43 @@ class _Sheet:
                 self.on_header(self.name, number, cells[:end])
             except Exception as exc:  # raised on purpose by the caller: pass it out
                 raise _HeaderRejected(exc) from exc
-        self.rows.extend([] for _ in range(number - 1 - len(self.rows)))
+        width = max(self.width, end)
+        height = number if self.dense else len(self.rows) + 1
+        if height * width > MAX_CELLS:
+            raise WorkbookError(
+                f"sheet '{self.name}' has a value in cell {_column_letter(end)}{number}, so its "
+                f"table would hold {height:,} rows x {width:,} columns, more than the "
+                f"{MAX_CELLS:,} cells a questionnaire or export holds; delete the stray "
+                "cells far below or to the right of the table (or export the data again)"
+            )
+        self.width, self.last = width, number
+        if self.dense:
+            self.rows.extend([] for _ in range(number - 1 - len(self.rows)))
+        else:
+            self.numbers.append(number)
         self.rows.append(cells[:end])
 
     def frame(self) -> pd.DataFrame:
         """The stored rows as an object-dtype frame, rows padded to one width."""
-        width = max((len(r) for r in self.rows), default=0)
-        padded = [r + [None] * (width - len(r)) for r in self.rows]
-        out = pd.DataFrame(padded, columns=range(width), dtype=object)
+        grid = np.full((len(self.rows), self.width), None, dtype=object)
+        for i, row in enumerate(self.rows):
+            if row:
+                grid[i, : len(row)] = row
+        index = None if self.dense else pd.Index(self.numbers, dtype="int64") - 1
+        out = pd.DataFrame(grid, index=index, columns=range(self.width), dtype=object, copy=False)
         if self.ignored:
             out.attrs["ignored_rows"] = self.ignored
             out.attrs["first_ignored_row"] = self.first_ignored
         return out
+
+
+def _column_letter(number: int) -> str:
+    """Spreadsheet column name of a 1-based column number (``1`` -> ``A``, ``28`` -> ``AB``)."""
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _text(value: object) -> str | None:
@@ -200,25 +257,31 @@ def _text(value: object) -> str | None:
     return text if text != "" else None
 
 
-def _read_xlsx(
-    path: Path, blank_row_limit: int | None, select: _Select, on_header: _OnHeader | None
-) -> dict[str, _Sheet]:
+def _read_xlsx(path: Path, options: _Options) -> dict[str, _Sheet]:
     from openpyxl import load_workbook
 
-    book = load_workbook(path, read_only=True, data_only=True)
+    # A file object, not the path: openpyxl refuses a path by its suffix before looking
+    # at the content, and KoboToolbox's API serves .xlsx workbooks under .xls names.
+    handle = path.open("rb")
+    try:
+        book = load_workbook(handle, read_only=True, data_only=True)
+    except BaseException:
+        handle.close()
+        raise
     try:
         out: dict[str, _Sheet] = {}
-        wanted = set(select([ws.title for ws in book.worksheets]))
+        wanted = set(options.select([ws.title for ws in book.worksheets]))
         for ws in book.worksheets:
             if ws.title not in wanted:
                 continue
-            sheet = _Sheet(ws.title, blank_row_limit, on_header)
+            sheet = _Sheet(ws.title, options)
             for number, cells in _xlsx_rows(book, ws):
                 sheet.add(number, cells)
             out[ws.title] = sheet
         return out
     finally:
         book.close()
+        handle.close()
 
 
 def _xlsx_rows(book: Any, ws: Any) -> Iterator[tuple[int, list[str | None]]]:
@@ -262,20 +325,18 @@ def _xlsx_rows(book: Any, ws: Any) -> Iterator[tuple[int, list[str | None]]]:
         source.close()
 
 
-def _read_xls(
-    path: Path, blank_row_limit: int | None, select: _Select, on_header: _OnHeader | None
-) -> dict[str, _Sheet]:
+def _read_xls(path: Path, options: _Options) -> dict[str, _Sheet]:
     import xlrd
 
     book = xlrd.open_workbook(str(path), on_demand=True, ragged_rows=True)
     try:
         out: dict[str, _Sheet] = {}
-        wanted = set(select(book.sheet_names()))
+        wanted = set(options.select(book.sheet_names()))
         for idx in range(book.nsheets):
             if book.sheet_names()[idx] not in wanted:
                 continue
             sh = book.sheet_by_index(idx)
-            sheet = _Sheet(sh.name, blank_row_limit, on_header)
+            sheet = _Sheet(sh.name, options)
             for r in range(sh.nrows):
                 cells: list[str | None] = []
                 for cell in sh.row(r):

@@ -4,9 +4,9 @@
 base type used in the question table (``integer`` for ``int`` or ``q int``,
 ``select_one`` for ``select one`` or ``select1`` ...), the choice list or choice
 file, ``or_other``, and for ``begin`` / ``end`` rows the kind of container (group,
-repeat or loop).  Types are matched without regard to case, which pyxform does not
-do: ``Integer`` is read although pyxform rejects it, and so is ``select multiple
-<list>``.
+repeat or loop).  As in pyxform, types are case-sensitive: ``Integer`` and ``Select
+one from <list>`` are unknown types, and so is ``select multiple <list>``, which is
+none of pyxform's aliases.
 """
 
 from __future__ import annotations
@@ -52,8 +52,9 @@ _CANONICAL: dict[str, str] = {
     ),
     **dict.fromkeys(["decimal", "q decimal", "add decimal prompt"], "decimal"),
     **dict.fromkeys(["date", "q date", "add date prompt"], "date"),
-    **dict.fromkeys(["datetime", "datetime", "date time", "q date time", "q datetime"], "datetime"),
-    **dict.fromkeys(["add date time prompt", "add datetime prompt"], "datetime"),
+    # pyxform spells three of them with a capital T (and only so: 'q datetime' is unknown).
+    **dict.fromkeys(["datetime", "dateTime", "date time", "q date time", "q dateTime"], "datetime"),
+    **dict.fromkeys(["add date time prompt", "add dateTime prompt"], "datetime"),
     "time": "time",
     **dict.fromkeys(["start", "start time", "get start time"], "start"),
     **dict.fromkeys(["end", "end time", "get end time"], "end"),
@@ -110,7 +111,6 @@ _SELECTS = {
     "select one": "select_one",
     "select_multiple": "select_multiple",
     "select all that apply": "select_multiple",
-    "select multiple": "select_multiple",  # not pyxform's, but written in real forms
     "select_one_external": "select_one_external",
     "select_one_from_file": "select_one",
     "select_multiple_from_file": "select_multiple",
@@ -152,7 +152,7 @@ class ParsedType:
     choice_file : str
         The file of ``select_one_from_file`` / ``select_multiple_from_file``.
     command : str
-        The select command as written (lower case), for messages.
+        The select command as written, for messages.
     """
 
     base: str
@@ -163,19 +163,18 @@ class ParsedType:
 
 
 def parse_type(raw: str) -> ParsedType:
-    """Parse a ``type`` cell (runs of spaces collapsed, case ignored)."""
+    """Parse a ``type`` cell (runs of spaces collapsed; case-sensitive, as in pyxform)."""
     text = " ".join(raw.split())
-    low = text.lower()
-    m = _END_RE.match(low)
+    m = _END_RE.match(text)
     if m:
         return ParsedType(f"end_{_CONTROLS[m['kind']]}")
-    m = _BEGIN_RE.match(low)
+    m = _BEGIN_RE.match(text)
     if m:
         list_name = text.split(" ")[-1] if m["list"] else ""
         return ParsedType(f"begin_{_CONTROLS[m['kind']]}", list_name=list_name)
-    if low in SETTING_TYPES:
-        return ParsedType("setting", command=SETTING_TYPES[low])
-    m = _SELECT_RE.match(low)
+    if text in SETTING_TYPES:
+        return ParsedType("setting", command=SETTING_TYPES[text])
+    m = _SELECT_RE.match(text)
     if m:
         cmd = m["cmd"]
         # The list name keeps its case: "select_one Yes_No" names list "Yes_No".
@@ -189,12 +188,12 @@ def parse_type(raw: str) -> ParsedType:
             choice_file=list_name if is_file else "",
             command=cmd,
         )
-    if low.startswith("osm ") and len(low.split(" ")) == 2:
+    if text.startswith("osm ") and len(text.split(" ")) == 2:
         return ParsedType("osm", list_name=text.split(" ")[1])  # tags in the osm sheet
-    if low in _CANONICAL:
-        return ParsedType(_CANONICAL[low])
-    if low in _SELECTS:  # a select command without its list
-        return ParsedType(_SELECTS[low], command=low)
+    if text in _CANONICAL:
+        return ParsedType(_CANONICAL[text])
+    if text in _SELECTS:  # a select command without its list
+        return ParsedType(_SELECTS[text], command=text)
     return ParsedType("unknown", command=text)
 
 

@@ -22,8 +22,10 @@ names are the study's codebook.
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import warnings
-from collections import Counter
+from collections import Counter, OrderedDict
 from importlib import resources
 from pathlib import Path
 
@@ -32,6 +34,7 @@ import pandas as pd
 from toolkit.errors import InstrumentError
 from toolkit.instrument._choices import choice_lists
 from toolkit.instrument._context import SurveyContext
+from toolkit.instrument._instances import check_instance_ids
 from toolkit.instrument._model import Instrument, InstrumentWarning
 from toolkit.instrument._questions import question_table
 from toolkit.instrument._references import Names, check_references, check_survey_references
@@ -46,6 +49,10 @@ from toolkit.instrument._survey import survey_tree
 from toolkit.instrument._types import NAME_RE
 
 __all__ = ["bundled_instrument_path", "load_instrument", "read_xlsform"]
+
+_KEEP = 16  # parsed forms kept (least recently used dropped)
+_kept: OrderedDict[str, Instrument] = OrderedDict()
+_kept_lock = threading.Lock()
 
 # Columns that carry text in a language ("label::French (fr)").  An untranslated column
 # ("label") belongs to the settings' default_language, as in pyxform, else "default".
@@ -104,10 +111,58 @@ def read_xlsform(path: str | Path) -> Instrument:
 
     Notes
     -----
+    A form is parsed once per content: the parsed form is kept by the SHA-256 of the
+    file's bytes (not its modification time), and reading the same bytes again (from
+    any path) gives a copy of it, as if parsed again (its warnings are emitted again);
+    changing the copy cannot change what is kept.
+
     The rules follow pyxform, the reference implementation of XLSForm, which reads
-    every form read_xlsform reads except that types are matched without regard to
-    case (``Integer``) and sheet names with stray spaces are found.
+    every form read_xlsform reads except that sheet names with stray spaces are found.
+    Type cells are case-sensitive, as in pyxform (``Integer`` is an unknown type).
     """
+    path = Path(path)
+    try:
+        key = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:  # missing, a folder, unreadable: the reader says what is wrong
+        key = ""
+    with _kept_lock:
+        form = _kept.get(key) if key else None
+        if form is not None:
+            _kept.move_to_end(key)
+    if form is None:
+        form = _parse_xlsform(path)
+        if key and _same_bytes(path, key):  # not changed while it was parsed
+            with _kept_lock:
+                _kept[key] = form
+                while len(_kept) > _KEEP:
+                    _kept.popitem(last=False)
+    for note in form.warnings:
+        warnings.warn(f"{path}: {note}", InstrumentWarning, stacklevel=2)
+    return _copy(form, path)
+
+
+def _same_bytes(path: Path, key: str) -> bool:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest() == key
+    except OSError:
+        return False
+
+
+def _copy(form: Instrument, path: Path) -> Instrument:
+    """A copy of a kept form that its caller may change, read from ``path``."""
+    return Instrument(
+        questions=form.questions.copy(deep=True),
+        choices={k: v.copy(deep=True) for k, v in form.choices.items()},
+        settings=dict(form.settings),
+        languages=form.languages,
+        path=path,
+        warnings=form.warnings,
+    )
+
+
+def _parse_xlsform(path: Path) -> Instrument:
+    """Parse an XLSForm workbook (:func:`read_xlsform` without keeping it); the
+    warnings are in :attr:`Instrument.warnings`, not emitted."""
     path = Path(path)
     sheet_names, sheets = open_workbook(path)
     roles = find_sheets(sheet_names, path)
@@ -162,15 +217,15 @@ def read_xlsform(path: str | Path) -> Instrument:
             (roles.get("settings", ""), settings_rec, "settings"),
             (roles["survey"], survey, "survey"),
             (roles.get("choices", ""), choices_raw, "choices"),
+            (roles.get("entities", ""), records("entities"), "entities"),
         ],
         referable,
     )
+    check_instance_ids(path, survey, roles["survey"], choices_raw, roles.get("choices"))
     untranslated = settings.get("default_language", "").strip() or "default"
     questions = _localise(questions, untranslated)
     choices = {k: _localise(v, untranslated) for k, v in choices.items()}
     languages = _languages(questions, choices, settings)
-    for note in notes:
-        warnings.warn(f"{path}: {note}", InstrumentWarning, stacklevel=2)
     return Instrument(
         questions=questions,
         choices=choices,

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,7 +45,8 @@ class UnsupportedExpression(ValueError):
 Value = pd.Series
 
 
-def _tokenise(expr: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=4096)
+def _tokenise(expr: str) -> tuple[tuple[str, str], ...]:
     pos, out = 0, []
     expr = expr.strip()
     while pos < len(expr):
@@ -53,7 +56,7 @@ def _tokenise(expr: str) -> list[tuple[str, str]]:
         kind = m.lastgroup or ""
         out.append((kind, m.group(kind)))
         pos = m.end()
-    return out
+    return tuple(out)
 
 
 class _Parser:
@@ -64,6 +67,7 @@ class _Parser:
         current: Value | None,
         index: pd.Index,
         today: pd.Timestamp,
+        memo: dict[Any, Any] | None = None,
     ) -> None:
         self.tokens = _tokenise(expr)
         self.i = 0
@@ -75,6 +79,24 @@ class _Parser:
         # String literals, kept alive so that their ids stay unique: XPath compares a
         # number with a string literal as strings but with a text answer as numbers.
         self._literals: list[Value] = []
+        self._literal_text: dict[int, str] = {}
+        # Values worked out from an answer column (its text, its list of choices), kept
+        # with the column so that ids stay unique, for the expressions of one table.
+        self.memo: dict[Any, Any] = {} if memo is None else memo
+
+    def text(self, v: Value) -> Value:
+        """:func:`_as_text` of ``v``, once per column."""
+        key = ("text", id(v))
+        if key not in self.memo:
+            self.memo[key] = (v, _as_text(v))
+        return self.memo[key][1]
+
+    def number(self, v: Value) -> Value:
+        """:func:`_numeric` of ``v``, once per column."""
+        key = ("number", id(v))
+        if key not in self.memo:
+            self.memo[key] = (v, _numeric(v))
+        return self.memo[key][1]
 
     # -- token helpers -------------------------------------------------------------
     def peek(self) -> tuple[str, str] | None:
@@ -122,6 +144,9 @@ class _Parser:
                 right,
                 literal_left=id(left) in literal,
                 literal_right=id(right) in literal,
+                text=self.text,
+                number=self.number,
+                written=(self._literal_text.get(id(left)), self._literal_text.get(id(right))),
             )
         return left
 
@@ -143,11 +168,16 @@ class _Parser:
             if self.current is None:
                 raise UnsupportedExpression(f"'.' has no meaning here: {self.expr!r}")
             return self.current
-        if kind == "num":
-            return pd.Series(np.full(n, float(text)), index=self.index)
+        if kind == "num":  # one Series per number and index, as the memo has it
+            key = ("literal", text, id(self.index))
+            if key not in self.memo:
+                number = pd.Series(np.full(n, float(text)), index=self.index)
+                self.memo[key] = (self.index, number)
+            return self.memo[key][1]
         if kind == "str":
             lit = pd.Series([text[1:-1]] * n, index=self.index, dtype=object)
             self._literals.append(lit)
+            self._literal_text[id(lit)] = text[1:-1]
             return lit
         if kind == "op" and text == "(":
             inner = self.or_expr()
@@ -180,8 +210,22 @@ class _Parser:
         if name == "selected" and len(args) == 2:
             # Space-separated list membership; items of the answer may be separated by
             # any whitespace, as in ODK.
-            hay = " " + _as_text(args[0]).str.split().str.join(" ") + " "
-            needle = " " + _as_text(args[1]).str.strip() + " "
+            word = self._literal_text.get(id(args[1]), "").strip()
+            if word and word.split() == [word]:
+                # A choice name: in the list exactly when it is one of its words.
+                key = ("words", id(args[0]))
+                if key not in self.memo:
+                    words = [set(t.split()) for t in self.text(args[0])]
+                    self.memo[key] = (args[0], words)
+                words = self.memo[key][1]
+                chosen = np.fromiter((word in w for w in words), bool, len(words))
+                return pd.Series(chosen, index=args[0].index)
+            key = ("selected", id(args[0]))
+            if key not in self.memo:
+                joined = self.text(args[0]).str.split().str.join(" ")
+                self.memo[key] = (args[0], " " + joined + " ")
+            hay = self.memo[key][1]
+            needle = " " + self.text(args[1]).str.strip() + " "
             if len(needle) and (needle == needle.iloc[0]).all():
                 return hay.str.contains(needle.iloc[0], regex=False).astype(bool)
             return pd.Series([b in a for a, b in zip(hay, needle)], index=self.index, dtype=bool)
@@ -252,8 +296,21 @@ def _numeric(v: Value) -> Value:
 
 
 def _compare(
-    left: Value, op: str, right: Value, *, literal_left: bool = False, literal_right: bool = False
+    left: Value,
+    op: str,
+    right: Value,
+    *,
+    literal_left: bool = False,
+    literal_right: bool = False,
+    text: Callable[[Value], Value] | None = None,
+    number: Callable[[Value], Value] | None = None,
+    written: tuple[str | None, str | None] = (None, None),
 ) -> Value:
+    """``left op right`` by XPath 1.0's rules (module docstring); ``text`` and ``number``
+    convert answers (:func:`_as_text`, :func:`_numeric` by default), ``written`` gives
+    the string literals as written (``None`` for other values)."""
+    as_text = _as_text if text is None else text
+    to_number = _numeric if number is None else number
     if (_is_bool(left) or _is_bool(right)) and op in {"=", "!="}:
         # XPath 1.0: when either side is a boolean, both are compared as booleans.
         a, b = _truth(left), _truth(right)
@@ -275,18 +332,23 @@ def _compare(
         if op in {"=", "!="} and text_literal:
             # A number answer against a string literal (${n} = '', ${n} = '5'): XPath
             # compares the answer's string value with the string ("" = "", "5" = "5").
-            a, b = _as_text(left), _as_text(right)
+            a, b = as_text(left), as_text(right)
             return ((a == b) if op == "=" else (a != b)).astype(bool)
         # Otherwise the other side is converted to a number (${code} = 1 on a text
         # answer "01" is true), and NaN compares false except with '!='.
-        a, b = _numeric(left), _numeric(right)
+        a, b = to_number(left), to_number(right)
         valid = a.notna() & b.notna()
     else:
-        a = _as_text(left)
-        b = _as_text(right)
-        if op in {"=", "!="}:
-            return (a == b) if op == "=" else (a != b)
-        raise UnsupportedExpression("ordering comparison of text answers")
+        if op not in {"=", "!="}:
+            raise UnsupportedExpression("ordering comparison of text answers")
+        text_b: Value | str
+        if written[1] is not None:  # a string literal is its own text
+            text_a, text_b = as_text(left), written[1]
+        elif written[0] is not None:
+            text_a, text_b = as_text(right), written[0]
+        else:
+            text_a, text_b = as_text(left), as_text(right)
+        return (text_a == text_b) if op == "=" else (text_a != text_b)
     ops = {
         "=": np.equal,
         "!=": np.not_equal,
@@ -307,6 +369,7 @@ def evaluate(
     current: pd.Series | None = None,
     index: pd.Index | None = None,
     today: pd.Timestamp | None = None,
+    memo: dict[Any, Any] | None = None,
 ) -> pd.Series:
     """Evaluate an XLSForm expression for every row.
 
@@ -322,6 +385,10 @@ def evaluate(
         Row index; defaults to the index of ``answers``.
     today : pandas.Timestamp, optional
         Value of ``today()``; defaults to the current date.
+    memo : dict, optional
+        Kept between calls on the same answers, so that what is worked out from an
+        answer column (its text, its list of choices) is worked out once.  Answers are
+        told apart by identity: give a changed answer as a new Series.
 
     Returns
     -------
@@ -353,4 +420,4 @@ def evaluate(
         return answers[name]
 
     stamp = today if today is not None else pd.Timestamp.today().normalize()
-    return _truth(_Parser(expr, lookup, current, idx, stamp).parse())
+    return _truth(_Parser(expr, lookup, current, idx, stamp, memo).parse())

@@ -15,6 +15,7 @@ from toolkit.mapping._established import (
     recipient_state,
     select_activities,
 )
+from toolkit.mapping._partnerships import cooperation_ties
 from toolkit.mapping._route_profiles import on_route, profile_activities
 
 __all__ = ["cooperation_chains"]
@@ -36,6 +37,8 @@ _CHAIN_COLUMNS = [
     "cross_regional",
     "start_position",
     "end_position",
+    "tied_recipients",
+    "cooperation_source",
 ]
 
 
@@ -47,6 +50,8 @@ def cooperation_chains(
     direction: str = "both",
     activities: Sequence[str] | None = None,
     require_scale: bool = True,
+    programmes: pd.DataFrame | None = None,
+    partners: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Chains of consecutive Societies along a route that an established activity could
     reach.
@@ -72,6 +77,9 @@ def cooperation_chains(
         Restrict to these activities.
     require_scale : bool, default True
         See :func:`established_activities`.
+    programmes, partners : pandas.DataFrame, optional
+        The round's programme register and its partners: existing cooperation as
+        recorded (:func:`toolkit.mapping.cooperation_ties`).
 
     Returns
     -------
@@ -81,8 +89,11 @@ def cooperation_chains(
         ", "-separated), ``length``, ``n_lacking``, ``n_unknown``, ``status``
         ("lacking", "unknown" or "mixed" over the recipients), ``member_status`` (each
         recipient's status, in order), ``zones`` (crossed, in order),
-        ``cross_regional`` and ``start_position`` / ``end_position``.  In route
-        order, then activity, direction and start position.
+        ``cross_regional``, ``start_position`` / ``end_position``,
+        ``tied_recipients`` (recipients that already work with the provider) and
+        ``cooperation_source`` (how that was known: ``recorded``, ``proxy`` or
+        ``recorded and proxy``).  In route order, then activity, direction and start
+        position.
     """
     if direction not in ("both", "forward", "backward"):
         raise InputError("direction must be 'both', 'forward' or 'backward'.", value=direction)
@@ -92,6 +103,7 @@ def cooperation_chains(
     acts = select_activities(profile_activities(profiles), activities)
     est = established_activities(profiles, require_scale=require_scale)
     state = recipient_state(profiles, acts)
+    ties = cooperation_ties(profiles, programmes=programmes, partners=partners)
     codes = profiles["iso3"].astype(str).str.upper().to_numpy()
     zone = profiles["zone"].astype(str).to_numpy()
     dirs = ["forward", "backward"] if direction == "both" else [direction]
@@ -118,6 +130,8 @@ def cooperation_chains(
                     stats = [str(st[k]) for k in walk]
                     n_l, n_u = stats.count("lacking"), stats.count("unknown")
                     zs = list(dict.fromkeys(zone[idx[members]]))
+                    tied = [k for k in walk if ties.tie[idx[i], idx[k]]]
+                    kinds = {ties.pair_source(idx[i], idx[k]) for k in walk}
                     rows.append(
                         {
                             "route_id": rid,
@@ -138,8 +152,16 @@ def cooperation_chains(
                             "cross_regional": len(zs) > 1,
                             "start_position": int(pos[i]),
                             "end_position": int(pos[walk[-1]]),
+                            "tied_recipients": ", ".join(codes[idx[tied]]),
+                            "cooperation_source": "recorded and proxy"
+                            if len(kinds - {"none"}) > 1
+                            else next(iter(sorted(kinds - {"none"})), "none"),
                         }
                     )
-    if not rows:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in _CHAIN_COLUMNS})
-    return pd.DataFrame(rows, columns=_CHAIN_COLUMNS)
+    out = (
+        pd.DataFrame(rows, columns=_CHAIN_COLUMNS)
+        if rows
+        else pd.DataFrame({c: pd.Series(dtype=object) for c in _CHAIN_COLUMNS})
+    )
+    out.attrs["cooperation"] = ties.summary()
+    return out

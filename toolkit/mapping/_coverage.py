@@ -18,6 +18,15 @@ one of four statuses:
 ``"not needed"``
     the activity is not in the stage-needs table for that stage and nobody covers it
     (a Society that does run it there still makes the cell "covered").
+
+Existing cooperation along a route
+    With the round's programme register (``programmes=`` and ``partners=``), each cell
+    also lists the Societies at the stage that already run the activity together with
+    another Society on the route (``cooperating``: a partnership recorded on a
+    programme that ran), and :func:`route_summary` lists the pairs of Societies on the
+    route that already work together (:func:`toolkit.mapping.cooperation_ties`:
+    recorded where a Society lists programmes, the Society-level cooperation question
+    as a proxy for the others) with ``cooperation_source`` saying which was used.
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import InputError
+from toolkit.mapping._partnerships import cooperation_ties, recorded_cooperation
 from toolkit.mapping._route_profiles import num, on_route, profile_activities
 from toolkit.mapping._route_tables import ROUTE_STAGES, needs_set
 
@@ -138,6 +148,8 @@ def route_coverage(
     needs: pd.DataFrame | None = None,
     *,
     only_needed: bool = False,
+    programmes: pd.DataFrame | None = None,
+    partners: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Coverage of each needed activity at each stage of each route.
 
@@ -153,6 +165,9 @@ def route_coverage(
     only_needed : bool, default False
         Keep only the activities needed at each stage (drops the "not needed" and the
         covered-but-not-needed cells).
+    programmes, partners : pandas.DataFrame, optional
+        The programme register of the round and its
+        :func:`toolkit.mapping.programme_partners`: the recorded partnerships.
 
     Returns
     -------
@@ -164,8 +179,12 @@ def route_coverage(
         module docstring), ``n_societies`` (Societies at the stage), ``n_covering``
         (run the activity at that stage), ``n_unknown`` (did not respond or did not
         answer), ``countries``, ``covering`` and ``unknown`` (ISO3 lists in route
-        order, separated by ", ").  Select one route and pass it straight to
-        :func:`toolkit.figures.route_diagram`.
+        order, separated by ", "); ``n_cooperating`` and ``cooperating``: the
+        Societies at the stage with a recorded partnership on the activity with another
+        Society on the route (``n_cooperating`` is missing where none is recorded and
+        no Society at the stage lists programmes: the proxy does not say on which
+        activity).  Select one
+        route and pass it straight to :func:`toolkit.figures.route_diagram`.
     """
     long = route_activities(routes, profiles)
     acts = list(dict.fromkeys(long["activity"]))
@@ -185,8 +204,11 @@ def route_coverage(
                 "countries",
                 "covering",
                 "unknown",
+                "n_cooperating",
+                "cooperating",
             ]
         )
+    together = _cooperating(programmes, partners)
     v = long["runs_at_stage"]
     cov_flag = v.fillna(False).to_numpy(bool)
     unk_flag = v.isna().to_numpy(bool)
@@ -210,6 +232,9 @@ def route_coverage(
             cell[2].append(code)
     rows = []
     for (rid, s, a), (codes, cov, unk) in cells.items():
+        mates = [c for c in codes if (rid, a, c) in together[1]]
+        known = mates or any(c in together[0] for c in codes)
+        n_mates = len(mates) if known else pd.NA
         needed = (s, a) in need
         if cov:
             status = "covered"
@@ -233,6 +258,8 @@ def route_coverage(
                 _join(codes),
                 _join(cov),
                 _join(unk),
+                n_mates,
+                _join(mates),
                 route_rank[rid],
                 stage_rank[s],
                 act_rank[a],
@@ -253,25 +280,52 @@ def route_coverage(
             "countries",
             "covering",
             "unknown",
+            "n_cooperating",
+            "cooperating",
             "_r",
             "_s",
             "_a",
         ],
     )
+    out["n_cooperating"] = out["n_cooperating"].astype("Int64")
     out = out.sort_values(["_r", "_s", "_a"], kind="stable").drop(columns=["_r", "_s", "_a"])
     if only_needed:
         out = out[out["needed"]]
     return out.reset_index(drop=True)
 
 
+def _cooperating(
+    programmes: pd.DataFrame | None, partners: pd.DataFrame | None
+) -> tuple[set[str], set[tuple[str, str, str]]]:
+    """Societies with programme data, and (route, activity, Society) of each Society
+    with a recorded partnership on that activity along that route (either side)."""
+    if programmes is None or partners is None or not len(programmes):
+        return set(), set()
+    listed = set(programmes["ns_iso3"].astype(str).str.upper())
+    coop = recorded_cooperation(partners, ran_only=True)
+    coop = coop[coop["route_id"].notna()]
+    keys: set[tuple[str, str, str]] = set()
+    for s, p, a, r in zip(
+        coop["ns_iso3"], coop["partner_iso3"], coop["activity"], coop["route_id"], strict=True
+    ):
+        keys.add((str(r), str(a), str(s).upper()))
+        keys.add((str(r), str(a), str(p).upper()))
+    return listed, keys
+
+
 def route_summary(
-    routes: pd.DataFrame, profiles: pd.DataFrame, needs: pd.DataFrame | None = None
+    routes: pd.DataFrame,
+    profiles: pd.DataFrame,
+    needs: pd.DataFrame | None = None,
+    *,
+    programmes: pd.DataFrame | None = None,
+    partners: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per route: zones crossed, response, gaps and unknown cells.
 
     Parameters
     ----------
-    routes, profiles, needs
+    routes, profiles, needs, programmes, partners
         As in :func:`route_coverage`.
 
     Returns
@@ -282,14 +336,22 @@ def route_summary(
         ``zones`` (zones crossed, in route order), ``n_zones``, ``cross_zone`` (bool),
         ``zone_changes`` (consecutive positions in different zones), ``needed_cells``
         (stage x activity cells where the activity is needed), ``covered``, ``gaps``,
-        ``unknown`` (counts of needed cells by status) and ``gap_cells`` (the gaps as
-        "stage: activity, activity; stage: ...").
+        ``unknown`` (counts of needed cells by status), ``gap_cells`` (the gaps as
+        "stage: activity, activity; stage: ..."), ``n_cooperating_pairs`` and
+        ``cooperating_pairs`` (pairs of Societies on the route that already work
+        together, "AAA-BBB, ...") and ``cooperation_source`` (``recorded``, ``proxy``,
+        ``recorded and proxy`` or ``none``: how the Societies on the route that
+        answered are counted, see :func:`toolkit.mapping.cooperation_ties`).
+        ``attrs["cooperation"]`` is a sentence on the sources.
     """
     canon, where = on_route(routes, profiles)
     cov = route_coverage(canon, profiles, needs)
+    ties = cooperation_ties(profiles, programmes=programmes, partners=partners)
     responded = profiles["responded"].fillna(False).astype(bool).to_numpy()[where]
     zone = profiles["zone"].astype(str).to_numpy()[where]
-    frame = canon.assign(_resp=responded, _zone=zone).sort_values(["position"], kind="stable")
+    frame = canon.assign(_resp=responded, _zone=zone, _soc=where).sort_values(
+        ["position"], kind="stable"
+    )
     rows = []
     for rid, g in frame.groupby("route_id", sort=False):
         zones = list(dict.fromkeys(g["_zone"]))
@@ -298,6 +360,17 @@ def route_summary(
         gaps = c[c["status"] == "gap"]
         gap_text = "; ".join(
             f"{s}: {', '.join(gg['activity'])}" for s, gg in gaps.groupby("stage", sort=False)
+        )
+        members = [int(i) for i in dict.fromkeys(g["_soc"])]
+        tied = [
+            f"{ties.codes[i]}-{ties.codes[j]}"
+            for k, i in enumerate(members)
+            for j in members[k + 1 :]
+            if ties.tie[i, j]
+        ]
+        kinds = {str(ties.source[i]) for i in members} - {"none"}
+        source = (
+            "recorded and proxy" if len(kinds) == 2 else (next(iter(kinds)) if kinds else "none")
         )
         rows.append(
             {
@@ -315,6 +388,11 @@ def route_summary(
                 "gaps": len(gaps),
                 "unknown": int((c["status"] == "unknown").sum()),
                 "gap_cells": gap_text,
+                "n_cooperating_pairs": len(tied),
+                "cooperating_pairs": _join(tied),
+                "cooperation_source": source,
             }
         )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    out.attrs["cooperation"] = ties.summary()
+    return out

@@ -26,7 +26,14 @@ Score
         (``languages``, ISO 639-1) or working languages answered in the questionnaire
         (``work_languages``; "other" ignored); else 0.
     ``existing_cooperation``  (0.15)
-        1 when either Society lists the other in ``coop_partners``; else 0.
+        1 when the two Societies already work together (either says so), else 0.
+        Where a Society lists its programmes, its side is the partner Societies
+        recorded on its programmes that ran in the last 12 months (the programme
+        register, ``programmes=`` and ``partners=``); only a Society without
+        programme data keeps the proxy, the partners it names in ``coop_partners``
+        (:func:`toolkit.mapping.cooperation_ties`).  Each pair says which was used
+        (``cooperation_source``) and what the two already run together
+        (``partnership_activities``).
     ``recipient_need``  (0.15)
         1 when migrants need the activity at the stage the recipient plays on the route
         (the stage-needs table); else 0.
@@ -51,6 +58,7 @@ from toolkit.mapping._established import (
     recipient_state,
     select_activities,
 )
+from toolkit.mapping._partnerships import cooperation_ties
 from toolkit.mapping._route_profiles import num, on_route, profile_activities
 from toolkit.mapping._route_tables import needs_set
 
@@ -109,10 +117,9 @@ def _pct_rank(values: np.ndarray, members: np.ndarray) -> np.ndarray:
     return np.clip(out, 0.0, 1.0)
 
 
-def _society_matrices(profiles: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Society x Society: shares a language; either lists the other as a partner."""
-    codes = profiles["iso3"].astype(str).str.upper().to_numpy()
-    n = len(codes)
+def _shared_languages(profiles: pd.DataFrame) -> np.ndarray:
+    """Society x Society: the two share a language."""
+    n = len(profiles)
     none = [None] * n
     langs = [
         _codes(a) | _codes(b)
@@ -122,15 +129,7 @@ def _society_matrices(profiles: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     member = np.zeros((n, len(vocab)), dtype=np.int32)
     for i, ls in enumerate(langs):
         member[i, [vocab[c] for c in ls]] = 1
-    shared = (member @ member.T) > 0
-    at = {c: i for i, c in enumerate(codes)}
-    listed = np.zeros((n, n), dtype=bool)
-    for i, ps in enumerate(profiles.get("coop_partners", none)):
-        for c in _codes(ps):
-            j = at.get(c.upper())
-            if j is not None:
-                listed[i, j] = True
-    return shared, listed | listed.T
+    return (member @ member.T) > 0
 
 
 _PAIR_COLUMNS = [
@@ -152,6 +151,8 @@ _PAIR_COLUMNS = [
     *DEFAULT_WEIGHTS,
     "score",
     "rank",
+    "cooperation_source",
+    "partnership_activities",
 ]
 
 
@@ -165,6 +166,8 @@ def cooperation_pairs(
     needs: pd.DataFrame | None = None,
     activities: Sequence[str] | None = None,
     require_scale: bool = True,
+    programmes: pd.DataFrame | None = None,
+    partners: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Provider -> recipient pairs along routes, ranked by a transparent score.
 
@@ -188,6 +191,10 @@ def cooperation_pairs(
         Restrict to these activities.
     require_scale : bool, default True
         See :func:`established_activities`.
+    programmes, partners : pandas.DataFrame, optional
+        The programme register of the round and its :func:`programme_partners`: the
+        recorded cooperation that ``existing_cooperation`` counts for the Societies
+        that list programmes (see :func:`toolkit.mapping.cooperation_ties`).
 
     Returns
     -------
@@ -202,7 +209,11 @@ def cooperation_pairs(
         ``provider_volunteers`` (the raw scale answers behind ``capacity``), the
         components ``adjacency``, ``capacity``, ``shared_language``,
         ``existing_cooperation``, ``recipient_need``, then ``score`` and ``rank``
-        (1 = best, counted separately within each status).  Sorted by status
+        (1 = best, counted separately within each status), ``cooperation_source``
+        (``recorded``, ``proxy`` or ``recorded and proxy``: where the two sides of
+        ``existing_cooperation`` come from) and ``partnership_activities`` (what the
+        two already run together, space-separated).  ``attrs["cooperation"]`` is a
+        sentence on the sources.  Sorted by status
         ("lacking" first), score (descending), then provider, recipient and
         activity.  Pass it as ``edges`` to :func:`toolkit.figures.cooperation_network`
         (see :func:`cooperation_network_data`).
@@ -215,7 +226,9 @@ def cooperation_pairs(
     need = needs_set(needs, profile_activities(profiles))
     est = established_activities(profiles, require_scale=require_scale)
     state = recipient_state(profiles, acts)
-    shared, coop = _society_matrices(profiles)
+    shared = _shared_languages(profiles)
+    ties = cooperation_ties(profiles, programmes=programmes, partners=partners)
+    coop = ties.tie
     codes = profiles["iso3"].astype(str).str.upper().to_numpy()
     zone = profiles["zone"].astype(str).to_numpy()
     vol = (
@@ -271,11 +284,15 @@ def cooperation_pairs(
                     sub["stage_role_r"].to_numpy(), [st_ for st_, a_ in need if a_ == a]
                 ).astype(float),
                 "_route_rank": sub["route_id"].map(route_rank).to_numpy(),
+                "cooperation_source": [ties.pair_source(i, j) for i, j in zip(p, q)],
+                "partnership_activities": [ties.pair_activities(i, j) for i, j in zip(p, q)],
             }
         )
         pieces.append(piece)
     if not pieces:
-        return pd.DataFrame({c: pd.Series(dtype=object) for c in _PAIR_COLUMNS})
+        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in _PAIR_COLUMNS})
+        empty.attrs["cooperation"] = ties.summary()
+        return empty
     out = pd.concat(pieces, ignore_index=True)
     total = sum(w.values())
     out["score"] = sum(w[k] * out[k] for k in DEFAULT_WEIGHTS) / total
@@ -302,7 +319,9 @@ def cooperation_pairs(
         kind="stable",
     )
     out["rank"] = out.groupby("_status").cumcount() + 1
-    return out[_PAIR_COLUMNS].reset_index(drop=True)
+    result = out[_PAIR_COLUMNS].reset_index(drop=True)
+    result.attrs["cooperation"] = ties.summary()
+    return result
 
 
 def cooperation_network_data(

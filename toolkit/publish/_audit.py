@@ -19,6 +19,14 @@ recoverable cells
     answer whose ``a + b`` is the code's count, from a theme with a single code, and
     from quotes naming the zone of a one-Society group.
 
+programme register
+    every published table with a ``programme_id`` (the register, the programme
+    changes) and every register table of the HTML reports (``<table
+    class="nsmap-register">``, its columns and the codes its rows carry) is checked
+    for aggregate items per Society: a column of an aggregate question (the contact
+    role), or an aggregate option among the codes shown (an aggregate activity type
+    or target group).
+
 It uses nothing of the publication mechanism except the item sensitivity (which items
 are aggregate), so that it checks the mechanism rather than repeats it.
 """
@@ -34,6 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from toolkit.mapping import PROGRAMME_QUESTIONS
 from toolkit.publish._sensitivity import Sensitivity
 
 __all__ = ["AuditResult", "audit_reports", "read_published"]
@@ -195,6 +204,31 @@ class _Auditor:
             if k:
                 self.flag(zone, name, src, "aggregate activity per Society", k)
 
+    def register_columns(self, columns: Iterable[str]) -> list[str]:
+        """Register columns whose question is aggregate (``contact_role`` ...)."""
+        return [
+            c
+            for c in columns
+            if c in PROGRAMME_QUESTIONS and self.sens.is_aggregate(PROGRAMME_QUESTIONS[c])
+        ]
+
+    def register_codes(self, column: str, values: Iterable[str]) -> list[str]:
+        """Aggregate options among the codes of a register column."""
+        lst = self.sens.lists.get(PROGRAMME_QUESTIONS.get(column, ""))
+        if not lst:
+            return []
+        found = {c for v in values for c in str(v).split()}
+        return sorted(c for c in found if self.sens.is_aggregate(f"{lst}__{c}"))
+
+    def register(self, zone: str, name: str, src: str, df: pd.DataFrame) -> None:
+        for col in self.register_columns(df.columns):
+            k = int(_shown(df, [col]).sum())
+            if k:
+                self.flag(zone, name, src, f"aggregate item {col} per programme", k)
+        for col in df.columns:
+            for code in self.register_codes(str(col), df[col].astype(str)):
+                self.flag(zone, name, src, f"aggregate option {code} of {col} per programme")
+
     def run(self) -> AuditResult:
         tip, tva, cooc, quotes = [], [], [], []
         for zone, name, src, df in self.tables:
@@ -215,6 +249,8 @@ class _Auditor:
                 cooc.append((zone, name, src, df))
             if cols & set(_PER_SOCIETY) or "quote" in cols:
                 self.per_society(zone, name, src, df)
+            if "programme_id" in cols:
+                self.register(zone, name, src, df)
         for args in tip:
             self.tipping(*args)
         for args in tva:
@@ -340,6 +376,30 @@ def _findings(run_dir: Path, aud: _Auditor) -> None:
                 aud.recover(key, "Finding sentence of the report")
 
 
+_REGISTER_TABLE = re.compile(r'<table class="nsmap-register" data-columns="([^"]*)"')
+_REGISTER_ROW = re.compile(r'<tr((?: data-[a-z_]+="[^"]*")+)>')
+_ATTRIBUTE = re.compile(r' data-([a-z_]+)="([^"]*)"')
+
+
+def _register_html(run_dir: Path, aud: _Auditor) -> None:
+    """The register tables of the HTML reports: their columns and the codes of each row."""
+    for html in sorted(Path(run_dir).glob("*/*.html")):
+        text = html.read_text(encoding="utf-8")
+        if "nsmap-register" not in text:
+            continue
+        zone, name = html.parent.name, html.stem
+        for m in _REGISTER_TABLE.finditer(text):
+            for col in aud.register_columns(m.group(1).split()):
+                aud.flag(zone, name, "html", f"aggregate item {col} per programme")
+        codes: dict[str, list[str]] = {}
+        for m in _REGISTER_ROW.finditer(text):
+            for key, value in _ATTRIBUTE.findall(m.group(1)):
+                codes.setdefault(key, []).append(value)
+        for col, values in codes.items():
+            for code in aud.register_codes(col, values):
+                aud.flag(zone, name, "html", f"aggregate option {code} of {col} per programme")
+
+
 def audit_reports(
     run_dir: str | Path,
     *,
@@ -368,6 +428,7 @@ def audit_reports(
     aud = _Auditor(read_published(run_dir), sensitivity, int(min_cell))
     res = aud.run()
     _findings(Path(run_dir), aud)
+    _register_html(Path(run_dir), aud)
     canon = [c for c in aud.cells.values() if c["hidden"]]
     prim = sum(1 for c in canon if c["base"] < min_cell)
     per_table = {"primary": 0, "secondary": 0}

@@ -26,7 +26,7 @@ from toolkit.publish._brief_findings import (
     select_findings,
 )
 
-__all__ = ["Brief", "BriefFigure", "brief_from_report", "build_brief"]
+__all__ = ["Brief", "BriefFigure", "brief_from_report", "briefs_from_report", "build_brief"]
 
 
 @dataclass(frozen=True)
@@ -343,28 +343,83 @@ def brief_from_report(
     may be shown (default: ``report.estimates(level)`` and ``report.profiles()``).
     ``options`` go to :func:`build_brief`.
     """
+    return briefs_from_report(
+        report,
+        [report.zone],
+        level=level,
+        max_distance=max_distance,
+        date=date,
+        estimates=estimates,
+        profiles=profiles,
+        **options,
+    )[report.zone]
+
+
+def briefs_from_report(
+    report: Any,
+    zones: Sequence[str],
+    *,
+    level: float = 0.95,
+    max_distance: int = 2,
+    date: dt.date | None = None,
+    estimates: pd.DataFrame | None = None,
+    profiles: pd.DataFrame | None = None,
+    cooperation: dict[str, pd.DataFrame] | None = None,
+    **options: Any,
+) -> dict[str, Brief]:
+    """The briefs of several zones (``"all"`` among them if wanted) from one report.
+
+    As :func:`brief_from_report`, but the estimates, route coverage and cooperation
+    pairs, which are the same for every zone of a study (a report's tables cover the
+    study's zones, whatever its own zone), are computed once.  ``cooperation`` gives
+    ``programmes=`` and ``partners=`` for the existing cooperation of route coverage and
+    pairs (the recorded partnerships the tier may use, as the notebooks pass them;
+    without it, the cooperation proxy is used).
+
+    Returns
+    -------
+    dict of str to Brief
+        Zone -> its brief, in the order of ``zones``.
+    """
     from toolkit import mapping
 
     profiles = report.profiles() if profiles is None else profiles
+    estimates = report.estimates(level) if estimates is None else estimates
     frame = report.frame
     routes = mapping.load_routes(frame=frame)
     needs = report.stage_needs()  # the stage needs of the items this tier may show
-    coverage = mapping.route_coverage(routes, profiles, needs)
-    summary = mapping.route_summary(routes, profiles, needs)
-    pairs = mapping.cooperation_pairs(routes, profiles, needs=needs, max_distance=max_distance)
-    return build_brief(
-        report.estimates(level) if estimates is None else estimates,
-        frame=frame,
-        zone=report.zone,
-        study=report.study.name,
-        coverage=coverage,
-        route_summary=summary,
-        route_ids=mapping.routes_in_zone(routes, frame, report.zone),
-        pairs=pairs,
-        instrument=report.instrument,
-        synthetic=report.synthetic,
-        date=date,
-        level=level,
-        min_cell=report.min_cell,
-        **options,
+    coop = cooperation or {}
+    programmes, partners = coop.get("programmes"), coop.get("partners")
+    coverage = mapping.route_coverage(
+        routes, profiles, needs, programmes=programmes, partners=partners
     )
+    summary = mapping.route_summary(
+        routes, profiles, needs, programmes=programmes, partners=partners
+    )
+    pairs = mapping.cooperation_pairs(
+        routes,
+        profiles,
+        needs=needs,
+        max_distance=max_distance,
+        programmes=programmes,
+        partners=partners,
+    )
+    return {
+        zone: build_brief(
+            estimates,
+            frame=frame,
+            zone=zone,
+            study=report.study.name,
+            coverage=coverage,
+            route_summary=summary,
+            route_ids=mapping.routes_in_zone(routes, frame, zone),
+            pairs=pairs,
+            instrument=report.instrument,
+            synthetic=report.synthetic,
+            date=date,
+            level=level,
+            min_cell=report.min_cell,
+            **options,
+        )
+        for zone in zones
+    }

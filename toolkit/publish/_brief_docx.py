@@ -158,13 +158,13 @@ def _table(doc: Any, t: TextTable) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
     total = sum(t.widths)
-    for j, width in enumerate(t.widths):
-        table.columns[j].width = Cm(17 * width / total)
-        for cell in table.columns[j].cells:
-            cell.width = Cm(17 * width / total)
-    for i, row in enumerate([t.columns, *t.rows]):
-        for j, value in enumerate(row):
-            cell = table.cell(i, j)
+    widths = [Cm(17 * width / total) for width in t.widths]
+    for column, width in zip(table.columns, widths):
+        column.width = width
+    # One pass over the rows (table.cell(i, j) rebuilds the whole grid at every call).
+    for i, (row_obj, row) in enumerate(zip(table.rows, [t.columns, *t.rows])):
+        for cell, width, value in zip(row_obj.cells, widths, row):
+            cell.width = width
             para = cell.paragraphs[0]
             para.paragraph_format.space_after = Pt(0)
             run = para.add_run(value)

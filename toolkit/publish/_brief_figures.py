@@ -37,6 +37,7 @@ __all__ = [
     "heatmap_figure",
     "register_fonts",
     "save_figure",
+    "thumbnail_path",
 ]
 
 #: Width of a brief figure: the text width of an A4 page with 2 cm margins.
@@ -202,11 +203,26 @@ def heatmap_figure(
     return fig
 
 
-def save_figure(fig: Figure, png: Path, *, dpi: int = 200) -> Path:
-    """Write ``fig`` as PNG (``dpi``) and SVG beside it, without dates or software tags."""
+def save_figure(
+    fig: Figure,
+    png: Path,
+    *,
+    dpi: int = 200,
+    thumbnail: Path | None = None,
+    thumbnail_dpi: int = 96,
+) -> Path:
+    """Write ``fig`` as PNG (``dpi``) and SVG beside it, without dates or software tags
+    (and as a small PNG at ``thumbnail_dpi`` to ``thumbnail`` when given).
+
+    The layout is computed once, for the PNG, and kept for the other files: they are
+    the same drawing, and each layout pass costs as much as a file.
+    """
     png.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(png, dpi=dpi, metadata={"Software": None})
+    fig.set_layout_engine("none")
     fig.savefig(png.with_suffix(".svg"), metadata={"Date": None, "Creator": None})
+    if thumbnail is not None:
+        fig.savefig(thumbnail, dpi=thumbnail_dpi, metadata={"Software": None})
     return png
 
 
@@ -238,12 +254,21 @@ def _caption(lang: Language, brief: Brief, first: str, **values: Any) -> str:
     return " ".join(parts)
 
 
-def brief_figures(brief: Brief, lang: Language, folder: Path) -> tuple[BriefFigure, ...]:
+def thumbnail_path(folder: Path, lang: str) -> Path:
+    """Where :func:`brief_figures` writes the thumbnail of the first figure."""
+    return folder / f"brief.{lang}.figure1.thumb.png"
+
+
+def brief_figures(
+    brief: Brief, lang: Language, folder: Path, *, thumbnail_dpi: int | None = None
+) -> tuple[BriefFigure, ...]:
     """Draw the brief's two figures in ``lang`` under ``folder``.
 
     Zone brief: the zone's activity shares; its shares by stage and by group of
     migrants.  Network brief: activity shares across the network; a zones-by-activity
-    table of shares.  Returns them with their captions and alt texts.
+    table of shares.  Returns them with their captions and alt texts.  With
+    ``thumbnail_dpi`` the first figure is also written small (PNG at that resolution,
+    :func:`thumbnail_path`) for a run's landing page.
     """
     est = brief.estimates
     zone = brief.zone
@@ -264,9 +289,15 @@ def brief_figures(brief: Brief, lang: Language, folder: Path) -> tuple[BriefFigu
         "Share of National Societies {where} running each activity, with {level} "
         "intervals. Withheld shares are not shown."
     )
+    thumb = thumbnail_path(folder, lang.code) if thumbnail_dpi else None
     out = [
         BriefFigure(
-            save_figure(fig1, folder / f"brief.{lang.code}.figure1.png"),
+            save_figure(
+                fig1,
+                folder / f"brief.{lang.code}.figure1.png",
+                thumbnail=thumb,
+                thumbnail_dpi=thumbnail_dpi or 96,
+            ),
             _caption(lang, brief, first, where=where, level=level),
             lang.gettext(
                 "Dots and bars: share of National Societies running each activity, with intervals."

@@ -67,7 +67,7 @@ _DIMENSIONS = {
     "service": ("service_type", N_("provide this type of service")),
 }
 
-#: Labels of the run's index page (``nsmap run``), for the lead's runner.
+#: Labels of the run's landing pages and page for analysts (``toolkit.run._landing``).
 INDEX_LABELS = {
     "reports": N_("Reports"),
     "notebook": N_("notebook"),
@@ -88,6 +88,46 @@ INDEX_LABELS = {
     ),
     "language": N_("Language"),
     "internal": N_("INTERNAL — not for publication"),
+    # The landing page (index.html) and the page for analysts (analysts.html).
+    "overview_title": N_("{study}: overview"),
+    "analysts_title": N_("{study}: reports for analysts"),
+    "headline": N_("What the study found"),
+    "network_brief": N_("Brief on all zones"),
+    "zones": N_("Zones"),
+    "brief": N_("Policy brief"),
+    "response_rate": N_("Response rate"),
+    "key_figure": N_("Key figure"),
+    "interval_note": N_("{level} interval: {range}"),
+    "wide_note": N_("Wide interval: only the range is given."),
+    "gaps": N_("Gaps along the routes"),
+    "gaps_note": N_("Needed stage–activity cells: {needed}; unknown: {unknown}."),
+    "no_brief": N_("No brief was written for this zone."),
+    "brief_failed": N_("The brief could not be written: {error}"),
+    "analysts": N_("For analysts"),
+    "analysts_intro": N_(
+        "The detailed reports behind the briefs, for analysts: each report as a web page "
+        "and as a notebook, its figures (PNG and SVG) and tables (CSV, and one Excel "
+        "workbook per zone)."
+    ),
+    "analysts_link": N_("Detailed reports, figures and tables (for analysts)"),
+    "overview_link": N_("Back to the overview"),
+    "report_failed": N_("Reports that failed: {failed} of {notebooks}."),
+    "run_line": N_("Run {run_id}, {date}."),
+    "report_web": N_("web page"),
+    "skipped_because": N_("skipped: {reason}"),
+    "failed_because": N_("failed: {error}"),
+    "audience_public": N_(
+        "Audience: public. Answers published only in aggregate and everything from the "
+        "interviews are shown by group only; groups of fewer than {min_cell} Societies are "
+        "withheld with the cells that would reveal them (primary cells: {primary}; "
+        "complementary cells: {secondary})."
+    ),
+    "audience_internal": N_(
+        "Audience: internal. {mark}: per-Society detail of every item, nothing withheld."
+    ),
+    "disclosure": N_("What was withheld, cell by cell"),
+    "brief_languages": N_("The brief in other languages"),
+    "excel": N_("The zone's tables in one Excel workbook"),
 }
 
 

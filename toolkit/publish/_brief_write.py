@@ -11,16 +11,18 @@ from pathlib import Path
 from toolkit.errors import InputError
 from toolkit.publish._brief import Brief
 from toolkit.publish._brief_docx import write_docx
-from toolkit.publish._brief_figures import brief_figures
+from toolkit.publish._brief_figures import brief_figures, thumbnail_path
 from toolkit.publish._brief_html import write_html
 from toolkit.publish._brief_pdf import write_pdf
 from toolkit.publish._brief_text import localise
 from toolkit.publish._i18n import LANGUAGES, Fallbacks, Language, get_language
 
-__all__ = ["BRIEF_FORMATS", "brief_filename", "write_brief", "write_briefs"]
+__all__ = ["BRIEF_FORMATS", "THUMBNAIL_DPI", "brief_filename", "write_brief", "write_briefs"]
 
 #: Formats :func:`write_brief` writes, in order.
 BRIEF_FORMATS = ("pdf", "docx", "html")
+#: Resolution of the thumbnail of a brief's first figure (about 640 pixels wide).
+THUMBNAIL_DPI = 96
 _FIGURES = "brief_figures"
 
 
@@ -57,6 +59,7 @@ def write_brief(
     formats: Sequence[str] = BRIEF_FORMATS,
     fallbacks: Fallbacks | None = None,
     numbering: str | None = None,
+    thumbnail: bool = False,
 ) -> dict[str, Path]:
     """Write ``brief`` in one language as PDF, Word and HTML.
 
@@ -76,11 +79,13 @@ def write_brief(
         one across a run and put ``fallbacks.to_dict()`` into the manifest.
     numbering : str, optional
         Digits (``arab`` for Arabic-Indic); the language's CLDR default when omitted.
+    thumbnail : bool, default False
+        Also write a small PNG of the first figure (for a run's landing page).
 
     Returns
     -------
     dict of str to Path
-        Format -> file written.
+        Format -> file written (and ``"thumbnail"`` -> the thumbnail).
 
     Raises
     ------
@@ -103,7 +108,9 @@ def write_brief(
     folder.mkdir(parents=True, exist_ok=True)
     figures_dir = folder / _FIGURES
     brief = _own_figures(brief, figures_dir)
-    drawn = brief_figures(brief, language, figures_dir)
+    drawn = brief_figures(
+        brief, language, figures_dir, thumbnail_dpi=THUMBNAIL_DPI if thumbnail else None
+    )
     text = localise(brief, language, figures=drawn)
     out: dict[str, Path] = {}
     name = language.code
@@ -118,6 +125,8 @@ def write_brief(
             out[fmt] = write_docx(text, path, date=brief.date)
         else:
             out[fmt] = write_html(text, path)
+    if thumbnail:
+        out["thumbnail"] = thumbnail_path(figures_dir, language.code)
     return out
 
 

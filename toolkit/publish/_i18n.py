@@ -23,7 +23,7 @@ import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ __all__ = [
     "Language",
     "available_languages",
     "catalogue_path",
+    "check_languages",
     "font_dir",
     "get_language",
     "iter_languages",
@@ -125,6 +126,15 @@ class Fallbacks:
     def messages(self, lang: str) -> list[tuple[str, str]]:
         """Distinct ``(kind, text)`` pairs that fell back in ``lang``, sorted."""
         return sorted(self._counts.get(lang, Counter()))
+
+    def update(self, other: Fallbacks | Mapping[str, Mapping[str, Any]]) -> None:
+        """Add the fallbacks of ``other`` (a record, or its :meth:`to_dict`, e.g. sent
+        back by a worker process of the run) to this record."""
+        data = other.to_dict() if isinstance(other, Fallbacks) else other
+        for lang, entry in data.items():
+            counts = self._counts.setdefault(lang, Counter())
+            for item in entry.get("texts", ()):
+                counts[(str(item["kind"]), str(item["text"]))] += int(item["uses"])
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         """``{lang: {"count": uses, "distinct": n, "texts": [{"kind", "text", "uses"}]}}``."""
@@ -376,6 +386,48 @@ def get_language(
             hint=f"use one of latn, {', '.join(_DIGITS)}.",
         )
     return Language(norm, locale, system, fallbacks if fallbacks is not None else Fallbacks())
+
+
+def check_languages(codes: str | Iterable[str], *, key: str = "language") -> tuple[str, ...]:
+    """The language codes of ``codes`` (a list, or a comma-separated string such as
+    ``"fr,es"``), normalised (``fr-FR`` -> ``fr``) and without repeats, in order.
+
+    Parameters
+    ----------
+    codes : str or iterable of str
+    key : str, default "language"
+        What to name in an error (the option or the configuration key).
+
+    Raises
+    ------
+    InputError
+        For an empty list or a code without a catalogue; the message lists the
+        available languages.
+    """
+    items = codes.split(",") if isinstance(codes, str) else list(codes)
+    available = available_languages()
+    out: list[str] = []
+    for item in items:
+        raw = str(item).strip()
+        if not raw:
+            continue
+        norm = raw.replace("-", "_").split("_")[0].lower()
+        if norm not in available:
+            raise InputError(
+                f"there is no translation for language {raw!r}.",
+                column=key,
+                value=raw,
+                hint=f"use one or more of {', '.join(available)} (comma-separated).",
+            )
+        if norm not in out:
+            out.append(norm)
+    if not out:
+        raise InputError(
+            "no language is given.",
+            column=key,
+            hint=f"use one or more of {', '.join(available)} (comma-separated).",
+        )
+    return tuple(out)
 
 
 def iter_languages(

@@ -16,11 +16,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from toolkit.run._process import DEFAULT_LEVEL, ingest_study, process_study, study_estimates
+from toolkit.run._programme_report import ProgrammeReport, programme_report
 from toolkit.run._report import (
     Report,
     open_report,
     zone_label,
 )
+from toolkit.run._round_load import EarlierRound, load_round, load_rounds
+from toolkit.run._rounds import ROUND_KEYS, ROUND_TABLES, check_rounds, round_tables
 from toolkit.run._study import STUDY_SCHEMA, Study, load_study
 
 if TYPE_CHECKING:
@@ -90,17 +93,24 @@ __all__ = [
     "EXIT_OK",
     "KERNEL_NAME",
     "REQUIREMENTS",
+    "ROUND_KEYS",
+    "ROUND_TABLES",
     "STUDY_SCHEMA",
+    "EarlierRound",
+    "ProgrammeReport",
     "Report",
     "RunSummary",
     "Study",
     "TaskResult",
     "build_parser",
     "check_parameters",
+    "check_rounds",
     "find_notebook",
     "ingest_study",
     "init_study",
     "list_notebooks",
+    "load_round",
+    "load_rounds",
     "load_study",
     "main",
     "missing_requirements",
@@ -110,6 +120,8 @@ __all__ = [
     "open_report",
     "parse_param_values",
     "process_study",
+    "programme_report",
+    "round_tables",
     "run_study",
     "study_estimates",
     "zone_label",

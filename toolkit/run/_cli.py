@@ -3,7 +3,7 @@
 Exit codes
 ----------
 0  success
-1  a run finished but at least one notebook failed (see the summary table)
+1  a run finished but at least one notebook or brief failed (see the summary)
 2  bad input: study configuration, parameters, instrument, frame or export
 3  internal error (a bug: please report it with the traceback)
 """
@@ -15,6 +15,7 @@ import sys
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from toolkit import __version__
 from toolkit.errors import ToolkitError
@@ -34,9 +35,9 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
 
 _EPILOG = textwrap.dedent("""\
-    exit codes: 0 success; 1 some notebooks failed (summary printed); 2 bad input
-    (configuration, parameters, instrument, frame or export: the message says which
-    file, row, column or key, and what to do); 3 internal error.
+    exit codes: 0 success; 1 some notebooks or briefs failed (summary printed); 2 bad input
+    (configuration, parameters, languages, instrument, frame or export: the message
+    says which file, row, column or key, and what to do); 3 internal error.
 
     Start with the demo:  nsmap run data/raw/demo/study.yaml --zone all
     """)
@@ -108,6 +109,25 @@ def build_parser() -> argparse.ArgumentParser:
         "secretariat and zone offices, marked 'INTERNAL — not for publication' "
         "(default: publication.audience of the study, else public)",
     )
+    run.add_argument(
+        "--lang",
+        default=None,
+        metavar="CODES",
+        help="languages of the policy briefs and the index page, comma-separated, among "
+        "en, fr, es, ar, e.g. 'fr,es' (default: report.languages of the study, else en; "
+        "the first is index.html's)",
+    )
+    run.add_argument(
+        "--no-briefs",
+        action="store_true",
+        help="write no policy brief (the notebooks, figures and tables only)",
+    )
+    run.add_argument(
+        "--force",
+        action="store_true",
+        help="ingest and run every notebook again (default: reuse, verified, what an "
+        "earlier run of the same reports folder computed from the same inputs)",
+    )
     run.add_argument("--run-id", default=None, help="name of the run folder (default: a timestamp)")
     run.add_argument("--quiet", action="store_true", help="no progress display")
 
@@ -178,8 +198,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         run_id=args.run_id,
         progress=not args.quiet and sys.stderr.isatty(),
         audience=args.audience,
+        languages=args.lang,
+        briefs=not args.no_briefs,
+        force=args.force,
     )
     print(summary.table().to_string(index=False))
+    reused = sum(r.reused for r in summary.results)
+    if reused:
+        print(f"{reused} of {len(summary.results)} notebook runs reused from earlier runs.")
+    _print_briefs(summary)
     disclosure = summary.manifest.get("disclosure", {})
     if disclosure:
         print(
@@ -190,6 +217,27 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
     print(f"\nreport index: {summary.index_html}")
     return EXIT_OK if summary.ok else EXIT_FAILED_RUNS
+
+
+def _print_briefs(summary: Any) -> None:
+    """One line on the briefs: written, failed, and the texts that fell back to English."""
+    section = summary.manifest.get("briefs", {})
+    if section.get("skipped"):
+        print(f"\npolicy briefs: none ({section['skipped']})")
+        return
+    langs = ", ".join(summary.languages)
+    ok = sum(b.status == "ok" for b in summary.briefs)
+    fallbacks = "; ".join(
+        f"{code} {entry['count']}" for code, entry in section.get("fallbacks", {}).items()
+    )
+    print(
+        f"\npolicy briefs: {ok} of {len(summary.briefs)} zones in {langs} "
+        f"({section.get('seconds', 0):.1f} s of work); texts in English for want of a "
+        f"translation: {fallbacks}"
+    )
+    for b in summary.briefs:
+        if b.status == "failed":
+            print(f"  brief {b.zone}: failed: {b.error}")
 
 
 def _cmd_params(args: argparse.Namespace) -> int:

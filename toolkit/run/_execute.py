@@ -34,6 +34,9 @@ class TaskResult:
     error: str = ""
     output: str = ""
     html: str = ""
+    reused: bool = False
+    reused_from: str = ""
+    key: str = ""
 
 
 def _execute(
@@ -43,11 +46,13 @@ def _execute(
     zone: str,
     timeout: int,
     mark: str = "",
+    trace: dict[str, str] | None = None,
 ) -> TaskResult:
     """Run one notebook with papermill (in a worker process) and render it to HTML.
 
     With ``mark`` (an internal run), the executed notebook and its HTML open with it
-    as a heading.
+    as a heading.  ``trace`` (environment variables, see :mod:`toolkit.run._trace`)
+    is set for the kernel so that it records the files the notebook reads and writes.
     """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -58,6 +63,8 @@ def _execute(
     # terminal shows only the progress and the summary.
     log_path = Path(output).with_suffix(".log")
     saved_fd = os.dup(2)
+    saved_env = {k: os.environ.get(k) for k in trace or {}}
+    os.environ.update(trace or {})  # the kernel inherits this process's environment
     with log_path.open("w", encoding="utf-8") as log:
         os.dup2(log.fileno(), 2)
         try:
@@ -81,6 +88,11 @@ def _execute(
             sys.stderr.flush()
             os.dup2(saved_fd, 2)
             os.close(saved_fd)
+            for k, v in saved_env.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
     seconds = time.perf_counter() - start
     html = ""
     if Path(output).exists() and mark:

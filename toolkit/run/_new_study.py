@@ -61,6 +61,7 @@ def init_study(directory: str | Path, *, name: str | None = None, year: int | No
         "disclosure": {"min_cell": 3},
         "publication": {"audience": "public", "items": {}},
         "privacy": {"key_env": "NSMAP_PSEUDONYM_KEY"},
+        "report": {"languages": ["en"]},
     }
     text = (
         "# Study configuration. Paths are relative to this file.\n"
@@ -70,7 +71,15 @@ def init_study(directory: str | Path, *, name: str | None = None, year: int | No
         "# publication.audience: public (publishable as is) or internal (per-Society\n"
         "# detail, marked not for publication); publication.items overrides the\n"
         "# questionnaire's disclosure column, e.g. {activity__advocacy: public}.\n"
+        "# report.languages: languages of the policy briefs and the landing page\n"
+        "# (en, fr, es, ar; the first is index.html's).\n"
         + yaml.safe_dump(config, sort_keys=False, allow_unicode=True)
+        + "# Earlier mapping rounds, to compare with (see the README, 'Rounds'):\n"
+        "# rounds:\n"
+        "#   - year: 2024\n"
+        "#     exports: [data/raw/2024/REPLACE_WITH_THE_2024_EXPORT.csv]\n"
+        "#   - year: 2022\n"
+        "#     database: ../mapping-2022/data/processed\n"
     )
     _atomic_text(root / "study.yaml", text)
     return root / "study.yaml"

@@ -89,7 +89,7 @@ def find_notebook(name: str | Path) -> Path:
 #: Inputs a notebook may require (``metadata.nsmap.requires``) and how to tell whether
 #: a study has them.
 REQUIREMENTS: dict[str, str] = {
-    "interviews": "an interview codebook and coded segments (paths.interviews.codebook and "
+    "interviews": "interview codebook and coded segments (paths.interviews.codebook and "
     "paths.interviews.segments in study.yaml)",
 }
 

@@ -1,8 +1,9 @@
 """What a run leaves behind besides the executed notebooks.
 
 Per zone an XLSX workbook of the zone's tables; for the run ``manifest.json``
-(inputs with their SHA-256, versions, git commit, timings, parameters) and
-``index.html``; in the reports folder the ``latest`` pointer to the newest run.
+(inputs with their SHA-256, versions, git commit, timings, parameters); in the reports
+folder the ``latest`` pointer to the newest run.  The run's pages are written by
+:mod:`toolkit.run._landing`.
 Every file is written under a temporary name and renamed into place.
 """
 
@@ -24,8 +25,8 @@ import pandas as pd
 
 from toolkit import __version__
 from toolkit.ingest import file_sha256
+from toolkit.publish import is_register_table, style_register_sheet
 from toolkit.run._execute import KERNEL_NAME
-from toolkit.run._notebooks import ALL_ZONES
 from toolkit.run._study import Study
 
 if TYPE_CHECKING:
@@ -46,6 +47,9 @@ _PACKAGES = (
     "pyarrow",
     "openpyxl",
     "pyxform",
+    "babel",
+    "typst",
+    "python-docx",
 )
 
 
@@ -105,6 +109,8 @@ def _zone_workbook(zone_dir: Path, zone: str, study: Study, mark: str = "") -> P
                 name = f"{t.stem[:28]}_{k}"
             used.add(name)
             df.to_excel(xl, sheet_name=name, index=False)
+            if is_register_table(t.stem):  # the programme register: a filterable sheet
+                style_register_sheet(xl.sheets[name])
     os.replace(tmp, path)
     return path
 
@@ -184,6 +190,9 @@ def _manifest(
                 "seconds": r.seconds,
                 "failing_cell": r.failing_cell,
                 "error": r.error,
+                "reused": r.reused,
+                "reused_from": r.reused_from or None,
+                "key": r.key or None,
                 "parameters": next(
                     (v for nb, z, v in tasks if nb.stem == r.notebook and z == r.zone), {}
                 ),
@@ -197,103 +206,6 @@ def _write_json(path: Path, data: Mapping[str, Any]) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(data, indent=2, default=str), encoding="utf-8")
     os.replace(tmp, path)
-
-
-def _write_index(
-    work: Path, summary: RunSummary, study: Study, zones: list[str], mark: str = ""
-) -> None:
-    from html import escape
-
-    rows = []
-    for zone in zones:
-        zdir = work / zone
-        links = []
-        for r in (r for r in summary.results if r.zone == zone):
-            name = Path(r.output).name if r.output else ""
-            html = f"{zone}/{Path(r.html).name}" if r.html else ""
-            label = escape(r.notebook)
-            if r.status == "skipped":
-                links.append(f"<li>{label}: skipped ({escape(r.error)})</li>")
-                continue
-            status = (
-                ""
-                if r.status == "ok"
-                else f' <strong class="failed">failed: {escape(r.error)}</strong>'
-            )
-            links.append(
-                f'<li><a href="{escape(html)}">{label}</a> '
-                f'(<a href="{escape(zone)}/{escape(name)}">notebook</a>){status}</li>'
-            )
-        figs = sorted((zdir / "figures").glob("*.png")) if (zdir / "figures").is_dir() else []
-        tabs = sorted((zdir / "tables").glob("*.csv")) if (zdir / "tables").is_dir() else []
-        xlsx = sorted(zdir.glob("*_tables.xlsx"))
-        fig_links = (
-            " · ".join(
-                f'<a href="{zone}/figures/{escape(f.name)}">{escape(f.stem)}</a>'
-                f' (<a href="{zone}/figures/{escape(f.stem)}.svg">svg</a>)'
-                for f in figs
-            )
-            or "none"
-        )
-        tab_links = (
-            " · ".join(
-                f'<a href="{zone}/tables/{escape(t.name)}">{escape(t.stem)}</a>' for t in tabs
-            )
-            or "none"
-        )
-        book = "".join(
-            f' · workbook: <a href="{zone}/{escape(x.name)}">{escape(x.name)}</a>' for x in xlsx
-        )
-        title = "All zones" if zone == ALL_ZONES else zone.replace("_", " ").title()
-        rows.append(
-            f"<section><h2>{escape(title)}</h2><ul>{''.join(links)}</ul>"
-            f"<p><b>Figures:</b> {fig_links}</p><p><b>Tables:</b> {tab_links}{book}"
-            f"</p></section>"
-        )
-    banner = (
-        '<p class="synthetic">SYNTHETIC DATA: this run uses generated demo data, '
-        "not real National Society data.</p>"
-        if study.config["study"].get("synthetic")
-        else ""
-    )
-    if mark:
-        banner = f'<h2 class="internal">{escape(mark)}</h2>' + banner
-    failed = sum(r.status == "failed" for r in summary.results)
-    html = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>{escape(mark) + ": " if mark else ""}{escape(study.name)}: run {summary.run_id}</title>
-<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}}
-.synthetic{{background:#fde9c8;padding:.5em;border-left:4px solid #e69f00}}
-.failed{{color:#b00}}.internal{{background:#f8d7da;padding:.5em;border-left:4px solid #b00}}</style></head><body>
-<h1>{escape(study.name)}{" — " + escape(mark) if mark else ""}</h1>{banner}
-<p>Run <code>{summary.run_id}</code>: {len(summary.results)} notebooks, {failed} failed.
-See <a href="manifest.json">manifest.json</a> for inputs (SHA-256), versions and timings.</p>
-{_audience_line(summary.manifest.get("disclosure", {}))}
-{"".join(rows)}
-</body></html>
-"""
-    (work / "index.html").write_text(html, encoding="utf-8")
-
-
-def _audience_line(disclosure: Mapping[str, Any]) -> str:
-    """One paragraph of the index on the run's audience and what it withheld."""
-    from html import escape
-
-    if not disclosure:
-        return ""
-    if disclosure.get("mark"):
-        return (
-            f"<p><b>Audience: internal.</b> {escape(disclosure['mark'])}: per-Society detail "
-            "of every item, nothing withheld.</p>"
-        )
-    withheld = disclosure.get("withheld", {})
-    return (
-        "<p><b>Audience: public.</b> Answers published only in aggregate and everything "
-        "from the interviews are shown by group only; groups of fewer than "
-        f"{int(disclosure.get('min_cell', 0))} Societies are withheld with the cells that "
-        f"would reveal them ({int(withheld.get('primary', 0))} primary and "
-        f"{int(withheld.get('secondary', 0))} complementary cells over all tables; see "
-        '<a href="disclosure.json">disclosure.json</a>).</p>'
-    )
 
 
 def _point_latest(reports: Path, run_id: str) -> None:

@@ -1,23 +1,33 @@
 """The ingestion step of a study: its exports in, its analytical database out.
 
 :func:`process_study` ingests every export once and writes the analytical database,
-with the Society profiles and the weighted, disclosure-controlled estimates of the
-study's zones computed once for every zone's report.
+with the programme register, the Society profiles and the weighted,
+disclosure-controlled estimates of the study's zones computed once for every zone's
+report.  Where a Society lists programmes, :func:`ingest_study` takes its activity
+types from them, as the questionnaire does.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from toolkit.errors import ToolkitError
-from toolkit.ingest import IngestResult, combine, read_export
+from toolkit.ingest import IngestResult, activity_table, combine, file_sha256, read_export
 from toolkit.run._study import Study
 from toolkit.store import repeat_table, write_store
 
-__all__ = ["DEFAULT_LEVEL", "ingest_study", "process_study", "study_estimates"]
+__all__ = [
+    "DEFAULT_LEVEL",
+    "ingest_study",
+    "process_study",
+    "programme_ids_path",
+    "programme_tables",
+    "study_estimates",
+]
 
 #: Confidence level of the estimates written to the analytical database.
 DEFAULT_LEVEL = 0.95
@@ -29,6 +39,13 @@ def ingest_study(study: Study) -> IngestResult:
     Parameters
     ----------
     study : Study
+
+    Where the questionnaire has the programme repeat, every Society that lists a
+    programme that ran in the last 12 months gets the union of those programmes'
+    activity types as its activity-type answer
+    (:func:`toolkit.mapping.activities_from_programmes`) and ``activities`` is built
+    again from them; an own answer that differs is replaced and reported as an issue
+    (rule ``activities_from_programmes``).
 
     Returns
     -------
@@ -45,10 +62,88 @@ def ingest_study(study: Study) -> IngestResult:
             society=study.config["society"],
             frame=frame,
             key=key,
+            crosswalk=study.config["paths"].get("society_names"),
         )
         for p in study.exports
     ]
-    return combine(results, unit=study.config["unit"])
+    return _programme_activities(combine(results, unit=study.config["unit"]), study)
+
+
+def _programme_activities(result: IngestResult, study: Study) -> IngestResult:
+    """The result with the activity types of Societies listing programmes taken from them."""
+    from toolkit.mapping import PROGRAMME_REPEAT, activities_from_programmes
+
+    repeat = result.repeats.get(PROGRAMME_REPEAT)
+    if repeat is None or repeat.empty:
+        return result
+    unit = study.config["unit"]
+    instrument = study.instrument()
+    data, replaced = activities_from_programmes(result.data, repeat, instrument, unit=unit)
+    issues = result.issues
+    if len(replaced):
+        extra = pd.DataFrame(
+            {
+                "file": replaced["_file"],
+                "row": replaced["_row"],
+                "ns_iso3": data.set_index(unit).loc[replaced[unit], "ns_iso3"].to_numpy()
+                if "ns_iso3" in data
+                else pd.NA,
+                "column": "activities",
+                "value": replaced["answered"],
+                "problem": "the questionnaire lists programmes that ran in the last 12 months "
+                "and answers the activity types itself too; the programmes' types are "
+                + replaced["from_programmes"].astype(str),
+                "action": "activity types taken from the programmes",
+                "rule": "activities_from_programmes",
+            }
+        )
+        issues = pd.concat([issues, extra.reindex(columns=issues.columns)], ignore_index=True)
+    activities = activity_table(data, instrument, unit=unit)
+    return dataclasses.replace(result, data=data, activities=activities, issues=issues)
+
+
+def programme_ids_path(study: Study) -> Path:
+    """The study's programme-id override file: ``programme_ids.csv`` beside
+    ``study.yaml`` (it need not exist)."""
+    from toolkit.mapping import PROGRAMME_IDS_FILE
+
+    return study.root / PROGRAMME_IDS_FILE
+
+
+def programme_tables(study: Study, result: IngestResult) -> dict[str, pd.DataFrame]:
+    """The programme register of an ingested study: ``programmes`` and
+    ``programme_partners`` (empty dict when the questionnaire has no programme repeat).
+
+    Raises
+    ------
+    InputError
+        If the study's programme-id override file is invalid.
+    """
+    from toolkit.mapping import (
+        PROGRAMME_REPEAT,
+        programme_partners,
+        programme_register,
+        read_programme_ids,
+    )
+
+    if PROGRAMME_REPEAT not in set(study.instrument().repeats()["name"]):
+        return {}
+    frame = study.frame()
+    path = programme_ids_path(study)
+    overrides = read_programme_ids(path, frame=frame) if path.is_file() else {}
+    repeat = result.repeats.get(PROGRAMME_REPEAT, pd.DataFrame())
+    programmes = programme_register(
+        repeat,
+        study.instrument(),
+        frame=frame,
+        overrides=overrides,
+        year=int(study.config["study"]["year"]),
+        unit=study.config["unit"],
+    )
+    return {
+        "programmes": programmes,
+        "programme_partners": programme_partners(programmes, frame=frame),
+    }
 
 
 def study_estimates(
@@ -90,9 +185,10 @@ def study_estimates(
 def process_study(study: Study) -> tuple[IngestResult, Path]:
     """Ingest a study and write its analytical database.
 
-    Besides the ingested tables, the database gets the Society ``profiles`` and the
-    weighted ``estimates`` of the study's zones, computed once here so that every
-    zone's report reads them instead of recomputing.  If the estimates cannot be
+    Besides the ingested tables, the database gets the programme register
+    (``programmes`` and ``programme_partners``, :func:`programme_tables`), the Society
+    ``profiles`` and the weighted ``estimates`` of the study's zones, computed once
+    here so that every zone's report reads them instead of recomputing.  If the estimates cannot be
     computed (for example a weighting class without any respondent), the database is
     written without them and the reason is recorded in ``manifest.json``; the report
     notebooks then show the error.
@@ -127,6 +223,7 @@ def process_study(study: Study) -> tuple[IngestResult, Path]:
         "validation_issues": result.issues,
         "quarantine": result.quarantine,
         **{repeat_table(name): table for name, table in result.repeats.items()},
+        **programme_tables(study, result),
     }
     meta: dict[str, object] = {
         "study": study.name,
@@ -138,6 +235,12 @@ def process_study(study: Study) -> tuple[IngestResult, Path]:
         "repeat_rows_in": result.repeat_rows_in,
         "reconciles": result.reconciles(),
     }
+    if "programmes" in tables:
+        meta["programmes"] = len(tables["programmes"])
+        ids = programme_ids_path(study)
+        meta["programme_ids"] = (
+            {"file": str(ids), "sha256": file_sha256(ids)} if ids.is_file() else None
+        )
     codes = set(societies.loc[societies["zone"].astype(str).isin(study.zones), "iso3"].astype(str))
     scope = {
         "societies": societies[societies["iso3"].astype(str).isin(codes)].reset_index(drop=True),
@@ -159,4 +262,14 @@ def process_study(study: Study) -> tuple[IngestResult, Path]:
         meta["estimates_level"] = DEFAULT_LEVEL
     except ToolkitError as exc:
         meta["estimates_error"] = str(exc)
+    from toolkit.run._rounds import round_tables  # the earlier rounds (study.yaml 'rounds')
+
+    extra, round_meta = round_tables(
+        study,
+        responses=result.data,
+        programmes=tables.get("programmes"),
+        societies=scope["societies"],
+    )
+    tables.update(extra)
+    meta.update(round_meta)
     return result, write_store(study.processed, tables, metadata=meta)

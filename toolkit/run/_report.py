@@ -26,6 +26,7 @@ from toolkit.errors import ParameterError, StoreError
 from toolkit.frame import ZONES
 from toolkit.instrument import Instrument
 from toolkit.publish import Publication
+from toolkit.run import _trace
 from toolkit.run._process import DEFAULT_LEVEL, process_study
 from toolkit.run._study import Study, load_study
 from toolkit.store import LazyTables, Store, read_store
@@ -290,6 +291,7 @@ class Report:
             ).values()
         ]
         self.saved.extend(paths)
+        _trace.wrote(paths)
         return paths
 
     def show_figure(self, fig: matplotlib.figure.Figure, name: str, *, alt_text: str) -> Any:
@@ -338,6 +340,7 @@ class Report:
             table.to_csv(tmp, index=index, lineterminator="\n")
             os.replace(tmp, path)
         self.saved.append(path)
+        _trace.wrote([path])
         return path
 
 
@@ -420,6 +423,9 @@ def open_report(
     except StoreError:
         process_study(st)
         store = read_store(st.processed)
+    if _trace.start():  # under 'nsmap run': from here on, record the files read
+        _trace.read(st.path)
+        store = _trace.traced_store(store)
     tables = LazyTables(
         {k: partial(store.tables.__getitem__, k) for k in _TABLE_KEYS if k in store.tables}
     )

@@ -12,18 +12,28 @@ types, changes the working directory when asked to and gives no cross-run summar
    absolute paths — the working directory is never changed;
 4. one failure does not stop the others; a failed notebook is kept with its error
    visible, and the run ends with a summary table and a non-zero exit;
-5. outputs go to ``reports/<run-id>/`` (written in a temporary folder and renamed
+5. the policy brief of each zone (and of all zones) is written in each language of
+   the run as PDF, Word and HTML, by tasks of the same pool, from the published
+   estimates the notebooks use (:mod:`toolkit.run._briefs`);
+6. outputs go to ``reports/<run-id>/`` (written in a temporary folder and renamed
    when complete, so concurrent runs never share a folder): per zone the executed
-   notebooks, an HTML rendering without code, ``figures/`` and ``tables/`` and one
-   XLSX workbook; ``manifest.json``; ``index.html``; ``reports/latest``.
+   notebooks, an HTML rendering without code, ``figures/`` and ``tables/``, one XLSX
+   workbook and ``brief.<lang>.pdf|docx|html``; ``manifest.json``; the landing page
+   ``index.html`` (and ``index.<lang>.html`` per further language) and the page for
+   analysts ``analysts.html`` (:mod:`toolkit.run._landing`); ``reports/latest``;
+7. unless ``force``, what an earlier run of the same reports folder computed from the
+   same inputs is reused, verified: the ingestion, each (notebook, zone) execution,
+   the briefs (:mod:`toolkit.run._cache`, :mod:`toolkit.run._trace`).
 """
 
 from __future__ import annotations
 
 import concurrent.futures as cf
+import dataclasses
 import datetime as dt
 import multiprocessing
 import os
+import shutil
 import sys
 import time
 import uuid
@@ -36,8 +46,22 @@ import pandas as pd
 
 from toolkit.errors import ParameterError, StudyConfigError, ToolkitError
 from toolkit.frame import ZONES
+from toolkit.run._briefs import (
+    BriefCollector,
+    BriefPart,
+    BriefResult,
+    Prepared,
+    brief_options,
+    briefs_manifest,
+    prepare_briefs,
+    run_languages,
+    store_ready,
+    write_brief_language,
+)
+from toolkit.run._cache import RunCache, brief_parts, trace_env
 from toolkit.run._disclosure import collect_disclosure
 from toolkit.run._execute import TaskResult, _execute
+from toolkit.run._landing import write_pages
 from toolkit.run._notebooks import (
     ALL_ZONES,
     check_parameters,
@@ -48,7 +72,7 @@ from toolkit.run._notebooks import (
     notebooks_dir,
     parse_param_values,
 )
-from toolkit.run._outputs import _manifest, _point_latest, _write_index, _write_json, _zone_workbook
+from toolkit.run._outputs import _manifest, _point_latest, _write_json, _zone_workbook
 from toolkit.run._process import process_study
 from toolkit.run._study import Study, load_study
 
@@ -66,6 +90,11 @@ class RunSummary:
     run_id : str
     run_dir : Path
     results : list of TaskResult
+        The notebooks.
+    briefs : list of BriefResult
+        The briefs, one per zone (empty when the run wrote none).
+    languages : tuple of str
+        Languages of the briefs and the landing pages.
     index_html : Path
     manifest : dict
     """
@@ -75,11 +104,16 @@ class RunSummary:
     results: list[TaskResult] = field(default_factory=list)
     index_html: Path | None = None
     manifest: dict[str, Any] = field(default_factory=dict)
+    briefs: list[BriefResult] = field(default_factory=list)
+    languages: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
-        """Whether every notebook that ran succeeded (skipped ones do not count)."""
-        return all(r.status in ("ok", "skipped") for r in self.results)
+        """Whether every notebook that ran and every brief succeeded (skipped ones do
+        not count)."""
+        return all(r.status in ("ok", "skipped") for r in self.results) and all(
+            b.status in ("ok", "skipped") for b in self.briefs
+        )
 
     def table(self) -> pd.DataFrame:
         """Summary table: zone, notebook, status, seconds, failing cell, error."""
@@ -118,6 +152,36 @@ def _resolve_zones(spec: str | Sequence[str], study: Study) -> list[str]:
     return list(dict.fromkeys(parts))
 
 
+def _task_result(fut: cf.Future[Any], nb_file: str, zone: str) -> TaskResult:
+    try:
+        res = fut.result()
+    except Exception as exc:  # worker crashed
+        return TaskResult(
+            zone, Path(nb_file).stem, "failed", 0.0, None, f"{type(exc).__name__}: {exc}"
+        )
+    assert isinstance(res, TaskResult)
+    return res
+
+
+def _prepared(fut: cf.Future[Any]) -> Prepared:
+    try:
+        res = fut.result()
+    except Exception as exc:  # worker crashed
+        return Prepared(error=f"{type(exc).__name__}: {exc}")
+    assert isinstance(res, Prepared)
+    return res
+
+
+def _brief_part(fut: cf.Future[Any], key: str) -> BriefPart:
+    zone, lang = key.split(":")
+    try:
+        res = fut.result()
+    except Exception as exc:  # worker crashed
+        return BriefPart(zone, lang, "failed", error=f"{type(exc).__name__}: {exc}")
+    assert isinstance(res, BriefPart)
+    return res
+
+
 def _new_run_id(audience: str = "public") -> str:
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
     suffix = "-internal" if audience == "internal" else ""
@@ -137,6 +201,9 @@ def run_study(
     timeout: int = 900,
     ingest: bool = True,
     audience: str | None = None,
+    languages: str | Sequence[str] | None = None,
+    briefs: bool = True,
+    force: bool = False,
 ) -> RunSummary:
     """Run the report notebooks of a study for each zone.
 
@@ -168,6 +235,17 @@ def run_study(
         The tier of every report (default: ``publication.audience`` of the study).
         An internal run's folder ends in ``-internal`` and every page, caption,
         workbook and the index say "INTERNAL — not for publication".
+    languages : str or sequence of str, optional
+        Languages of the policy briefs and the landing pages (``"fr,es"`` or a list);
+        default: ``report.languages`` of the study.  The first is ``index.html``'s.
+    briefs : bool, default True
+        Write the policy brief of each zone (and of all zones) in each language.
+    force : bool, default False
+        Re-run everything.  Otherwise ingestion is skipped when the study's inputs and
+        the database are unchanged, and each (notebook, zone) execution whose key
+        (notebook, parameters, toolkit, the files it read) matches one of an earlier
+        run of the same reports folder is copied from it, its files verified
+        (:mod:`toolkit.run._cache`); the manifest says which were reused.
 
     Returns
     -------
@@ -176,10 +254,11 @@ def run_study(
     Raises
     ------
     StudyConfigError, ParameterError
-        Before any kernel starts, for an invalid study or parameter.
+        Before any kernel starts, for an invalid study, parameter or language.
     """
     study = study if isinstance(study, Study) else load_study(study)
     audience = audience or study.audience
+    langs = run_languages(languages, study)
     try:
         publication = study.publication(audience)
     except ToolkitError as exc:
@@ -244,14 +323,21 @@ def run_study(
     started = dt.datetime.now(dt.UTC)
     t0 = time.perf_counter()
     ingest_seconds = 0.0
+    cache = RunCache(reports, force=force)
+    ingest_reused = False
     if ingest:
         t_ing = time.perf_counter()
-        process_study(study)
+        ingest_reused = cache.ingest_fresh(study)
+        if not ingest_reused:
+            process_study(study)
+            cache.ingested(study)
         ingest_seconds = round(time.perf_counter() - t_ing, 2)
 
     jobs = max(1, jobs or os.cpu_count() or 1)
     results: list[TaskResult] = []
     submitted: list[tuple[str, str, dict[str, Any], str]] = []
+    keys: dict[tuple[str, str], tuple[str, Path]] = {}  # task -> (base key, trace file)
+    traces = work / ".trace"
     skipped: list[TaskResult] = []
     unmet = {nb: missing_requirements(nb, study) for nb in nb_paths}
     for nb, zone, values in tasks:
@@ -272,48 +358,126 @@ def run_study(
         out = zone_dir / nb.name
         if "output_dir" in set(declared[nb]["name"]):
             values = {**values, "output_dir": str(zone_dir)}
+        base = cache.base_key(study, nb, values, publication.mark)
+        entry = cache.find(base)
+        if entry is not None:
+            try:
+                skipped.append(cache.restore(entry, work, zone, nb))
+                continue
+            except OSError:  # vanished since it was verified: run it
+                pass
+        traces.mkdir(exist_ok=True)
+        keys[(str(nb), zone)] = (base, traces / f"{zone}--{nb.stem}.trace")
         submitted.append((str(nb), str(out), values, zone))
+    brief_skip = "" if briefs else "not asked for (--no-briefs)"
+    if briefs and not store_ready(study):
+        brief_skip = "the analytical database has not been written (run with ingestion)"
+    run_date = started.date()
+    bkey = (
+        ""
+        if brief_skip
+        else cache.briefs_key(study, brief_parts(zone_list, langs, publication, run_date, user))
+    )
+    reused_briefs = cache.reuse_briefs(bkey, work)
+    collector = BriefCollector(zone_list if not brief_skip and not reused_briefs else [], langs)
     ctx = multiprocessing.get_context("spawn")
     results.extend(skipped)
-    with cf.ProcessPoolExecutor(
-        max_workers=max(1, min(jobs, len(submitted))), mp_context=ctx
-    ) as pool:
-        futures = {
-            pool.submit(_execute, nb, out, values, zone, timeout, publication.mark): (nb, zone)
-            for nb, out, values, zone in submitted
-        }
-        for k, fut in enumerate(cf.as_completed(futures), start=1):
-            nb_file, zone = futures[fut]
-            try:
-                res = fut.result()
-            except Exception as exc:  # worker crashed
-                res = TaskResult(
-                    zone, Path(nb_file).stem, "failed", 0.0, None, f"{type(exc).__name__}: {exc}"
-                )
-            results.append(res)
-            if progress:
-                print(
-                    f"[{k}/{len(futures)}] {res.zone:<13} {res.notebook:<28} {res.status:<6} "
-                    f"{res.seconds:6.1f}s",
-                    file=sys.stderr,
-                    flush=True,
-                )
+    n_tasks = len(submitted) + (1 + len(zone_list) * len(langs) if collector.zones else 0)
+    with cf.ProcessPoolExecutor(max_workers=max(1, min(jobs, n_tasks)), mp_context=ctx) as pool:
+        # The briefs' preparation first (what every zone's brief shares, computed once);
+        # the short tasks that write each zone in each language are queued when it is
+        # done, behind the notebooks, and even out the workers' ends.
+        futures: dict[cf.Future[Any], tuple[str, str]] = {}
+        if collector.zones:
+            args = (str(study.path), zone_list, audience, run_date.isoformat())
+            futures[pool.submit(prepare_briefs, *args, brief_options(user))] = ("", "")
+        for nb_str, out_str, values, zone in submitted:
+            env = trace_env(study, keys[(nb_str, zone)][1], Path(out_str).parent)
+            nb_fut = pool.submit(
+                _execute, nb_str, out_str, values, zone, timeout, publication.mark, env
+            )
+            futures[nb_fut] = (nb_str, zone)
+        pending, k = set(futures), 0
+        while pending:
+            done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for fut in done:
+                k += 1
+                kind, zone = futures.pop(fut)
+                if kind == "":  # the briefs are prepared: write each zone in each language
+                    for brief, lang in collector.prepared(_prepared(fut)):
+                        (work / brief.zone).mkdir(exist_ok=True)
+                        try:
+                            new = pool.submit(
+                                write_brief_language, brief, str(work / brief.zone), str(work), lang
+                            )
+                        except RuntimeError as exc:  # the pool broke (a worker died)
+                            collector.written(BriefPart(brief.zone, lang, "failed", error=str(exc)))
+                            continue
+                        futures[new] = ("brief", f"{brief.zone}:{lang}")
+                        pending.add(new)
+                    name, status, seconds = "briefs (prepare)", "ok", collector.prepare_seconds
+                elif kind == "brief":
+                    part = _brief_part(fut, zone)
+                    collector.written(part)
+                    name, status, seconds = f"brief ({part.lang})", part.status, part.seconds
+                    zone = part.zone
+                else:
+                    res = _task_result(fut, kind, zone)
+                    base, trace = keys[(kind, zone)]
+                    cache.executed(base, res, work, trace, res.seconds)
+                    results.append(res)
+                    name, status, seconds = res.notebook, res.status, res.seconds
+                if progress:
+                    print(
+                        f"[{k}/{n_tasks}] {zone:<13} {name:<28} {status:<6} {seconds:6.1f}s",
+                        file=sys.stderr,
+                        flush=True,
+                    )
     order = {(nb.stem, zone): i for i, (nb, zone, _) in enumerate(tasks)}
     results.sort(key=lambda r: order.get((r.notebook, r.zone), 0))
+    brief_results = collector.results()
+    if reused_briefs:
+        brief_results = [BriefResult(**r) for r in reused_briefs[0]]
+    elif bkey:
+        cache.briefs_written(bkey, [dataclasses.asdict(r) for r in brief_results], work)
     disclosure = collect_disclosure(work, zone_list, publication)
     for zone in zone_list:
         _zone_workbook(work / zone, zone, study, publication.mark)
-    summary = RunSummary(run_id, final, results)
+    summary = RunSummary(run_id, final, results, briefs=brief_results, languages=langs)
+    pages, page_fallbacks = write_pages(
+        work,
+        study,
+        run_id=run_id,
+        date=run_date,
+        results=results,
+        briefs=brief_results,
+        zones=zone_list,
+        languages=langs,
+        mark=publication.mark,
+        disclosure=disclosure,
+    )
     summary.manifest = _manifest(
         study, summary, tasks, started, time.perf_counter() - t0, ingest_seconds, jobs
     )
     summary.manifest["disclosure"] = disclosure
+    summary.manifest["ingest_reused"] = ingest_reused
+    summary.manifest["force"] = force
+    summary.manifest["briefs"] = briefs_manifest(
+        brief_results,
+        langs,
+        page_fallbacks,
+        reason=brief_skip,
+        prepare_seconds=collector.prepare_seconds,
+    )
+    summary.manifest["briefs"]["reused_from"] = reused_briefs[1] if reused_briefs else None
+    summary.manifest["pages"] = [p.name for p in pages]
     for r in results:  # paths as they will be after the final rename
         r.output = r.output.replace(str(work), str(final))
         r.html = r.html.replace(str(work), str(final))
     _write_json(work / "manifest.json", summary.manifest)
-    _write_index(work, summary, study, zone_list, publication.mark)
+    shutil.rmtree(traces, ignore_errors=True)
     os.replace(work, final)
+    cache.save(run_id)
     summary.index_html = final / "index.html"
     _point_latest(reports, run_id)
     return summary

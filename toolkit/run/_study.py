@@ -50,6 +50,13 @@ STUDY_SCHEMA: dict[str, Any] = {
             "XLSForm the data were collected with; empty for the bundled one",
         ),
         "exports": (list, True, None, "list of export files (CSV/XLSX) from Kobo/ODK"),
+        "society_names": (
+            (str, type(None)),
+            False,
+            None,
+            "CSV of the study's own ways of writing Society names (iso3, kind, language, "
+            "variant, source), added to the bundled crosswalk",
+        ),
         "interviews": (
             dict,
             False,
@@ -82,6 +89,16 @@ STUDY_SCHEMA: dict[str, Any] = {
     "privacy": {
         "key_env": (str, False, KEY_ENV, "environment variable holding the pseudonym key"),
     },
+    "report": {
+        "languages": (
+            list,
+            False,
+            ["en"],
+            "languages of the policy briefs and the index page, among en, fr, es, ar "
+            "(the first is the index page's)",
+        ),
+    },
+    "rounds": (list, False, [], "earlier mapping rounds (see toolkit.run._rounds)"),
 }
 _INTERVIEW_KEYS = {"codebook": str, "segments": list, "answers": str, "documents": str}
 
@@ -138,12 +155,13 @@ class Study:
         """Every input file of the study (for checksums in manifests)."""
         files = [self.path, *self.exports]
         paths = self.config["paths"]
-        for key in ("frame", "instrument"):
+        for key in ("frame", "instrument", "society_names"):
             if paths.get(key):
                 files.append(Path(paths[key]))
         inter = paths.get("interviews") or {}
         for value in inter.values():
             files.extend(Path(v) for v in (value if isinstance(value, list) else [value]))
+        files.extend(Path(f) for r in self.config.get("rounds") or [] for f in r["files"])
         return files
 
     def frame(self) -> pd.DataFrame:
@@ -175,6 +193,11 @@ class Study:
             zones=self.zones,
             record_dir=record_dir,
         )
+
+    @property
+    def languages(self) -> list[str]:
+        """Languages of the run's briefs and index page: ``report.languages``."""
+        return list(self.config["report"]["languages"])
 
     @property
     def weighting_method(self) -> str:
@@ -300,6 +323,20 @@ def _check_publication(config: dict[str, Any], path: Path) -> None:
         ) from exc
 
 
+def _check_languages(config: dict[str, Any], path: Path) -> None:
+    """Check ``report.languages``: codes with a catalogue (``fr-FR`` is read as ``fr``)."""
+    from toolkit.publish import check_languages
+
+    try:
+        config["report"]["languages"] = list(
+            check_languages(config["report"]["languages"], key="report.languages")
+        )
+    except InputError as exc:
+        raise StudyConfigError(
+            exc.problem, file=path, column="report.languages", value=exc.value, hint=exc.hint
+        ) from exc
+
+
 def _allows_none(types: Any) -> bool:
     return type(None) in (types if isinstance(types, tuple) else (types,))
 
@@ -411,7 +448,7 @@ def load_study(path: str | Path) -> Study:
     paths["exports"] = [
         resolve(v, f"paths.exports[{i + 1}]") for i, v in enumerate(paths["exports"])
     ]
-    for key in ("frame", "instrument"):
+    for key in ("frame", "instrument", "society_names"):
         if paths[key]:
             paths[key] = resolve(paths[key], f"paths.{key}")
     inter = paths.get("interviews") or {}
@@ -439,6 +476,11 @@ def load_study(path: str | Path) -> Study:
             inter[key] = resolve(value, f"paths.interviews.{key}")
     paths["interviews"] = inter
     _check_publication(config, path)
+    _check_languages(config, path)
+    from toolkit.run._rounds import check_rounds
+
+    year = int(config["study"]["year"])
+    config["rounds"] = check_rounds(config["rounds"], root=root, path=path, year=year)
     slug = re.sub(r"[^a-z0-9]+", "-", str(config["study"]["name"]).lower()).strip("-")
     paths["processed"] = str((root / (paths["processed"] or f"processed/{slug}")).resolve())
     paths["reports"] = str((root / paths["reports"]).resolve())

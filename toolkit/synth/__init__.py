@@ -19,12 +19,24 @@ routes are realistic, then draws
 :func:`simulate_rounds` adds an earlier round to the demo's truth (activities with known
 transitions, response in each round) for studies of change between rounds;
 :func:`redraw_response` draws the response of both rounds again.
+:func:`simulate_programmes` turns both rounds' activities into programmes (continued,
+new, ended, planned; some renamed; partner Societies along migratory routes), whose
+union per Society and round is that round's activities; :func:`previous_round_truth`
+gives the earlier round's full answers.  :func:`make_study` writes both rounds: the
+current round's exports carry the programme repeat, and ``rounds/<year>/`` holds the
+earlier round's export and truth.
 
 :func:`make_branch_export` makes branch-level surveys (165,000 local branches, each
 belonging to a Society) for benchmarks and for studies whose unit is the branch.
 """
 
 from toolkit.synth._branches import make_branch_export, make_branch_study, write_branch_instrument
+from toolkit.synth._previous import previous_round_truth
+from toolkit.synth._programmes import (
+    PROGRAMME_TRUTH_COLUMNS,
+    SyntheticProgrammes,
+    simulate_programmes,
+)
 from toolkit.synth._rounds import (
     ROUND_RESPONSE_MODELS,
     ROUND_SCENARIOS,
@@ -37,16 +49,20 @@ from toolkit.synth._study import SYNTHETIC_LABEL, SyntheticStudy, make_study
 from toolkit.synth._truth import simulate_truth
 
 __all__ = [
+    "PROGRAMME_TRUTH_COLUMNS",
     "ROUND_RESPONSE_MODELS",
     "ROUND_SCENARIOS",
     "SYNTHETIC_LABEL",
     "TRUE_TRANSITIONS",
+    "SyntheticProgrammes",
     "SyntheticRounds",
     "SyntheticStudy",
     "make_branch_export",
     "make_branch_study",
     "make_study",
+    "previous_round_truth",
     "redraw_response",
+    "simulate_programmes",
     "simulate_rounds",
     "simulate_truth",
     "write_branch_instrument",

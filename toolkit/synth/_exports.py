@@ -77,7 +77,12 @@ def _fake_person(rng: np.random.Generator, iso3: str) -> tuple[str, str, str, st
 
 
 def _kobo_rows(
-    truth: pd.DataFrame, inst: Instrument, rng: np.random.Generator, start: dt.datetime
+    truth: pd.DataFrame,
+    inst: Instrument,
+    rng: np.random.Generator,
+    start: dt.datetime,
+    *,
+    version: str = "vSYNTH2026",
 ) -> pd.DataFrame:
     """Kobo-style export rows (XML names, group paths, option columns)."""
     codes = [c for c in inst.choice_names("activity") if c != "other"]
@@ -139,7 +144,7 @@ def _kobo_rows(
         row["_submission_time"] = submitted.isoformat()
         row["_validation_status"] = ""
         row["_submitted_by"] = f"user_{r['iso3'].lower()}"
-        row["__version__"] = "vSYNTH2026"
+        row["__version__"] = version
         rows.append(row)
     df = pd.DataFrame(rows)
     # Headers with group paths and select_multiple option columns, as Kobo writes them.

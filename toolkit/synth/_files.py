@@ -25,9 +25,15 @@ def _atomic_csv(df: pd.DataFrame, path: Path, *, sep: str) -> None:
 
 
 def _atomic_xlsx(df: pd.DataFrame, path: Path, *, sheet: str) -> None:
+    _atomic_workbook({sheet: df}, path)
+
+
+def _atomic_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> None:
+    """An XLSX workbook with one sheet per table, in order."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.xlsx")
     with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-        df.to_excel(xl, sheet_name=sheet[:31], index=False)
+        for sheet, df in sheets.items():
+            df.to_excel(xl, sheet_name=sheet[:31], index=False)
         props = xl.book.properties
         props.created = props.modified = dt.datetime(2026, 1, 1)
     os.replace(tmp, path)
