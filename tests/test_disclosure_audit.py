@@ -109,6 +109,22 @@ def test_public_demo_at_min_cell_11_publishes_no_small_or_recoverable_cell(tmp_p
     assert not register["activities"].str.split().map(lambda c: bool(aggregate & set(c))).any()
     page = (summary.run_dir / "all" / "06_programmes_and_change.html").read_text(encoding="utf-8")
     assert 'class="nsmap-register"' in page and "contact_role" not in page
+    # the briefs: no key finding states a cell the tables withhold (every number of a
+    # finding equals the published table's, tests/test_run_briefs.py), and none names
+    # an aggregate item per Society
+    shares = pd.read_csv(summary.run_dir / "all" / "tables" / "03_shares.csv", skiprows=[1])
+    shares = shares.set_index(["zone", "dimension", "code"])
+    withheld = shares["suppression"].notna() | shares["estimate"].isna()
+    assert withheld.sum() >= 10  # the test would prove nothing without withheld cells
+    stated = 0
+    for entry in summary.manifest["briefs"]["zones"]:
+        assert entry["status"] == "ok", entry
+        for f in entry["findings"]:
+            for zone in filter(None, (f["zone"], f["other_zone"])):
+                cell = (zone, f["dimension"], f["code"])
+                assert not withheld[cell], (entry["zone"], f)
+                stated += 1
+    assert stated >= 6 * 3
 
 
 @pytest.mark.slow
