@@ -6,8 +6,12 @@ reached) are gathered from the wide ``IngestResult.data`` into one long table.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from toolkit.instrument import Instrument
 
@@ -22,6 +26,7 @@ def activity_table(
     *,
     unit: str = "ns_iso3",
     activity_question: str = "activities",
+    arrays: Mapping[str, object] | None = None,
 ) -> pd.DataFrame:
     """Long table of selected activities with their stage, target groups and service types.
 
@@ -36,6 +41,9 @@ def activity_table(
         Unit key column.
     activity_question : str, default "activities"
         The select_multiple question of activities.
+    arrays : mapping of str to ExtensionArray or pandas.Series, optional
+        Some columns of ``data`` as the caller already holds them (the same values),
+        read from there rather than from ``data``.
 
     Returns
     -------
@@ -56,6 +64,14 @@ def activity_table(
             if f"{code}_{suffix}" in list_of:
                 detail_lists[prefix] = list_of[f"{code}_{suffix}"]
                 break
+    held = arrays or {}
+
+    def column(name: str) -> ExtensionArray | None:
+        if name in held:
+            value = held[name]
+            return value.array if isinstance(value, pd.Series) else value  # type: ignore[return-value]
+        return data[name].array if name in data else None
+
     keys = [unit] + (["ns_iso3"] if unit != "ns_iso3" and "ns_iso3" in data else [])
     present = [c for c in codes if f"{activity_question}__{c}" in data]
     if not present or data.empty:
@@ -79,9 +95,9 @@ def activity_table(
         for opt in instrument.choice_names(str(lst)):
             name = f"{prefix}__{opt}"
             sources = [f"{code}_{suffix}__{opt}" for code in present]
-            columns[name] = _picked(data, sources, rows, which, "boolean")
+            columns[name] = _picked(column, sources, rows, which, "boolean", len(data))
     columns["people_reached"] = _picked(
-        data, [f"{code}_reached" for code in present], rows, which, "Int64"
+        column, [f"{code}_reached" for code in present], rows, which, "Int64", len(data)
     )
     out = pd.DataFrame(columns, index=out.index, copy=False)
     out["activity"] = out["activity"].cat.set_categories(codes)
@@ -89,19 +105,39 @@ def activity_table(
 
 
 def _picked(
-    data: pd.DataFrame, sources: list[str], rows: np.ndarray, which: np.ndarray, dtype: str
-) -> pd.api.extensions.ExtensionArray:
+    column: Callable[[str], ExtensionArray | None],
+    sources: list[str],
+    rows: np.ndarray,
+    which: np.ndarray,
+    dtype: str,
+    n: int,
+) -> ExtensionArray:
     """For each (unit row, activity) pair, the value of the activity's own column
-    (``sources[activity]``; missing where the form has no such column), as ``dtype``."""
-    values = np.zeros((len(data), len(sources)), dtype="bool" if dtype == "boolean" else "int64")
-    missing = np.ones((len(data), len(sources)), dtype=bool)
+    (``sources[activity]``; missing where the form has no such column), as ``dtype``;
+    ``n`` rows in all.  The columns are converted together (one array of all their cells)."""
+    found: list[tuple[int, ExtensionArray]] = []
     for k, src in enumerate(sources):
-        if src in data:
-            col = data[src].array
-            if col.dtype != dtype and not (dtype == "boolean" and col.dtype == "Int8"):
-                col = col.astype(dtype)  # (an Int8 option column reads as boolean alike)
-            missing[:, k] = col.isna()
-            values[:, k] = col.to_numpy(dtype=values.dtype, na_value=0)  # Int8: 0 -> False
+        col: Any = column(src)
+        if col is None:
+            continue
+        if col.dtype != dtype and not (dtype == "boolean" and col.dtype == "Int8"):
+            col = col.astype(dtype)  # (an Int8 option column reads as boolean alike)
+        found.append((k, col))
+    values = np.zeros((n, len(sources)), dtype="bool" if dtype == "boolean" else "int64")
+    missing = np.ones((n, len(sources)), dtype=bool)
+    if found:
+        at = [k for k, _ in found]
+        cols = [c for _, c in found]
+        if len({c.dtype for c in cols}) == 1:
+            whole = type(cols[0])._concat_same_type(cols)  # type: ignore[attr-defined]
+            missing[:, at] = np.asarray(whole.isna(), dtype=bool).reshape(len(cols), n).T
+            values[:, at] = (
+                whole.to_numpy(dtype=values.dtype, na_value=0).reshape(len(cols), n).T
+            )  # Int8: 0 -> False
+        else:
+            for k, col in found:
+                missing[:, k] = col.isna()
+                values[:, k] = col.to_numpy(dtype=values.dtype, na_value=0)
     picked, mask = values[rows, which], missing[rows, which]
     if dtype == "boolean":
         return pd.arrays.BooleanArray(picked, mask)

@@ -135,8 +135,7 @@ def main_quarantine(
     )
     masked = [j for j, h in enumerate(cells.columns) if h in text]
     if masked:
-        values = privacy.mask_columns(cells.iloc[:, masked], names=names).fillna("")
-        block[n_ragged:, masked] = values.to_numpy(dtype=object)
+        block[n_ragged:, masked] = privacy.mask_block(block[n_ragged:, masked], names=names, na="")
     for j, h in enumerate(cells.columns):
         if h not in QUARANTINE_HEAD:
             out[h] = block[:, j]
@@ -146,22 +145,27 @@ def main_quarantine(
     return n, out
 
 
-def data_table(head: Mapping[str, pd.Series], data: pd.DataFrame, label: str) -> pd.DataFrame:
+def data_table(
+    head: Mapping[str, pd.Series],
+    data: Mapping[str, pd.Series | ExtensionArray],
+    label: str,
+    rows: pd.Index,
+) -> pd.DataFrame:
     """The accepted submissions: the key and metadata columns ``head``, the answers
-    ``data`` (both by row number in the file), then ``_file`` and ``_row``; indexed
-    0, 1, ... (the columns of ``pd.concat([head, data], axis=1)`` and the two)."""
-    rows = data.index
-    columns = [*head, *data.columns]
+    ``data`` (both aligned with ``rows``, the row numbers in the file), then ``_file``
+    and ``_row``; indexed 0, 1, ... (the columns of ``pd.concat([head, data], axis=1)``
+    and the two), made in one go."""
+    arrays = {k: v.array if isinstance(v, pd.Series) else v for k, v in data.items()}
+    columns = [*head, *arrays]
     if len(set(columns)) < len(columns) or {"_file", "_row"} & set(columns):
-        out = pd.concat([pd.DataFrame(head, index=rows), data], axis=1)
+        answers = pd.DataFrame(arrays, index=rows, copy=False)
+        out = pd.concat([pd.DataFrame(head, index=rows), answers], axis=1)
         out["_file"] = label
         out["_row"] = rows.astype("int64")
         return out.reset_index(drop=True)
     index = pd.RangeIndex(len(rows))
-    tail = {"_file": pd.Series(label, index=index), "_row": rows.to_numpy(dtype="int64")}
-    parts = [
-        pd.DataFrame({k: v.array for k, v in head.items()}, index=index),
-        data.set_axis(index),
-        pd.DataFrame(tail, index=index),
-    ]
-    return pd.concat(parts, axis=1)
+    whole: dict[str, object] = {k: v.array for k, v in head.items()}
+    whole.update(arrays)
+    whole["_file"] = pd.Series(label, index=index).array
+    whole["_row"] = rows.to_numpy(dtype="int64")
+    return pd.DataFrame(whole, index=index, copy=False)

@@ -214,6 +214,11 @@ def decode(data: bytes, path: Path, notes: list[ReadNote]) -> tuple[str, str]:
 
 def header_cells(record: list[str]) -> list[str]:
     """A record as a candidate header: cells stripped, absurdly long cells blanked."""
+    cells = record[:MAX_COLUMNS]
+    if cells and max(map(len, cells)) <= MAX_HEADER_CELL:
+        joined = "".join(cells)
+        if "\x00" not in joined and "\ufeff" not in joined:
+            return list(map(str.strip, cells))  # the common case, without a loop in Python
     return [
         c.replace("\x00", "").replace("\ufeff", "").strip() if len(c) <= MAX_HEADER_CELL else ""
         for c in record[:MAX_COLUMNS]

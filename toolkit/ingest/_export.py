@@ -43,9 +43,10 @@ from toolkit.ingest._rows import (
     record_keys,
     respondent_ids,
 )
-from toolkit.ingest._rules import check_logic, typed_answers
+from toolkit.ingest._rules import check_logic
 from toolkit.ingest._societies import apply_society_rules, match_society_column, society_crosswalk
 from toolkit.ingest._sources import file_sha256, open_export
+from toolkit.ingest._typed import typed_columns
 from toolkit.ingest._values import blank_missing
 from toolkit.instrument import Instrument, load_instrument
 
@@ -289,7 +290,7 @@ def _read_export(
     top_q = shape.questions("")
     keys = {unit_col, society or unit_col}
     empties: dict[str, np.ndarray] = {}
-    data, answers = typed_answers(
+    data, answers = typed_columns(
         acc,
         instrument,
         fields,
@@ -323,7 +324,8 @@ def _read_export(
     if "resp_name" in fields or "resp_email" in fields:
         head["resp_id"] = resp_id[accepted]
     drop = {unit_col, society} | ({"ns_iso3", "society_match"} if society else set())
-    out = data_table(head, data.drop(columns=[c for c in data.columns if c in drop]), main.label)
+    kept = {c: v for c, v in data.items() if c not in drop}
+    out = data_table(head, kept, main.label, acc.index)
 
     # -- repeat groups -------------------------------------------------------------------
     assigned, unmatched = assign_tables(source.repeats, shape, hmap)
@@ -386,7 +388,9 @@ def _read_export(
         resp_id[~accepted] if "resp_name" in fields or "resp_email" in fields else None,
     )
     quarantine = stack_rows([main_q, *[q for q in rep.quarantine if q[0]]])
-    activities = activity_table(out, instrument, unit=unit_col, activity_question=activity_question)
+    activities = activity_table(
+        out, instrument, unit=unit_col, activity_question=activity_question, arrays=kept
+    )
     issues_df = issues.frame()
     issues_df.insert(2, "ns_iso3", issues_df["row"].map(row_society).astype("string"))
     issues_df = pd.concat([issues_df, *rep.issues], ignore_index=True)
@@ -485,5 +489,8 @@ def _mask_cells(
     cols = [h for h in cells if h in headers]
     if not cols:
         return quarantine
-    masked = privacy.mask_columns(pd.DataFrame({h: cells[h] for h in cols}), names=names)
-    return n, {**cells, **{h: masked[h].to_numpy(dtype=object) for h in cols}}
+    block = np.empty((n, len(cols)), dtype=object)
+    for j, h in enumerate(cols):
+        block[:, j] = cells[h]
+    masked = privacy.mask_block(block, names=names)
+    return n, {**cells, **{h: masked[:, j] for j, h in enumerate(cols)}}

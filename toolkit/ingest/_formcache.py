@@ -44,12 +44,10 @@ class _MemoHeaderMap(HeaderMap):
 
     def score(self, header: list[str]) -> int:
         """Number of cells of a candidate header row that the instrument recognises."""
-        n = 0
-        for h in header:
-            if h not in self._scored:
-                self._scored[h] = bool(h) and super().score([h]) > 0
-            n += self._scored[h]
-        return n
+        scored = self._scored
+        for h in set(header).difference(scored):
+            scored[h] = bool(h) and super().score([h]) > 0
+        return sum(map(scored.__getitem__, header))
 
     def map(self, headers: list[str], table: str = "") -> pd.DataFrame:
         """Classify every header of one table (see :meth:`HeaderMap.map`)."""

@@ -32,6 +32,7 @@ __all__ = [
     "KEY_ENV",
     "PERSONAL_FIELDS",
     "PERSONAL_METADATA",
+    "mask_block",
     "mask_columns",
     "mask_text",
     "personal_columns",
@@ -313,6 +314,18 @@ def mask_columns(
     return pd.DataFrame(
         {h: stack.series(masked, h).array for h in cells.columns}, index=cells.index
     )
+
+
+def mask_block(
+    cells: np.ndarray, *, names: Iterable[str] = (), na: str | None = None
+) -> np.ndarray:
+    """:func:`mask_columns` of a ``(rows, columns)`` array of cells, as an object array
+    (``na`` where a cell is missing, ``pd.NA`` by default), once per distinct value."""
+    codes, values = factorize_text(np.asarray(cells, dtype=object).ravel(order="F"))
+    masked = mask_text(values, names=list(names))
+    if na is not None:
+        masked = masked.fillna(na)
+    return masked.to_numpy(dtype=object)[codes].reshape(cells.shape, order="F")
 
 
 def personal_columns(

@@ -25,8 +25,9 @@ from toolkit.ingest._issues import IssueLog
 from toolkit.ingest._lists import ChoiceLists
 from toolkit.ingest._meta import PERSONAL_META
 from toolkit.ingest._repeats import Block, Instances
-from toolkit.ingest._rules import check_logic, typed_answers
+from toolkit.ingest._rules import check_logic
 from toolkit.ingest._stacked import StackedLog, runs_of_blocks
+from toolkit.ingest._typed import Columns, typed_columns
 from toolkit.instrument import Instrument
 
 __all__ = ["RecordContext", "RepeatOutcome", "missing_repeat_tables", "repeat_tables"]
@@ -124,7 +125,7 @@ def repeat_tables(
             if record.society is not None
             else pd.Series(pd.NA, index=frame.index, dtype="string")
         )
-        parts: list[pd.DataFrame] = []
+        parts: list[tuple[Columns, pd.Index]] = []  # typed answers, by instance id
         answers: dict[str, list[pd.Series]] = {}
         for run in runs_of_blocks(inst.blocks):
             block = run[0]
@@ -145,7 +146,7 @@ def repeat_tables(
                 ok = pd.Series(iids[log.order], index=acc.index)
             fields, options = _fields(block.roles)
             empties: dict[str, np.ndarray] = {}
-            data, ans = typed_answers(
+            data, ans = typed_columns(
                 acc, instrument, fields, options, personal, log, known_names, keys, questions,
                 lists, empties,
             )  # fmt: skip
@@ -156,7 +157,7 @@ def repeat_tables(
             if isinstance(log, StackedLog):
                 log.flush()
             iid = pd.Index(ok.to_numpy())
-            parts.append(data.set_axis(iid))
+            parts.append((data, iid))
             for q, series in ans.items():
                 answers.setdefault(q, []).append(series.set_axis(iid))
         answers_by[name] = {q: pd.concat(v) for q, v in answers.items()}
@@ -184,8 +185,11 @@ def repeat_tables(
             "_row": acc_frame["row"].astype("int64"),
         }
         order = acc_frame.sort_values(["main_row", "parent", "position"], kind="stable").index
-        by_iid = pd.concat(parts) if len(parts) > 1 else parts[0] if parts else None
-        out.tables[name] = _long_table(head, by_iid, tail, order)
+        if len(parts) == 1:
+            out.tables[name] = _long_table_of(head, *parts[0], tail, order)
+        else:
+            by_iid = pd.concat([_frame(*p) for p in parts]) if parts else None
+            out.tables[name] = _long_table(head, by_iid, tail, order)
         out.rows_in[name] = len(frame)
         out.quarantine.append(_quarantined(inst, name, society, personal))
         for (where, rule), part in frame[~accepted].groupby(["label", "rule"], sort=False):
@@ -233,6 +237,34 @@ def _long_table(
         pd.DataFrame({k: v.loc[order].array for k, v in tail.items()}, index=rows),
     ]
     return pd.concat(parts, axis=1)
+
+
+def _frame(columns: Columns, index: pd.Index) -> pd.DataFrame:
+    """Typed answers as one table (as :func:`~toolkit.ingest._typed.typed_answers`)."""
+    arrays = {k: v.array if isinstance(v, pd.Series) else v for k, v in columns.items()}
+    return pd.DataFrame(arrays, index=index, copy=False)
+
+
+def _long_table_of(
+    head: dict[str, pd.Series],
+    columns: Columns,
+    iid: pd.Index,
+    tail: dict[str, pd.Series],
+    order: pd.Index,
+) -> pd.DataFrame:
+    """:func:`_long_table` of the typed answers of one run of blocks (``iid``: their
+    instance ids), made in one go from the answer arrays."""
+    arrays = {k: v.array if isinstance(v, pd.Series) else v for k, v in columns.items()}
+    names = [*head, *arrays]
+    pos = iid.get_indexer(order) if iid.is_unique else None
+    if pos is None or (pos < 0).any() or len(set(names)) < len(names) or set(tail) & set(names):
+        return _long_table(head, _frame(columns, iid), tail, order)
+    if not iid.equals(order):
+        arrays = {k: v.take(pos) for k, v in arrays.items()}
+    whole: dict[str, object] = {k: v.loc[order].array for k, v in head.items()}
+    whole.update(arrays)
+    whole.update({k: v.loc[order].array for k, v in tail.items()})
+    return pd.DataFrame(whole, index=pd.RangeIndex(len(order)), copy=False)
 
 
 def _shown(link: object, short: str) -> str:
@@ -324,7 +356,7 @@ def _quarantined(inst: Instances, name: str, society: pd.Series, personal: set[s
                 dtype=bool,
             )
         at = where.get_indexer(iid[keep])
-        values = block.cells.to_numpy(dtype=object)[keep]
+        values = block.objects()[keep]
         for j, (h, hidden) in enumerate(zip(block.cells.columns, private[kinds])):
             if hidden or h in QUARANTINE_HEAD:
                 continue

@@ -52,6 +52,8 @@ class Block:
         Instance id (row of :attr:`Instances.frame`) of each row of ``cells``.
     header_row : int
         Row of the header in that file.
+    values : numpy.ndarray, optional
+        The cells as an object array, when they were cut from one (wide columns).
     """
 
     label: str
@@ -59,6 +61,11 @@ class Block:
     roles: pd.DataFrame
     iid: pd.Series
     header_row: int = 1
+    values: np.ndarray | None = field(default=None, repr=False)
+
+    def objects(self) -> np.ndarray:
+        """The cells as written, ``(rows, columns)`` object array."""
+        return self.values if self.values is not None else self.cells.to_numpy(dtype=object)
 
 
 @dataclass
@@ -177,6 +184,9 @@ def find_instances(
     at = {h: j for j, h in enumerate(cells.columns)}
     wide = _wide_slots(shape, main_roles, array, at)
     role_at = {h: j for j, h in enumerate(main_roles["header"])}
+    no_index = main_roles.assign(  # the roles with instance numbers removed, once
+        index=pd.Series([()] * len(main_roles), index=main_roles.index, dtype=object)
+    )
     main_by_index = main_by_id = pd.Series(dtype="int64")
     if any(tables.values()):  # repeat tables are linked by the submissions' ids
         main_by_index = _lookup(cells, main_roles, "_index")
@@ -192,6 +202,7 @@ def find_instances(
         slot_parents: list[np.ndarray] = []
         slot_positions: list[np.ndarray] = []
         links: list[str] = []
+        cut: dict[int, np.ndarray] = {}  # block -> its cells as an object array
         for slot in sorted(wide.get(name, {})):
             exists, headers = wide[name][slot]
             rows = cells.index[exists]
@@ -200,20 +211,18 @@ def find_instances(
             slot_parents.append(_wide_parent(parent, rows, slot[:-1]))
             slot_positions.append(np.full(len(rows), slot[-1], dtype="int64"))
             links.extend(_wide_link(r, slot) for r in rows)
+            sub = array[
+                np.ix_(np.flatnonzero(exists), np.array([at[h] for h in headers], dtype=np.intp))
+            ]
             block_cells = pd.DataFrame(
-                array[
-                    np.ix_(
-                        np.flatnonzero(exists), np.array([at[h] for h in headers], dtype=np.intp)
-                    )
-                ],
-                index=rows,
-                columns=pd.Index(headers, dtype=cells.columns.dtype),
+                sub, index=rows, columns=pd.Index(headers, dtype=cells.columns.dtype)
             )
+            cut[len(blocks)] = sub
             blocks.append(
                 (
                     main.label,
                     block_cells,
-                    _strip_roles(main_roles, headers, role_at),
+                    _strip_roles(no_index, headers, role_at),
                     main.raw.header_row,
                 )
             )
@@ -244,18 +253,17 @@ def find_instances(
         _row_rules(frame, name, main, main_reason, parent)
         inst = Instances(frame)
         starts = np.cumsum([0, *sizes])
-        for start, (label, block_cells, roles, header_row) in zip(starts, blocks):
+        for k, (start, (label, block_cells, roles, header_row)) in enumerate(zip(starts, blocks)):
             iid = pd.Series(np.arange(start, start + len(block_cells)), index=block_cells.index)
-            inst.blocks.append(Block(label, block_cells, roles, iid, header_row))
+            inst.blocks.append(Block(label, block_cells, roles, iid, header_row, cut.get(k)))
         out[name] = inst
     return out
 
 
 def _strip_roles(roles: pd.DataFrame, headers: list[str], at: dict[str, int]) -> pd.DataFrame:
-    """The roles of some headers (``at``: header -> row of ``roles``), instance
-    numbers removed."""
-    chosen = roles.iloc[[at[h] for h in headers]].reset_index(drop=True)
-    return chosen.assign(index=pd.Series([()] * len(chosen), index=chosen.index, dtype=object))
+    """The roles of some headers (``at``: header -> row of ``roles``, whose instance
+    numbers are removed already), indexed 0, 1, ..."""
+    return roles.iloc[[at[h] for h in headers]].reset_index(drop=True)
 
 
 def _lookup(cells: pd.DataFrame, roles: pd.DataFrame, canon: str) -> pd.Series:

@@ -8,7 +8,7 @@ Problems in single answers do not reject a submission: the answer is set to miss
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 import numpy as np
@@ -27,7 +27,7 @@ _DATE_ARITHMETIC = re.compile(r"(?:\}|\))\s*[+\-]\s*\d|decimal-date")
 
 
 def check_logic(
-    data: pd.DataFrame,
+    data: pd.DataFrame | MutableMapping[str, Any],
     answers: dict[str, pd.Series],
     acc: pd.DataFrame,
     instrument: Instrument,
@@ -43,9 +43,10 @@ def check_logic(
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        Typed answers (:func:`typed_answers`); answers that fail a constraint are set
-        to missing in place.
+    data : pandas.DataFrame or dict of str to pandas.Series
+        Typed answers (:func:`typed_answers`, or the columns of
+        :func:`~toolkit.ingest._typed.typed_columns`); answers that fail a constraint
+        are set to missing in place (a new column).
     answers : dict of str to pandas.Series
         The values expressions are evaluated on.
     acc : pandas.DataFrame
@@ -136,7 +137,9 @@ def check_logic(
                     empty.values.astype("string").str.strip().fillna("") == ""
                 ).to_numpy(bool)
             raw_empty = given[header] if header in given else empty.array(empty_values, header)  # type: ignore[union-attr]
-            miss = rel & value.isna().to_numpy(bool) & raw_empty
+            miss = rel & raw_empty
+            if miss.any():  # (an answer is missing where its cell is empty: rarely else)
+                miss &= value.isna().to_numpy(bool)
             if miss.any():
                 issues.block(
                     idx[miss],

@@ -172,7 +172,8 @@ class SelectMultiple:
         if present:
             cols = [self._opt_pos[option_headers[names[k]]] for k in present]
             block_vals, block_known, block_bad = (a[:, cols] for a in self._opt)
-            for j, k in enumerate(present):
+            for j in np.flatnonzero(block_bad.any(axis=0)).tolist():  # columns with bad cells
+                k = present[j]
                 cell_bad = block_bad[:, j]
                 if cell_bad.any():
                     h = option_headers[names[k]]

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from pandas.api.extensions import ExtensionArray
+from pandas.arrays import ArrowStringArray
 
 __all__ = ["Cells", "Stack", "factorize_text"]
 
@@ -77,6 +78,7 @@ class Stack:
         self.headers = list(headers)
         self.index = cells.index
         self._pos = {h: j for j, h in enumerate(self.headers)}
+        self._taken: dict[int, tuple[ExtensionArray, ExtensionArray]] = {}
         n, k = len(cells.index), len(self.headers)
         if k == 0 or n == 0:
             self.codes = np.zeros((n, k), dtype=np.intp)
@@ -93,9 +95,20 @@ class Stack:
         return self.codes[:, self._pos[header]]
 
     def series(self, per_value: pd.Series | ExtensionArray, header: str) -> pd.Series:
-        """One column of results, from the results per distinct value."""
+        """One column of results, from the results per distinct value.
+
+        Text results (``string`` arrays, which are immutable) are taken for every
+        column at once, on first use, and each column is a slice of them: one
+        ``take`` instead of one per column.
+        """
         arr = per_value.array if isinstance(per_value, pd.Series) else per_value
-        return pd.Series(arr.take(self.codes_of(header)), index=self.index, copy=False)
+        if not isinstance(arr, ArrowStringArray):
+            return pd.Series(arr.take(self.codes_of(header)), index=self.index, copy=False)
+        kept = self._taken.get(id(arr))
+        if kept is None or kept[0] is not arr:
+            kept = self._taken[id(arr)] = (arr, arr.take(self.codes.ravel(order="F")))
+        n, j = len(self.index), self._pos[header]
+        return pd.Series(kept[1][j * n : (j + 1) * n], index=self.index, copy=False)
 
     def array(self, per_value: np.ndarray, header: str) -> np.ndarray:
         """One column of results (numpy), from the results per distinct value."""

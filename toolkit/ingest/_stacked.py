@@ -84,7 +84,7 @@ class StackedLog(IssueLog):
         ``order``, indexed by position (issues name positions)."""
         first = self._blocks[0].cells.columns
         parts = [
-            b.cells.to_numpy(dtype=object)[b.cells.index.get_indexer(a.index)]
+            b.objects()[b.cells.index.get_indexer(a.index)]
             for b, a in zip(self._blocks, self._accepted)
         ]
         return pd.DataFrame(np.concatenate(parts)[self.order], columns=first)

@@ -35,10 +35,12 @@ from toolkit.ingest._values import (
 )
 from toolkit.instrument import NUMERIC_TYPES, Instrument
 
-__all__ = ["typed_answers"]
+__all__ = ["Columns", "typed_answers", "typed_columns"]
 
 Report = Callable[[np.ndarray | pd.Series, pd.Series, str, str, str], None]
 _EXACT = 2.0**53  # beyond it a float64 and an Int64 parse of a number may differ
+#: Typed answers by column name (see :func:`typed_columns`).
+Columns = dict[str, pd.Series | ExtensionArray]
 _Numbers = tuple[Stack, tuple[pd.Series, pd.Series], tuple[pd.Series, pd.Series]]
 
 
@@ -127,7 +129,7 @@ class _Columns:
         return stack.series(val, header), stack.series(bad, header)
 
 
-def typed_answers(
+def typed_columns(
     acc: pd.DataFrame,
     instrument: Instrument,
     fields: dict[str, str],
@@ -139,7 +141,7 @@ def typed_answers(
     questions: pd.DataFrame | None = None,
     lists: ChoiceLists | None = None,
     empties: dict[str, np.ndarray] | None = None,
-) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+) -> tuple[Columns, dict[str, pd.Series]]:
     """Parse every question column of the accepted rows; cell problems -> issues.
 
     Parameters
@@ -170,10 +172,10 @@ def typed_answers(
 
     Returns
     -------
-    data : pandas.DataFrame
-        Typed answers by question name (select_multiple: the answer column plus one
-        ``<question>__<option>`` column per option; geopoint: the point plus
-        ``<question>__latitude`` ... columns).
+    columns : dict of str to pandas.Series or ExtensionArray
+        Typed answers by question name, aligned with ``acc`` (select_multiple: the
+        answer column plus one ``<question>__<option>`` column per option; geopoint:
+        the point plus ``<question>__latitude`` ... columns).
     answers : dict of str to pandas.Series
         The values relevance and constraints are evaluated on.
     """
@@ -270,9 +272,38 @@ def typed_answers(
             cols[name] = val
         answers[name] = cols[name]  # type: ignore[assignment]
     empties.update(multiple.empty)
+    return cols, answers
+
+
+def typed_answers(
+    acc: pd.DataFrame,
+    instrument: Instrument,
+    fields: dict[str, str],
+    options: dict[str, dict[str, str]],
+    personal: set[str],
+    issues: IssueLog,
+    known_names: Sequence[str] = (),
+    keys: set[str] | frozenset[str] = frozenset(),
+    questions: pd.DataFrame | None = None,
+    lists: ChoiceLists | None = None,
+    empties: dict[str, np.ndarray] | None = None,
+) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """:func:`typed_columns` with the typed answers as one table.
+
+    Returns
+    -------
+    data : pandas.DataFrame
+        The columns of :func:`typed_columns`, indexed like ``acc``.
+    answers : dict of str to pandas.Series
+        The values relevance and constraints are evaluated on.
+    """
+    cols, answers = typed_columns(
+        acc, instrument, fields, options, personal, issues, known_names, keys, questions,
+        lists, empties,
+    )  # fmt: skip
     data = pd.DataFrame(
         {k: v.array if isinstance(v, pd.Series) else v for k, v in cols.items()},
-        index=idx,
+        index=acc.index,
         copy=False,  # the answers share their arrays: never changed in place
     )
     return data, answers
