@@ -34,6 +34,7 @@ from toolkit.ingest._quality import (
 )
 from toolkit.ingest._result import IngestResult, IngestWarning
 from toolkit.ingest._rules import ISSUE_COLUMNS
+from toolkit.ingest._tables import read_table_file
 
 __all__ = [
     "ISSUE_COLUMNS",
@@ -53,6 +54,7 @@ __all__ = [
     "pseudonymise",
     "quarantine_summary",
     "read_export",
+    "read_table_file",
     "resolve_key",
     "returns_by_zone",
 ]

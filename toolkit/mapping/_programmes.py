@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import InputError
+from toolkit.ingest import read_table_file
 from toolkit.instrument import Instrument
 
 __all__ = [
@@ -153,29 +154,15 @@ def read_programme_ids(
         Society, a name listed twice with different earlier names, or a cycle.
     """
     source = Path(path)
-    try:
-        table = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise InputError("the programme-id override file does not exist.", file=source) from exc
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise InputError(
-            f"the programme-id override file cannot be read as a CSV table ({exc}).",
-            file=source,
-            hint="save it as a UTF-8 CSV with the columns ns_iso3, name, same_as.",
-        ) from exc
-    except pd.errors.EmptyDataError:
+    table = read_table_file(
+        source,
+        "programme-id override file",
+        columns=("ns_iso3", "name", "same_as"),
+        optional=("note",),
+        empty_ok=True,
+    )
+    if table is None:
         return {}
-    table.columns = [str(c).strip() for c in table.columns]
-    missing = [c for c in ("ns_iso3", "name", "same_as") if c not in table.columns]
-    extra = [c for c in table.columns if c not in ("ns_iso3", "name", "same_as", "note")]
-    if missing or extra:
-        raise InputError(
-            f"the columns must be ns_iso3, name, same_as (and optionally note); "
-            f"missing {missing}, unknown {extra}.",
-            file=source,
-            row=1,
-            hint="rename the header row.",
-        )
     known = set(frame["iso3"].astype(str).str.upper()) if frame is not None else None
     links: dict[tuple[str, str], str] = {}
     for k, rec in enumerate(table.to_dict("records"), start=2):

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import InputError
+from toolkit.ingest import read_table_file
 
 __all__ = [
     "ROUTES_DATE",
@@ -61,21 +62,10 @@ def bundled_stage_needs_path() -> Path:
 
 
 def _read_csv(path: Path, what: str) -> pd.DataFrame:
-    if not path.is_file():
-        raise InputError(
-            f"the {what} file does not exist.",
-            file=path,
-            hint="check the path, or omit it to use the bundled table.",
-        )
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(
-            f"the {what} file cannot be read as a CSV table ({exc}).",
-            file=path,
-            hint="save it as a UTF-8 CSV with one header row.",
-        ) from exc
-    table.columns = [str(c).strip() for c in table.columns]
+    table = read_table_file(
+        path, f"{what} file", missing_hint="check the path, or omit it to use the bundled table."
+    )
+    assert table is not None  # an empty file is an error here
     return table
 
 

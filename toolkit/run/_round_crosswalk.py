@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from toolkit.errors import InputError
+from toolkit.ingest import read_table_file
 from toolkit.instrument import Instrument
 
 __all__ = ["ACTIVITY_QUESTION", "RoundCrosswalk", "read_round_crosswalk"]
@@ -193,29 +194,11 @@ def read_round_crosswalk(
         mapped twice.
     """
     source = Path(path)
-    try:
-        table = pd.read_csv(source, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except FileNotFoundError as exc:
-        raise InputError("the crosswalk file does not exist.", file=source) from exc
-    except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise InputError(
-            f"the crosswalk cannot be read as a CSV table ({exc}).",
-            file=source,
-            hint="save it as a UTF-8 CSV with the columns old, new (and optionally note).",
-        ) from exc
-    except pd.errors.EmptyDataError:
+    table = read_table_file(
+        source, "crosswalk file", columns=("old", "new"), optional=("note",), empty_ok=True
+    )
+    if table is None:
         return RoundCrosswalk(path=source)
-    table.columns = [str(c).strip() for c in table.columns]
-    missing = [c for c in ("old", "new") if c not in table.columns]
-    extra = [c for c in table.columns if c not in ("old", "new", "note")]
-    if missing or extra:
-        raise InputError(
-            f"the columns must be old, new (and optionally note); missing {missing}, "
-            f"unknown {extra}.",
-            file=source,
-            row=1,
-            hint="rename the header row.",
-        )
     old_questions = (
         set(earlier.questions["name"].astype(str)) if earlier is not None else set(earlier_columns)
     )
