@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from brief_numbers import NUMBER, expected, match, numbers
 
 from toolkit.errors import InputError
 from toolkit.publish._brief import build_brief
@@ -23,7 +24,6 @@ ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "tests" / "data" / "publish_brief" / "figure_ar.png"
 LANGS = ("en", "fr", "ar")
 ZONES = {"africa": 17, "europe": 37, "mena": 10}
-NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 
 def _estimates(instrument) -> pd.DataFrame:
@@ -142,59 +142,6 @@ def written(inputs, tmp_path_factory):
     return brief, write_briefs(brief, folder, LANGS, fallbacks=record), record
 
 
-def _numbers(text: str) -> list[float]:
-    return [float(x.replace(",", ".")) for x in NUMBER.findall(plain_digits(text))]
-
-
-def _expected(f, table: pd.DataFrame, level: float) -> list[float]:
-    """Numbers a finding must show, computed from the input table (not the finding)."""
-
-    def row(zone):
-        hit = table[
-            (table["zone"] == zone)
-            & (table["dimension"] == f.dimension)
-            & (table["code"] == f.code)
-        ]
-        assert len(hit) == 1
-        return hit.iloc[0]
-
-    r = row(f.zone)
-    if f.wording == "about":
-        return [r["estimate"] * 10, 10, level * 100, r["ci_low"] * 100, r["ci_high"] * 100]
-    if f.wording in ("nearly_all", "very_few"):
-        return [level * 100, r["ci_low"] * 100, r["ci_high"] * 100]
-    if f.wording == "between":
-        return [r["ci_low"] * 100, r["ci_high"] * 100]
-    other = row(f.other_zone)
-    d = r["estimate"] - other["estimate"]
-    z = 1.959964
-
-    def se(x):  # the design SE; a zero SE (exact interval) gives way to half-width / z
-        return x["se"] if x["se"] > 0 else (x["ci_high"] - x["ci_low"]) / (2 * z)
-
-    half = z * math.hypot(se(r), se(other))
-    ends = sorted((abs(d - half), abs(d + half)))
-    return [
-        r["estimate"] * 100,
-        other["estimate"] * 100,
-        abs(d) * 100,
-        level * 100,
-        ends[0] * 100,
-        ends[1] * 100,
-    ]
-
-
-def _match(shown: list[float], expected: list[float]) -> bool:
-    """Every expected number is shown, rounded to a whole number, and nothing else."""
-    left = sorted(shown)
-    for e in sorted(expected):
-        hit = next((s for s in left if abs(s - e) <= 0.5 + 1e-9), None)
-        if hit is None:
-            return False
-        left.remove(hit)
-    return not left
-
-
 @pytest.mark.parametrize("lang", LANGS)
 def test_every_number_in_the_findings_is_in_the_input_table(inputs, lang):
     for zone in ("africa", "all"):
@@ -202,9 +149,9 @@ def test_every_number_in_the_findings_is_in_the_input_table(inputs, lang):
         text = localise(brief, get_language(lang))
         assert 3 <= len(text.findings) <= 6
         for tf in text.findings:
-            shown, expected = _numbers(tf.text), _expected(tf.finding, inputs["estimates"], 0.95)
-            assert _match(shown, expected), (lang, tf.text, expected)
-            assert not _numbers(tf.lead)
+            shown, wanted = numbers(tf.text), expected(tf.finding, inputs["estimates"], 0.95)
+            assert match(shown, wanted), (lang, tf.text, wanted)
+            assert not numbers(tf.lead)
 
 
 def test_internal_notice_is_translated_on_every_page(inputs, tmp_path):
@@ -373,12 +320,12 @@ def test_landing_card_numbers_are_the_findings(inputs):
                     & (table["dimension"] == "activity")
                     & (table["code"] == f.code)
                 ].iloc[0]
-                value = _numbers(n.value)
+                value = numbers(n.value)
                 if f.wording == "between":
-                    assert _match(value, [row["ci_low"] * 100, row["ci_high"] * 100])
+                    assert match(value, [row["ci_low"] * 100, row["ci_high"] * 100])
                 else:
-                    assert _match(value, [row["estimate"] * 100])
-                    assert _match(_numbers(n.note), [95, row["ci_low"] * 100, row["ci_high"] * 100])
+                    assert match(value, [row["estimate"] * 100])
+                    assert match(numbers(n.note), [95, row["ci_low"] * 100, row["ci_high"] * 100])
             assert "detention" not in [n.code for n in card.numbers]
             gaps = next(n for n in card.numbers if n.code == "gaps")
             assert gaps.value == language.integer(int(brief.routes["gaps"].sum()))
@@ -430,5 +377,5 @@ def test_demo_briefs_africa_in_french_and_mena_in_arabic(tmp_path):
         assert 2 <= len(PdfReader(out["pdf"]).pages) <= 4
         table = report.estimates()
         for tf in localise(brief, get_language(lang)).findings:
-            expected = _expected(tf.finding, table, 0.95)
-            assert _match(_numbers(tf.text), expected), (lang, tf.text)
+            wanted = expected(tf.finding, table, 0.95)
+            assert match(numbers(tf.text), wanted), (lang, tf.text)

@@ -4,8 +4,6 @@ real run writes (PDF text, numbers against the published tables, pages, Word).""
 from __future__ import annotations
 
 import json
-import math
-import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -14,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from brief_numbers import NUMBER, expected, match, numbers
 
 from toolkit import run
 from toolkit.errors import ParameterError, StudyConfigError
@@ -31,7 +30,6 @@ from toolkit.run._briefs import (
 )
 
 LANGS = ("en", "fr", "es", "ar")
-NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 
 def _copy_study(folder: Path, demo_dir: Path, **report) -> Path:
@@ -180,59 +178,6 @@ def _html_findings(path: Path) -> list[str]:
     return parser.items
 
 
-def _numbers(text: str) -> list[float]:
-    return [float(x.replace(",", ".")) for x in NUMBER.findall(plain_digits(text))]
-
-
-def _expected(f: dict, table: pd.DataFrame, level: float) -> list[float]:
-    """The numbers a finding must show, from the published table (never the brief)."""
-
-    def row(zone):
-        hit = table[
-            (table["zone"] == zone)
-            & (table["dimension"] == f["dimension"])
-            & (table["code"] == f["code"])
-        ]
-        assert len(hit) == 1, (zone, f)
-        return hit.iloc[0]
-
-    r = row(f["zone"])
-    if f["wording"] == "about":
-        return [r["estimate"] * 10, 10, level * 100, r["ci_low"] * 100, r["ci_high"] * 100]
-    if f["wording"] in ("nearly_all", "very_few"):
-        return [level * 100, r["ci_low"] * 100, r["ci_high"] * 100]
-    if f["wording"] == "between":
-        return [r["ci_low"] * 100, r["ci_high"] * 100]
-    other = row(f["other_zone"])
-    z = 1.959964
-
-    def se(x):  # the design SE; zero (an exact interval) gives way to half-width / z
-        return x["se"] if x["se"] > 0 else (x["ci_high"] - x["ci_low"]) / (2 * z)
-
-    d = r["estimate"] - other["estimate"]
-    half = z * math.hypot(se(r), se(other))
-    ends = sorted((abs(d - half), abs(d + half)))
-    return [
-        r["estimate"] * 100,
-        other["estimate"] * 100,
-        abs(d) * 100,
-        level * 100,
-        ends[0] * 100,
-        ends[1] * 100,
-    ]
-
-
-def _match(shown: list[float], expected: list[float]) -> bool:
-    """Every expected number is shown, rounded to a whole number, and nothing else."""
-    left = sorted(shown)
-    for e in sorted(expected):
-        hit = next((s for s in left if abs(s - e) <= 0.5 + 1e-9), None)
-        if hit is None:
-            return False
-        left.remove(hit)
-    return not left
-
-
 @pytest.mark.slow
 def test_every_brief_of_the_run_is_written_in_every_language(demo_run):
     manifest = json.loads((demo_run.run_dir / "manifest.json").read_text(encoding="utf-8"))
@@ -274,7 +219,7 @@ def test_findings_of_the_run_equal_the_published_tables_in_every_language(demo_r
             items = _html_findings(demo_run.run_dir / entry["zone"] / f"brief.{lang}.html")
             assert len(items) == len(findings)
             for f, text in zip(findings, items):
-                assert _match(_numbers(text), _expected(f, table, 0.95)), (lang, text, f)
+                assert match(numbers(text), expected(f, table, 0.95)), (lang, text, f)
                 checked += 1
     assert checked >= 2 * 4 * 3
 
