@@ -15,6 +15,7 @@ from toolkit.frame._crosswalk import (
     MATCH_COLUMNS,
     MATCH_RULES,
     bundled_crosswalk_path,
+    check_crosswalk,
     load_crosswalk,
     match_societies,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "ZONES",
     "bundled_crosswalk_path",
     "bundled_frame_path",
+    "check_crosswalk",
     "load_crosswalk",
     "load_frame",
     "match_societies",

@@ -79,6 +79,7 @@ __all__ = [
     "MATCH_COLUMNS",
     "MATCH_RULES",
     "bundled_crosswalk_path",
+    "check_crosswalk",
     "load_crosswalk",
     "match_societies",
 ]
@@ -150,24 +151,48 @@ def load_crosswalk(path: str | Path | None = None) -> pd.DataFrame:
             file=source,
             hint="give a UTF-8 CSV with the columns " + ", ".join(CROSSWALK_COLUMNS) + ".",
         ) from exc
+    return check_crosswalk(table, file=source)
+
+
+def check_crosswalk(table: pd.DataFrame, *, file: str | Path | None = None) -> pd.DataFrame:
+    """A crosswalk table checked and tidied: its columns, cells stripped, ISO3 upper case.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Rows with the columns of :data:`CROSSWALK_COLUMNS` (others are dropped).
+    file : str or Path, optional
+        The file the rows came from, for messages (rows are numbered as in a CSV file
+        with one header row).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns of :data:`CROSSWALK_COLUMNS`, every cell a stripped string.
+
+    Raises
+    ------
+    FrameError
+        If a column is missing, or a row lacks its iso3, kind or variant, or has a kind
+        that is not one of :data:`CROSSWALK_KINDS`.
+    """
     missing = [c for c in CROSSWALK_COLUMNS if c not in table.columns]
     if missing:
         raise FrameError(
             f"the crosswalk lacks the column(s) {', '.join(missing)}.",
-            file=source,
+            file=file,
             row=1,
             column=missing[0],
             hint="give a UTF-8 CSV with the columns " + ", ".join(CROSSWALK_COLUMNS) + ".",
         )
-    table = table[list(CROSSWALK_COLUMNS)].apply(lambda s: s.str.strip())
+    table = table[list(CROSSWALK_COLUMNS)].fillna("").astype(str).apply(lambda s: s.str.strip())
     table["iso3"] = table["iso3"].str.upper()
     empty = (table[["iso3", "kind", "variant"]] == "").any(axis=1).to_numpy()
     if empty.any():
-        row = int(empty.argmax())
         raise FrameError(
             "a crosswalk row lacks its iso3, kind or variant.",
-            file=source,
-            row=row + 2,
+            file=file,
+            row=int(empty.argmax()) + 2,
             hint="fill the cell or delete the row.",
         )
     bad = ~table["kind"].isin(CROSSWALK_KINDS).to_numpy()
@@ -175,7 +200,7 @@ def load_crosswalk(path: str | Path | None = None) -> pd.DataFrame:
         row = int(bad.argmax())
         raise FrameError(
             "a crosswalk row has an unknown kind.",
-            file=source,
+            file=file,
             row=row + 2,
             column="kind",
             value=table["kind"].iat[row],

@@ -39,12 +39,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from toolkit.errors import ExportReadError, FrameError
+from toolkit.errors import ExportReadError
 from toolkit.frame import (
     ACCEPTED_RULES,
-    CROSSWALK_COLUMNS,
-    CROSSWALK_KINDS,
     bundled_crosswalk_path,
+    check_crosswalk,
     load_crosswalk,
     match_societies,
 )
@@ -143,32 +142,7 @@ def society_crosswalk(extra: pd.DataFrame | str | Path | None) -> pd.DataFrame |
     """
     if extra is None:
         return None
-    if not isinstance(extra, pd.DataFrame):
-        return pd.concat([load_crosswalk(), load_crosswalk(extra)], ignore_index=True)
-    missing = [c for c in CROSSWALK_COLUMNS if c not in extra.columns]
-    if missing:
-        raise FrameError(
-            f"the crosswalk rows lack the column(s) {', '.join(missing)}.",
-            hint="give a table with the columns " + ", ".join(CROSSWALK_COLUMNS) + ".",
-        )
-    own = extra[list(CROSSWALK_COLUMNS)].fillna("").astype(str).apply(lambda s: s.str.strip())
-    own["iso3"] = own["iso3"].str.upper()
-    empty = (own[["iso3", "kind", "variant"]] == "").any(axis=1).to_numpy()
-    if empty.any():
-        raise FrameError(
-            "a crosswalk row lacks its iso3, kind or variant.",
-            row=int(empty.argmax()) + 2,
-            hint="fill the cell or delete the row.",
-        )
-    bad = ~own["kind"].isin(CROSSWALK_KINDS).to_numpy()
-    if bad.any():
-        raise FrameError(
-            "a crosswalk row has an unknown kind.",
-            row=int(bad.argmax()) + 2,
-            column="kind",
-            value=own["kind"].iat[int(bad.argmax())],
-            hint="write one of " + ", ".join(CROSSWALK_KINDS) + ".",
-        )
+    own = check_crosswalk(extra) if isinstance(extra, pd.DataFrame) else load_crosswalk(extra)
     return pd.concat([load_crosswalk(), own], ignore_index=True)
 
 
