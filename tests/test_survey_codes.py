@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
+from toolkit.survey import _codes
 from toolkit.survey._codes import (
     _arrow_chunks,
     _identity_groups,
@@ -184,3 +185,46 @@ def test_columns_read_by_pandas_group_like_factorize(tmp_path, short):
         expected_codes, uniques = pd.factorize(series, sort=True)
         np.testing.assert_array_equal(codes, expected_codes)
         pd.testing.assert_index_equal(labels, pd.Index(uniques), exact=True)
+
+
+LONG = np.array(["agriculture", "fishing and aquaculture", "Été indien", "trade"], dtype=object)
+
+
+def _long_strings(rows: int, seed: int) -> np.ndarray:
+    """Long labels with missing values; 'trade' only in the last quarter of the rows."""
+    rng = np.random.default_rng(seed)
+    values = LONG[rng.integers(0, 3, rows)]
+    values[3 * rows // 4 :: 5] = "trade"
+    values[rng.random(rows) < 0.05] = None
+    values[rows // 4 : rows // 4 + 100] = None  # some pieces hold missing values only
+    return values
+
+
+@pytest.mark.parametrize("dtype", ["string[pyarrow]", str, pd.ArrowDtype(pa.large_string())])
+@pytest.mark.parametrize("chunked", [False, True])
+def test_long_strings_encoded_in_pieces_equal_one_piece(monkeypatch, dtype, chunked):
+    values = _long_strings(2003, seed=11)
+    series = _chunked(values, dtype) if chunked else _str(values, dtype)
+    one = codes_of(series)
+    assert len(_codes._pieces(pa.chunked_array(_arrow_chunks(series)))) == 1
+    monkeypatch.setattr(_codes, "_PIECE", 40)  # pieces of 40 rows, some without strings
+    monkeypatch.setattr(_codes, "_cpus", lambda: 4)
+    assert len(_codes._pieces(pa.chunked_array(_arrow_chunks(series)))) == 51
+    pieces = codes_of(series)
+    expected_codes, uniques = pd.factorize(series, sort=True)
+    for codes, labels in (one, pieces):
+        np.testing.assert_array_equal(codes, expected_codes)
+        pd.testing.assert_index_equal(labels, pd.Index(uniques), exact=True)
+
+
+def test_shared_map_keeps_the_order_and_raises_the_errors_of_its_threads(monkeypatch):
+    items = list(range(200))
+    assert _codes._map_shared(str, items, 3) == [str(i) for i in items]
+    with pytest.raises(ZeroDivisionError):
+        _codes._map_shared(lambda i: 1 / (i - 150), items, 3)
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("cannot schedule new futures after interpreter shutdown")
+
+    monkeypatch.setattr(_codes.ThreadPoolExecutor, "submit", refuse)  # no threads
+    assert _codes._map_shared(str, items, 3) == [str(i) for i in items]

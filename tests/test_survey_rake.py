@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from toolkit.survey import Design
+from toolkit.errors import WeightingError
+from toolkit.survey import Design, _codes
 
 RNG = np.random.default_rng(13)
 N = 40_000
@@ -90,3 +91,31 @@ def test_raked_weights_do_not_depend_on_how_the_answers_are_held(kind, tmp_path)
     for k in LEVELS:  # the margins are met
         totals = raked.weights.groupby(held[k].to_numpy()).sum()
         np.testing.assert_allclose(totals[LEVELS[k]], POPULATION[k], rtol=1e-10)
+
+
+@pytest.mark.parametrize("kind", ["read_csv, str", "string[pyarrow]"])
+def test_long_labels_encoded_in_pieces_rake_to_the_same_weights(monkeypatch, kind, tmp_path):
+    answers = _answers()
+    answers.loc[answers.index[::97], "sector"] = None  # missing values
+    if kind == "string[pyarrow]":
+        held = answers.astype("string[pyarrow]")
+    else:
+        held = _held_as(kind, answers, tmp_path / "export.csv")
+    complete = held.dropna()
+    w = RNG.uniform(1, 3, len(complete))
+    extra = {**MARGINS, "sector": {**MARGINS["sector"], "mining": 10.0}}  # not in the data
+    results = []
+    for cpus, piece in ((1, _codes._PIECE), (4, 1000)):  # one piece, or 40 on 4 threads
+        monkeypatch.setattr(_codes, "_PIECE", piece)
+        monkeypatch.setattr(_codes, "_cpus", lambda cpus=cpus: cpus)
+        design = Design(complete.assign(w=w), weights="w")
+        weights = design.rake(MARGINS, tol=1e-12).weights.to_numpy()
+        with pytest.raises(WeightingError) as missing:
+            Design(held).rake(MARGINS)
+        with pytest.raises(WeightingError) as absent:
+            design.rake(extra)
+        results.append((weights, str(missing.value), str(absent.value)))
+    (w_one, *errors_one), (w_pieces, *errors_pieces) = results
+    np.testing.assert_array_equal(w_pieces, w_one)
+    assert errors_pieces == errors_one
+    assert "missing value" in errors_one[0] and "'mining'" in errors_one[1]

@@ -97,7 +97,10 @@ def build_structure(
     else:
         psu = None
         psu_stratum = s_codes
-    n_psu = np.bincount(psu_stratum, minlength=n_strata).astype(np.int64)
+    if strata is None and ids is None:  # one stratum of n units: no need to count them
+        n_psu = np.array([n], dtype=np.int64)
+    else:
+        n_psu = np.bincount(psu_stratum, minlength=n_strata).astype(np.int64)
     if strata is None and len(psu_stratum) < 2:
         raise DesignError(
             "the design has only one primary sampling unit, so no variance can be estimated.",
