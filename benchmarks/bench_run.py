@@ -8,7 +8,12 @@ every parameter, ingests the exports once, writes the analytical database, runs 
 real analyses, renders each notebook to HTML, writes figures, tables, the per-zone
 workbooks, the manifest and the index.
 
-Prints both wall times and the ratio run / floor (target of issue 3: at most 1.5).
+The run is fresh (``force=True``: ingestion and every notebook), as a first run of a
+study is; the parsed questionnaire may come from the user's cache folder, as it does
+for every kernel of any run once ingestion has read the form.
+
+Prints both wall times and the ratio run / floor (target of issues 3 and 13: at most
+1.5).
 
 Usage::
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -11,6 +14,10 @@ import pytest
 
 matplotlib.use("Agg")
 os.environ.setdefault("NSMAP_PSEUDONYM_KEY", "test-key-not-secret")
+if "NSMAP_CACHE_DIR" not in os.environ:  # parsed forms kept for this session only
+    _CACHE = tempfile.mkdtemp(prefix="nsmap-test-cache-")
+    os.environ["NSMAP_CACHE_DIR"] = _CACHE
+    atexit.register(shutil.rmtree, _CACHE, True)
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "data" / "raw" / "demo"

@@ -18,7 +18,7 @@ from toolkit import run
 from toolkit.errors import ParameterError, StudyConfigError
 from toolkit.publish import Fallbacks, get_language, read_hxl_csv
 from toolkit.publish._i18n import plain_digits
-from toolkit.run import _runner
+from toolkit.run import _pool, _runner
 from toolkit.run._briefs import (
     BriefCollector,
     BriefPart,
@@ -75,9 +75,8 @@ def test_unknown_language_fails_before_anything_runs(tmp_path, demo_dir, monkeyp
         raise AssertionError("nothing may run before the languages are valid")
 
     monkeypatch.setattr(_runner, "process_study", forbidden)
-    monkeypatch.setattr(_runner, "_execute", forbidden)
-    monkeypatch.setattr(_runner, "prepare_briefs", forbidden)
-    monkeypatch.setattr(_runner, "write_brief_language", forbidden)
+    monkeypatch.setattr(_pool.TaskPool, "start", forbidden)  # no worker, no kernel
+    monkeypatch.setattr(_pool.TaskPool, "run", forbidden)
     with pytest.raises(ParameterError, match="no translation for language 'xx'"):
         run.run_study(path, zones="europe", languages="en,xx")
     assert not (tmp_path / "reports").exists() or not any((tmp_path / "reports").iterdir())

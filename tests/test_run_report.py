@@ -98,3 +98,37 @@ def test_publication_of_a_report(study, tmp_path):
     assert not internal.estimates()["suppressed"].any()
     with pytest.raises(InputError, match="unknown audience"):
         run.open_report(study, "mena", audience="press")
+
+
+def test_raw_estimates_are_read_from_the_database_only_when_they_still_hold(study, monkeypatch):
+    """The shares computed at ingestion are used as they are (the same table as
+    computing them in the kernel), and computed again when the weighting settings
+    or the level differ from those recorded with them."""
+    import pandas as pd
+
+    from toolkit.run import _report
+
+    rep = run.open_report(study, "europe")
+    assert rep.store.manifest["shares_settings"] == _report.shares_settings(rep.study)
+    stored = rep.raw_estimates()
+    pd.testing.assert_frame_equal(stored, _report.study_shares(rep.study, rep.scope))
+    pd.testing.assert_frame_equal(stored, rep.store["shares"])
+
+    computed: list[float] = []
+    real = _report.study_shares
+
+    def counting(st, tables, *, level=0.95):  # type: ignore[no-untyped-def]
+        computed.append(level)
+        return real(st, tables, level=level)
+
+    monkeypatch.setattr(_report, "study_shares", counting)
+    rep = run.open_report(study, "europe")
+    rep.raw_estimates()
+    assert computed == []  # read, not computed
+    rep.raw_estimates(0.9)
+    assert computed == [0.9]  # another level: computed
+    rep = run.open_report(study, "europe")
+    monkeypatch.setitem(rep.study.config["weighting"], "classes", ["income_group"])
+    shares = rep.raw_estimates()
+    assert computed == [0.9, 0.95]
+    assert not shares.equals(stored)

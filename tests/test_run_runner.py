@@ -13,7 +13,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from toolkit import run
 from toolkit.errors import ParameterError
-from toolkit.run import _runner
+from toolkit.run import _pool, _runner
 
 
 def _notebook(path: Path, params: str, body: str) -> Path:
@@ -113,7 +113,8 @@ def test_bad_parameters_fail_before_any_kernel(
         raise AssertionError("nothing may run before parameters are valid")
 
     monkeypatch.setattr(_runner, "process_study", forbidden)
-    monkeypatch.setattr(_runner, "_execute", forbidden)
+    monkeypatch.setattr(_pool.TaskPool, "start", forbidden)  # no worker, no kernel
+    monkeypatch.setattr(_pool.TaskPool, "run", forbidden)
     with pytest.raises(ParameterError, match=match):
         run.run_study(tiny_study, zones="europe", notebooks=[flaky_notebook], params=params)
     assert not (tiny_study.parent.parent / "reports").exists() or not any(

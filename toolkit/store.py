@@ -125,11 +125,12 @@ TABLES: dict[str, str] = {
     "or not known (a round not answered, or no programme listed), with the reason.",
     "activity_change": "Change in each activity share between rounds by zone, with its "
     "interval (toolkit.mapping.activity_change); not disclosure-controlled.",
+    "shares": "The estimates before disclosure control (toolkit.mapping.activity_shares, "
+    "settings in the manifest's shares_settings): for analysis, not for publication.",
     "estimates": "Weighted shares of Societies running each activity, at each stage, for "
-    "each target group and of each service type, by zone and for all zones: "
-    "estimate with 95% interval, unadjusted share, non-response bounds, "
-    "respondents behind each cell; shares based on fewer responding Societies "
-    "than the disclosure minimum are withheld (suppression, display).",
+    "each target group and of each service type, by zone and for all zones: estimate "
+    "with 95% interval, unadjusted share, non-response bounds, respondents behind each "
+    "cell; shares of fewer responding Societies than the disclosure minimum are withheld.",
 }
 
 #: Prefix of the tables of repeat groups (``responses__<repeat>``).

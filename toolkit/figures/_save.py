@@ -8,7 +8,7 @@ import io
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
@@ -242,6 +242,29 @@ def _atomic_write(path: Path, data: bytes) -> None:
 _SVG_FONT_FALLBACK = "font-family: 'DejaVu Sans', 'Bitstream Vera Sans', Verdana, sans-serif"
 
 
+@contextlib.contextmanager
+def _layout_once(fig: Figure) -> Iterator[None]:
+    """Lay the figure out once for all the formats written.
+
+    ``savefig`` on a figure with a layout engine draws it twice, once (without
+    rendering) to run the layout and once to print; writing SVG and PNG would run the
+    layout twice.  Here it runs once, then the engine is set aside while the files are
+    written and put back afterwards.  Constrained layout works in fractions of the
+    figure, so its result does not depend on the output's resolution.
+    """
+    engine = fig.get_layout_engine()
+    if engine is None:
+        yield
+        return
+    fig.draw_without_rendering()
+    with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+        fig.set_layout_engine(None)  # no engine: savefig then draws only once
+    try:
+        yield
+    finally:
+        fig.set_layout_engine(engine)
+
+
 def _svg_with_title(svg: bytes, title: str, alt_text: str) -> bytes:
     """Insert ``<title>``/``<desc>`` (read by screen readers) after the root tag and
     give the text a font fallback chain."""
@@ -355,7 +378,7 @@ def save(
         "savefig.bbox": None,
         "path.simplify": True,
     }
-    with mpl.rc_context(save_rc):
+    with mpl.rc_context(save_rc), _layout_once(fig):
         for fmt in fmts:
             buf = io.BytesIO()
             if fmt == "svg":

@@ -34,6 +34,7 @@ import pandas as pd
 from toolkit.errors import InstrumentError
 from toolkit.instrument._choices import choice_lists
 from toolkit.instrument._context import SurveyContext
+from toolkit.instrument._form_cache import load_form, store_form
 from toolkit.instrument._instances import check_instance_ids
 from toolkit.instrument._model import Instrument, InstrumentWarning
 from toolkit.instrument._questions import question_table
@@ -114,7 +115,10 @@ def read_xlsform(path: str | Path) -> Instrument:
     A form is parsed once per content: the parsed form is kept by the SHA-256 of the
     file's bytes (not its modification time), and reading the same bytes again (from
     any path) gives a copy of it, as if parsed again (its warnings are emitted again);
-    changing the copy cannot change what is kept.
+    changing the copy cannot change what is kept.  It is kept in memory and in the
+    user's cache folder, so that another process (each notebook's kernel) reads it
+    without parsing again (:mod:`toolkit.instrument._form_cache`; ``NSMAP_CACHE_DIR``
+    names the folder, ``off`` turns it off).
 
     The rules follow pyxform, the reference implementation of XLSForm, which reads
     every form read_xlsform reads except that sheet names with stray spaces are found.
@@ -130,15 +134,24 @@ def read_xlsform(path: str | Path) -> Instrument:
         if form is not None:
             _kept.move_to_end(key)
     if form is None:
+        form = load_form(key)  # parsed by an earlier process (see ._form_cache)
+        if form is not None:
+            _keep(key, form)
+    if form is None:
         form = _parse_xlsform(path)
         if key and _same_bytes(path, key):  # not changed while it was parsed
-            with _kept_lock:
-                _kept[key] = form
-                while len(_kept) > _KEEP:
-                    _kept.popitem(last=False)
+            store_form(key, form)
+            _keep(key, form)
     for note in form.warnings:
         warnings.warn(f"{path}: {note}", InstrumentWarning, stacklevel=2)
     return _copy(form, path)
+
+
+def _keep(key: str, form: Instrument) -> None:
+    with _kept_lock:
+        _kept[key] = form
+        while len(_kept) > _KEEP:
+            _kept.popitem(last=False)
 
 
 def _same_bytes(path: Path, key: str) -> bool:

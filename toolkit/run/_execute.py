@@ -11,12 +11,13 @@ import os
 import sys
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
-__all__ = ["KERNEL_NAME", "TaskResult"]
+__all__ = ["KERNEL_NAME", "TaskResult", "warm_up"]
 
 #: Kernel every notebook runs with (the Python of the running toolkit).
 KERNEL_NAME = "python3"
@@ -47,24 +48,33 @@ def _execute(
     timeout: int,
     mark: str = "",
     trace: dict[str, str] | None = None,
+    spare: bool = False,
 ) -> TaskResult:
     """Run one notebook with papermill (in a worker process) and render it to HTML.
 
     With ``mark`` (an internal run), the executed notebook and its HTML open with it
-    as a heading.  ``trace`` (environment variables, see :mod:`toolkit.run._trace`)
-    is set for the kernel so that it records the files the notebook reads and writes.
+    as a heading.  ``trace`` (the settings of :mod:`toolkit.run._trace`) is given to
+    the kernel so that it records the files the notebook reads and writes.  The
+    kernel is the one this worker started ahead, if any (:mod:`toolkit.run._kernels`);
+    with ``spare``, the kernel of the worker's next notebook is started now.
     """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    from toolkit.run._kernels import take_kernel
+
     start = time.perf_counter()
     status, cell, error = "ok", None, ""
-    # The kernel inherits this process's stderr: send its chatter to a log file so the
+    # papermill's own messages and the kernel's chatter go to a log file, so that the
     # terminal shows only the progress and the summary.
     log_path = Path(output).with_suffix(".log")
     saved_fd = os.dup(2)
+    kernel = take_kernel(KERNEL_NAME, spare=spare)
     saved_env = {k: os.environ.get(k) for k in trace or {}}
-    os.environ.update(trace or {})  # the kernel inherits this process's environment
+    if kernel is not None:
+        kernel.assign(trace)
+    else:  # papermill starts the kernel, which inherits this process's environment
+        os.environ.update(trace or {})
     with log_path.open("w", encoding="utf-8") as log:
         os.dup2(log.fileno(), 2)
         try:
@@ -78,6 +88,11 @@ def _execute(
                 cwd=None,
                 execution_timeout=timeout,
                 request_save_on_cell_execute=False,
+                # Every cell has finished and its files are written (atomically) when
+                # the kernel is stopped: stop it at once instead of waiting ~0.5 s for
+                # a graceful exit.
+                shutdown_kernel="immediate",
+                km=None if kernel is None else kernel.manager,
             )
         except PapermillExecutionError as exc:
             status, cell = "failed", _code_cell_number(output, exc.cell_index)
@@ -93,6 +108,8 @@ def _execute(
                     os.environ.pop(k, None)
                 else:
                     os.environ[k] = v
+    if kernel is not None:  # papermill stops only the kernels it started
+        kernel.stop(log_path)
     seconds = time.perf_counter() - start
     html = ""
     if Path(output).exists() and mark:
@@ -142,13 +159,28 @@ def _add_heading(notebook: Path, mark: str) -> None:
     os.replace(tmp, notebook)
 
 
-def _render_html(notebook: Path, html: Path) -> None:
+def warm_up() -> None:
+    """Import what executing a notebook needs, load the HTML templates and start the
+    kernel of the worker's first notebook (a worker's first task, run while the study
+    is ingested)."""
+    import papermill  # noqa: F401
+
+    from toolkit.run._kernels import start_spare
+
+    _exporter()
+    start_spare(KERNEL_NAME)
+
+
+@lru_cache(maxsize=1)
+def _exporter() -> Any:
+    """The HTML exporter of this worker (its templates loaded once)."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(
-        exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
-    )
-    body, _ = exporter.from_filename(str(notebook))
+    return HTMLExporter(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+
+
+def _render_html(notebook: Path, html: Path) -> None:
+    body, _ = _exporter().from_filename(str(notebook))
     tmp = html.with_name(f".{html.name}.tmp")
     tmp.write_text(body, encoding="utf-8")
     os.replace(tmp, html)

@@ -26,7 +26,9 @@ __all__ = [
     "process_study",
     "programme_ids_path",
     "programme_tables",
+    "shares_settings",
     "study_estimates",
+    "study_shares",
 ]
 
 #: Confidence level of the estimates written to the analytical database.
@@ -146,6 +148,51 @@ def programme_tables(study: Study, result: IngestResult) -> dict[str, pd.DataFra
     }
 
 
+def shares_settings(study: Study, level: float = DEFAULT_LEVEL) -> dict[str, object]:
+    """What the study's weighted shares depend on besides the data: the unit, the
+    weighting classes and method, and the confidence level (recorded with the shares
+    in the analytical database, so that a report uses them only if they still hold)."""
+    return {
+        "unit": study.config["unit"],
+        "classes": list(study.config["weighting"]["classes"]),
+        "method": study.weighting_method,
+        "level": level,
+    }
+
+
+def study_shares(
+    study: Study, tables: Mapping[str, pd.DataFrame], *, level: float = DEFAULT_LEVEL
+) -> pd.DataFrame:
+    """Weighted shares of every mapping indicator by zone, before disclosure control
+    (:func:`toolkit.mapping.activity_shares` with the study's weighting).
+
+    Parameters
+    ----------
+    study : Study
+    tables : mapping of str to DataFrame
+        ``societies`` (the frame of the study's zones), ``responses`` and
+        ``activities`` of those zones.
+    level : float, default 0.95
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    from toolkit.mapping import activity_shares
+
+    settings = shares_settings(study, level)
+    return activity_shares(
+        tables["societies"],
+        tables["responses"],
+        tables["activities"],
+        study.instrument(),
+        unit=str(settings["unit"]),
+        classes=study.config["weighting"]["classes"],
+        method=str(settings["method"]),
+        level=level,
+    )
+
+
 def study_estimates(
     study: Study, tables: Mapping[str, pd.DataFrame], *, level: float = DEFAULT_LEVEL
 ) -> pd.DataFrame:
@@ -156,8 +203,7 @@ def study_estimates(
     study : Study
         Supplies the weighting settings and the disclosure minimum.
     tables : mapping of str to DataFrame
-        ``societies`` (the frame of the study's zones), ``responses`` and
-        ``activities`` of those zones.
+        As for :func:`study_shares`.
     level : float, default 0.95
 
     Returns
@@ -166,19 +212,9 @@ def study_estimates(
         :func:`toolkit.publish.publishable_shares` of
         :func:`toolkit.mapping.activity_shares`.
     """
-    from toolkit.mapping import activity_shares
     from toolkit.publish import publishable_shares
 
-    shares = activity_shares(
-        tables["societies"],
-        tables["responses"],
-        tables["activities"],
-        study.instrument(),
-        unit=study.config["unit"],
-        classes=study.config["weighting"]["classes"],
-        method=study.weighting_method,
-        level=level,
-    )
+    shares = study_shares(study, tables, level=level)
     return publishable_shares(shares, min_cell=study.config["disclosure"]["min_cell"])
 
 
@@ -187,8 +223,10 @@ def process_study(study: Study) -> tuple[IngestResult, Path]:
 
     Besides the ingested tables, the database gets the programme register
     (``programmes`` and ``programme_partners``, :func:`programme_tables`), the Society
-    ``profiles`` and the weighted ``estimates`` of the study's zones, computed once
-    here so that every zone's report reads them instead of recomputing.  If the estimates cannot be
+    ``profiles``, the weighted ``shares`` of the study's zones (before disclosure
+    control, with the settings they were computed with in the manifest's
+    ``shares_settings``) and the publishable ``estimates``, computed once here so
+    that every zone's report reads them instead of recomputing.  If the estimates cannot be
     computed (for example a weighting class without any respondent), the database is
     written without them and the reason is recorded in ``manifest.json``; the report
     notebooks then show the error.
@@ -258,8 +296,13 @@ def process_study(study: Study) -> tuple[IngestResult, Path]:
             quarantine=result.quarantine,
             unit=unit,
         )
-        tables["estimates"] = study_estimates(study, scope)
+        from toolkit.publish import publishable_shares
+
+        tables["shares"] = study_shares(study, scope)  # every zone's report reads them
+        min_cell = study.config["disclosure"]["min_cell"]
+        tables["estimates"] = publishable_shares(tables["shares"], min_cell=min_cell)
         meta["estimates_level"] = DEFAULT_LEVEL
+        meta["shares_settings"] = shares_settings(study)
     except ToolkitError as exc:
         meta["estimates_error"] = str(exc)
     from toolkit.run._rounds import round_tables  # the earlier rounds (study.yaml 'rounds')

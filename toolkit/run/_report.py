@@ -27,7 +27,7 @@ from toolkit.frame import ZONES
 from toolkit.instrument import Instrument
 from toolkit.publish import Publication
 from toolkit.run import _trace
-from toolkit.run._process import DEFAULT_LEVEL, process_study
+from toolkit.run._process import DEFAULT_LEVEL, process_study, shares_settings, study_shares
 from toolkit.run._study import Study, load_study
 from toolkit.store import LazyTables, Store, read_store
 
@@ -41,6 +41,7 @@ _TABLE_KEYS = (
     "validation_issues",
     "quarantine",
     "profiles",
+    "shares",
     "estimates",
 )
 
@@ -218,18 +219,11 @@ class Report:
         all zones (:func:`toolkit.mapping.activity_shares`, with the study's
         weighting), before disclosure control: for analysis, not for publication."""
         if level not in self._raw:
-            from toolkit.mapping import activity_shares
-
-            self._raw[level] = activity_shares(
-                self.scope["societies"],
-                self.scope["responses"],
-                self.scope["activities"],
-                self.instrument,
-                unit=self.study.config["unit"],
-                classes=self.study.config["weighting"]["classes"],
-                method=self.study.weighting_method,
-                level=level,
-            )
+            stored = self.store.manifest.get("shares_settings")
+            if "shares" in self.scope and stored == shares_settings(self.study, level):
+                self._raw[level] = self.scope["shares"]  # computed once, at ingestion
+            else:
+                self._raw[level] = study_shares(self.study, self.scope, level=level)
         return self._raw[level]
 
     def estimates(self, level: float = DEFAULT_LEVEL) -> pd.DataFrame:

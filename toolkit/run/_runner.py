@@ -28,13 +28,10 @@ types, changes the working directory when asked to and gives no cross-run summar
 
 from __future__ import annotations
 
-import concurrent.futures as cf
 import dataclasses
 import datetime as dt
-import multiprocessing
 import os
 import shutil
-import sys
 import time
 import uuid
 from collections.abc import Mapping, Sequence
@@ -48,19 +45,15 @@ from toolkit.errors import ParameterError, StudyConfigError, ToolkitError
 from toolkit.frame import ZONES
 from toolkit.run._briefs import (
     BriefCollector,
-    BriefPart,
     BriefResult,
-    Prepared,
     brief_options,
     briefs_manifest,
-    prepare_briefs,
     run_languages,
     store_ready,
-    write_brief_language,
 )
 from toolkit.run._cache import RunCache, brief_parts, trace_env
 from toolkit.run._disclosure import collect_disclosure
-from toolkit.run._execute import TaskResult, _execute
+from toolkit.run._execute import TaskResult
 from toolkit.run._landing import write_pages
 from toolkit.run._notebooks import (
     ALL_ZONES,
@@ -72,7 +65,8 @@ from toolkit.run._notebooks import (
     notebooks_dir,
     parse_param_values,
 )
-from toolkit.run._outputs import _manifest, _point_latest, _write_json, _zone_workbook
+from toolkit.run._outputs import _manifest, _point_latest, _write_json
+from toolkit.run._pool import NotebookTask, TaskPool
 from toolkit.run._process import process_study
 from toolkit.run._study import Study, load_study
 
@@ -150,36 +144,6 @@ def _resolve_zones(spec: str | Sequence[str], study: Study) -> list[str]:
                 hint=hint + ".",
             )
     return list(dict.fromkeys(parts))
-
-
-def _task_result(fut: cf.Future[Any], nb_file: str, zone: str) -> TaskResult:
-    try:
-        res = fut.result()
-    except Exception as exc:  # worker crashed
-        return TaskResult(
-            zone, Path(nb_file).stem, "failed", 0.0, None, f"{type(exc).__name__}: {exc}"
-        )
-    assert isinstance(res, TaskResult)
-    return res
-
-
-def _prepared(fut: cf.Future[Any]) -> Prepared:
-    try:
-        res = fut.result()
-    except Exception as exc:  # worker crashed
-        return Prepared(error=f"{type(exc).__name__}: {exc}")
-    assert isinstance(res, Prepared)
-    return res
-
-
-def _brief_part(fut: cf.Future[Any], key: str) -> BriefPart:
-    zone, lang = key.split(":")
-    try:
-        res = fut.result()
-    except Exception as exc:  # worker crashed
-        return BriefPart(zone, lang, "failed", error=f"{type(exc).__name__}: {exc}")
-    assert isinstance(res, BriefPart)
-    return res
 
 
 def _new_run_id(audience: str = "public") -> str:
@@ -325,114 +289,79 @@ def run_study(
     ingest_seconds = 0.0
     cache = RunCache(reports, force=force)
     ingest_reused = False
-    if ingest:
-        t_ing = time.perf_counter()
-        ingest_reused = cache.ingest_fresh(study)
-        if not ingest_reused:
-            process_study(study)
-            cache.ingested(study)
-        ingest_seconds = round(time.perf_counter() - t_ing, 2)
-
     jobs = max(1, jobs or os.cpu_count() or 1)
-    results: list[TaskResult] = []
-    submitted: list[tuple[str, str, dict[str, Any], str]] = []
-    keys: dict[tuple[str, str], tuple[str, Path]] = {}  # task -> (base key, trace file)
-    traces = work / ".trace"
-    skipped: list[TaskResult] = []
-    unmet = {nb: missing_requirements(nb, study) for nb in nb_paths}
-    for nb, zone, values in tasks:
-        if unmet[nb]:
-            skipped.append(
-                TaskResult(
-                    zone,
-                    nb.stem,
-                    "skipped",
-                    0.0,
-                    None,
-                    "the study has no " + "; no ".join(unmet[nb]),
-                )
-            )
-            continue
-        zone_dir = work / zone
-        zone_dir.mkdir(exist_ok=True)
-        out = zone_dir / nb.name
-        if "output_dir" in set(declared[nb]["name"]):
-            values = {**values, "output_dir": str(zone_dir)}
-        base = cache.base_key(study, nb, values, publication.mark)
-        entry = cache.find(base)
-        if entry is not None:
-            try:
-                skipped.append(cache.restore(entry, work, zone, nb))
+    most = len(tasks) + (1 + len(zone_list) * len(langs) if briefs else 0)
+    with TaskPool(min(jobs, most)) as pool:
+        if ingest:
+            t_ing = time.perf_counter()
+            ingest_reused = cache.ingest_fresh(study)
+            if not ingest_reused:
+                pool.start()  # the workers' imports overlap the ingestion
+                process_study(study)
+                cache.ingested(study)
+            ingest_seconds = round(time.perf_counter() - t_ing, 2)
+        results: list[TaskResult] = []
+        submitted: list[NotebookTask] = []
+        keys: dict[tuple[str, str], tuple[str, Path]] = {}  # task -> (base key, trace file)
+        traces = work / ".trace"
+        unmet = {nb: missing_requirements(nb, study) for nb in nb_paths}
+        for nb, zone, values in tasks:
+            if unmet[nb]:
+                reason = "the study has no " + "; no ".join(unmet[nb])
+                results.append(TaskResult(zone, nb.stem, "skipped", 0.0, None, reason))
                 continue
-            except OSError:  # vanished since it was verified: run it
-                pass
-        traces.mkdir(exist_ok=True)
-        keys[(str(nb), zone)] = (base, traces / f"{zone}--{nb.stem}.trace")
-        submitted.append((str(nb), str(out), values, zone))
-    brief_skip = "" if briefs else "not asked for (--no-briefs)"
-    if briefs and not store_ready(study):
-        brief_skip = "the analytical database has not been written (run with ingestion)"
-    run_date = started.date()
-    bkey = (
-        ""
-        if brief_skip
-        else cache.briefs_key(study, brief_parts(zone_list, langs, publication, run_date, user))
-    )
-    reused_briefs = cache.reuse_briefs(bkey, work)
-    collector = BriefCollector(zone_list if not brief_skip and not reused_briefs else [], langs)
-    ctx = multiprocessing.get_context("spawn")
-    results.extend(skipped)
-    n_tasks = len(submitted) + (1 + len(zone_list) * len(langs) if collector.zones else 0)
-    with cf.ProcessPoolExecutor(max_workers=max(1, min(jobs, n_tasks)), mp_context=ctx) as pool:
-        # The briefs' preparation first (what every zone's brief shares, computed once);
-        # the short tasks that write each zone in each language are queued when it is
-        # done, behind the notebooks, and even out the workers' ends.
-        futures: dict[cf.Future[Any], tuple[str, str]] = {}
-        if collector.zones:
-            args = (str(study.path), zone_list, audience, run_date.isoformat())
-            futures[pool.submit(prepare_briefs, *args, brief_options(user))] = ("", "")
-        for nb_str, out_str, values, zone in submitted:
-            env = trace_env(study, keys[(nb_str, zone)][1], Path(out_str).parent)
-            nb_fut = pool.submit(
-                _execute, nb_str, out_str, values, zone, timeout, publication.mark, env
-            )
-            futures[nb_fut] = (nb_str, zone)
-        pending, k = set(futures), 0
-        while pending:
-            done, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-            for fut in done:
-                k += 1
-                kind, zone = futures.pop(fut)
-                if kind == "":  # the briefs are prepared: write each zone in each language
-                    for brief, lang in collector.prepared(_prepared(fut)):
-                        (work / brief.zone).mkdir(exist_ok=True)
-                        try:
-                            new = pool.submit(
-                                write_brief_language, brief, str(work / brief.zone), str(work), lang
-                            )
-                        except RuntimeError as exc:  # the pool broke (a worker died)
-                            collector.written(BriefPart(brief.zone, lang, "failed", error=str(exc)))
-                            continue
-                        futures[new] = ("brief", f"{brief.zone}:{lang}")
-                        pending.add(new)
-                    name, status, seconds = "briefs (prepare)", "ok", collector.prepare_seconds
-                elif kind == "brief":
-                    part = _brief_part(fut, zone)
-                    collector.written(part)
-                    name, status, seconds = f"brief ({part.lang})", part.status, part.seconds
-                    zone = part.zone
-                else:
-                    res = _task_result(fut, kind, zone)
-                    base, trace = keys[(kind, zone)]
-                    cache.executed(base, res, work, trace, res.seconds)
-                    results.append(res)
-                    name, status, seconds = res.notebook, res.status, res.seconds
-                if progress:
-                    print(
-                        f"[{k}/{n_tasks}] {zone:<13} {name:<28} {status:<6} {seconds:6.1f}s",
-                        file=sys.stderr,
-                        flush=True,
-                    )
+            zone_dir = work / zone
+            zone_dir.mkdir(exist_ok=True)
+            out = zone_dir / nb.name
+            if "output_dir" in set(declared[nb]["name"]):
+                values = {**values, "output_dir": str(zone_dir)}
+            base = cache.base_key(study, nb, values, publication.mark)
+            entry = cache.find(base)
+            if entry is not None:
+                try:
+                    results.append(cache.restore(entry, work, zone, nb))
+                    continue
+                except OSError:  # vanished since it was verified: run it
+                    pass
+            traces.mkdir(exist_ok=True)
+            keys[(str(nb), zone)] = (base, traces / f"{zone}--{nb.stem}.trace")
+            env = trace_env(study, keys[(str(nb), zone)][1], zone_dir)
+            submitted.append(NotebookTask(str(nb), str(out), values, zone, env))
+        brief_skip = "" if briefs else "not asked for (--no-briefs)"
+        if briefs and not store_ready(study):
+            brief_skip = "the analytical database has not been written (run with ingestion)"
+        run_date = started.date()
+        bkey = (
+            ""
+            if brief_skip
+            else cache.briefs_key(study, brief_parts(zone_list, langs, publication, run_date, user))
+        )
+        reused_briefs = cache.reuse_briefs(bkey, work)
+        collector = BriefCollector(zone_list if not brief_skip and not reused_briefs else [], langs)
+
+        def executed(notebook: str, res: TaskResult) -> None:
+            base, trace = keys[(notebook, res.zone)]
+            cache.executed(base, res, work, trace, res.seconds)
+            results.append(res)
+
+        pool.run(
+            submitted,
+            study=study,
+            work=work,
+            zones=zone_list,
+            timeout=timeout,
+            mark=publication.mark,
+            briefs=collector,
+            brief_args=(
+                str(study.path),
+                zone_list,
+                audience,
+                run_date.isoformat(),
+                brief_options(user),
+            ),
+            done=executed,
+            progress=progress,
+        )
     order = {(nb.stem, zone): i for i, (nb, zone, _) in enumerate(tasks)}
     results.sort(key=lambda r: order.get((r.notebook, r.zone), 0))
     brief_results = collector.results()
@@ -441,8 +370,6 @@ def run_study(
     elif bkey:
         cache.briefs_written(bkey, [dataclasses.asdict(r) for r in brief_results], work)
     disclosure = collect_disclosure(work, zone_list, publication)
-    for zone in zone_list:
-        _zone_workbook(work / zone, zone, study, publication.mark)
     summary = RunSummary(run_id, final, results, briefs=brief_results, languages=langs)
     pages, page_fallbacks = write_pages(
         work,

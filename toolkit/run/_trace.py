@@ -15,6 +15,9 @@ notebook execution:
     the folder the notebook writes to (its zone folder): files written there are its
     outputs, files read there are not inputs.
 
+A kernel started before its notebook was known gets them from the JSON file named by
+``NSMAP_TRACE_SETTINGS`` instead (:mod:`toolkit.run._kernels`).
+
 :func:`start` (called by :func:`~toolkit.run.open_report`, the first thing every
 report notebook does) installs a :func:`sys.addaudithook` hook in the kernel that
 records every file opened under those folders, whatever reads it (the analytical
@@ -27,6 +30,7 @@ file read where the hook cannot see it (Parquet, read by pyarrow's own I/O).
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import threading
@@ -44,6 +48,9 @@ __all__ = ["TRACE_ENV", "read", "read_trace", "start", "traced_store", "wrote"]
 TRACE_ENV = "NSMAP_TRACE"
 ROOTS_ENV = "NSMAP_TRACE_ROOTS"
 OUT_ENV = "NSMAP_TRACE_OUT"
+#: A JSON file holding the three settings above, for a kernel started before its
+#: notebook was known (:mod:`toolkit.run._kernels`); read when the variables are unset.
+SETTINGS_ENV = "NSMAP_TRACE_SETTINGS"
 #: First line of a trace: the notebook's reads were recorded from the start.
 STARTED = "S\tstarted\n"
 
@@ -114,12 +121,18 @@ def start() -> bool:
         Whether a trace is being recorded (``NSMAP_TRACE`` is set).
     """
     global _TRACER
-    trace = os.environ.get(TRACE_ENV)
+    given: dict[str, str] = dict(os.environ)
+    if not given.get(TRACE_ENV) and given.get(SETTINGS_ENV):  # a kernel started ahead
+        try:
+            given = json.loads(Path(given[SETTINGS_ENV]).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            given = {}
+    trace = given.get(TRACE_ENV)
     if not trace:
         return False
     if _TRACER is None:
-        roots = [os.path.realpath(r) for r in os.environ.get(ROOTS_ENV, "").split(os.pathsep) if r]
-        out = os.environ.get(OUT_ENV, "")
+        roots = [os.path.realpath(r) for r in given.get(ROOTS_ENV, "").split(os.pathsep) if r]
+        out = given.get(OUT_ENV, "")
         _TRACER = _Tracer(trace, roots, os.path.realpath(out) if out else "")
         sys.addaudithook(_TRACER.hook)
     return True
