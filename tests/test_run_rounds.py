@@ -365,3 +365,30 @@ def test_notebook_without_an_earlier_round_says_so(tmp_path, demo_dir):
     assert "names no earlier mapping round" in html and 'class="nsmap-register"' in html
     tables = {p.stem for p in (summary.run_dir / "europe" / "tables").glob("*.csv")}
     assert "06_programme_register" in tables and "06_activity_change" not in tables
+
+
+@pytest.mark.slow
+def test_a_form_without_the_programme_details_gets_a_note_not_a_failure(tmp_path):
+    """A study's own form may list programmes without asking their start year, status
+    or people reached (the branch-level form does): notebook 06 says which figure it
+    cannot draw and why, and runs to the end."""
+    from toolkit.run import open_report, programme_report, run_study
+    from toolkit.synth import make_branch_study
+
+    study = make_branch_study(tmp_path / "branch", n_branches=3000).study_yaml
+    summary = run_study(study, zones="europe", notebooks=["06_programmes_and_change"], jobs=1)
+    assert summary.ok, summary.table().to_string()
+    html = (summary.run_dir / "europe" / "06_programmes_and_change.html").read_text(
+        encoding="utf-8"
+    )
+    assert "does not ask the programmes&#x27; start year" in html or (
+        "does not ask the programmes' start year" in html
+    )
+    assert "so this figure is not drawn" in html
+    pr = programme_report(open_report(study, "europe"))
+    assert pr.unasked("programme_id") == ""
+    assert pr.unasked("start_year", "status") == (
+        "This study's questionnaire does not ask the programmes' start year and status "
+        "(running, ended or planned) (its programme repeat has no such question), so this "
+        "figure is not drawn."
+    )

@@ -25,6 +25,15 @@ __all__ = ["ProgrammeReport", "programme_report"]
 _LEVEL = 0.95
 
 
+#: What the register's columns ask, for :meth:`ProgrammeReport.unasked`.
+_ASKED = {
+    "start_year": "start year",
+    "status": "status (running, ended or planned)",
+    "people_reached": "number of people reached",
+    "reached_basis": "basis of that number (counted or estimated)",
+}
+
+
 @dataclass
 class ProgrammeReport:
     """The programme register and the rounds of a report (see the module notes).
@@ -179,6 +188,20 @@ class ProgrammeReport:
         listed = self.register()
         return self._zone(
             self.programmes[self.programmes["programme_id"].isin(listed["programme_id"])]
+        )
+
+    def unasked(self, *columns: str) -> str:
+        """A sentence saying which of ``columns`` the study's questionnaire does not ask
+        about its programmes (its own version of the form may leave them out), for a
+        figure that needs them; ``""`` when it asks them all."""
+        missing = [c for c in columns if c not in self.programmes.columns]
+        if not missing:
+            return ""
+        names = [_ASKED.get(c, c) for c in missing]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return (
+            f"This study's questionnaire does not ask the programmes' {listed} (its "
+            "programme repeat has no such question), so this figure is not drawn."
         )
 
     def programme_counts(self) -> pd.DataFrame:
