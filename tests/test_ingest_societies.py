@@ -4,13 +4,12 @@ of every match recorded."""
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
+from export_records import read_records, write_records
 
 from toolkit.errors import FrameError
 from toolkit.frame import CROSSWALK_COLUMNS
@@ -42,23 +41,11 @@ SPELLINGS: list[tuple[str, str | None, str]] = [
 ]
 
 
-def _records(path: Path) -> list[list[str]]:
-    text = path.read_text(encoding="utf-8-sig")
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
-
-
-def _write(path: Path, records: list[list[str]]) -> Path:
-    buf = io.StringIO(newline="")
-    csv.writer(buf, delimiter=";", lineterminator="\r\n").writerows(records)
-    path.write_bytes(buf.getvalue().encode("utf-8"))
-    return path
-
-
 def _export(tmp_path: Path, demo_csv: Path, values: list[str], *, repeats: bool = False) -> Path:
     """The first len(values) answered demo rows, with their Society cells replaced and
     submission times in file order (a later row supersedes an earlier one); without
     the columns of the programme repeat group unless ``repeats`` (faster)."""
-    recs = _records(demo_csv)
+    recs = read_records(demo_csv)
     keep = [j for j, h in enumerate(recs[0]) if repeats or "[" not in h]
     recs = [[r[j] for j in keep] for r in recs]
     head = recs[0]
@@ -67,7 +54,7 @@ def _export(tmp_path: Path, demo_csv: Path, values: list[str], *, repeats: bool 
     for i, (row, value) in enumerate(zip(body, values)):
         row[col] = value
         row[time] = f"2026-05-{i + 1:02d}T10:00:00"
-    return _write(tmp_path / "x.csv", [head, *body])
+    return write_records(tmp_path / "x.csv", [head, *body])
 
 
 def _held(result) -> pd.DataFrame:

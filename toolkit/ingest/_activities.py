@@ -11,7 +11,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.api.extensions import ExtensionArray
+from pandas.arrays import ArrowStringArray
 
 from toolkit.instrument import Instrument
 
@@ -82,8 +85,9 @@ def activity_table(
         .to_numpy(dtype="int8")
         .astype(bool)
     )
-    # one row per (unit, selected activity), units in data order, activities in form order
-    rows, which = np.nonzero(chosen)
+    # one row per (unit, selected activity), sorted by the keys, then the activities in
+    # form order: the units are ranked once (not the longer table's texts sorted)
+    rows, which = _sorted_pairs(chosen, data, keys)
     carry = keys + [c for c in ("_file",) if c in data]
     out = data[carry].iloc[rows].reset_index(drop=True)
     columns: dict[str, object] = {c: out[c].array for c in carry}
@@ -101,7 +105,45 @@ def activity_table(
     )
     out = pd.DataFrame(columns, index=out.index, copy=False)
     out["activity"] = out["activity"].cat.set_categories(codes)
-    return out.sort_values([*keys, "activity"], ignore_index=True)
+    return out
+
+
+def _sorted_pairs(
+    chosen: np.ndarray, data: pd.DataFrame, keys: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The (row, activity) pairs of ``chosen`` in the order of
+    :meth:`~pandas.DataFrame.sort_values` on the rows' ``keys`` (missing last) and the
+    activity (a stable sort: equal keys keep the rows' order)."""
+    rank = _dense_ranks(data[keys[0]].array)
+    for k in keys[1:]:  # the rank of the rows by the keys so far, then by this one
+        if int(rank.max(initial=-1)) + 1 == len(rank):
+            break  # every row ranked apart already: the next keys change nothing
+        r = _dense_ranks(data[k].array)
+        rank = np.unique(rank * (int(r.max(initial=0)) + 1) + r, return_inverse=True)[1]
+    at = np.argsort(rank, kind="stable")  # the rows in key order (stable)
+    new = np.ones(len(at), dtype=bool)
+    new[1:] = rank[at][1:] != rank[at][:-1]
+    rows, which = np.nonzero(chosen)  # row after row, activities in form order
+    if new.all():  # distinct keys (one row per unit): each row's pairs move together
+        counts = np.count_nonzero(chosen, axis=1)
+        starts = np.cumsum(counts) - counts
+        size = counts[at]
+        shift = np.repeat(starts[at] - (np.cumsum(size) - size), size)
+        order = np.arange(len(rows)) + shift
+    else:  # rows with equal keys: their pairs interleave by activity
+        order = np.lexsort((which, rank[rows]))
+    return rows[order], which[order]
+
+
+def _dense_ranks(values: ExtensionArray) -> np.ndarray:
+    """0-based rank of each value in sort order (missing last), equal values sharing
+    a rank (pyarrow ranks its strings without making Python objects of them)."""
+    if isinstance(values, ArrowStringArray):
+        ranks = pc.rank(pa.array(values), sort_keys="ascending", tiebreaker="dense")
+        return np.asarray(ranks, dtype=np.intp) - 1  # nulls are ranked last
+    cat = pd.Categorical(values, ordered=True)  # as sort_values orders a column
+    codes = np.asarray(cat.codes, dtype=np.intp)
+    return np.where(codes < 0, len(cat.categories), codes)  # missing last
 
 
 def _picked(

@@ -20,6 +20,9 @@ Private helper of :mod:`toolkit.ingest._raw`.  Every problem becomes either a
 * **Line endings and quoting.**  CR, LF and CRLF may be mixed; a quote that is never
   closed swallows the rest of the file into one cell (the caller quarantines the
   record, whose field count is then wrong).
+* **"No answer" tokens.**  :func:`may_hold_tokens` tells from the text whether any cell
+  can be one of :data:`~toolkit.ingest._values.MISSING_TOKENS` (``NA``, ``n/a`` ...), so
+  that a table whose text holds none is not searched for them cell by cell.
 """
 
 from __future__ import annotations
@@ -28,12 +31,14 @@ import codecs
 import contextlib
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import TypedDict
 
 from toolkit.errors import ExportReadError
+from toolkit.ingest._values import MISSING_TOKENS
 
 __all__ = [
     "MAX_COLUMNS",
@@ -43,9 +48,27 @@ __all__ = [
     "choose_delimiter",
     "decode",
     "header_cells",
+    "may_hold_tokens",
     "note",
     "parse_csv",
 ]
+
+# The tokens, one pattern per first character (a literal first character lets the
+# regular expression engine skip ahead quickly)
+_TOKENS = [
+    re.compile(
+        re.escape(first)
+        + "(?:"
+        + "|".join(
+            re.escape(t[1:])
+            for t in sorted(MISSING_TOKENS, key=len, reverse=True)
+            if t.startswith(first)
+        )
+        + ")"
+    )
+    for first in dict.fromkeys(t[0] for t in MISSING_TOKENS)
+]
+_MAX_TOKEN_HITS = 10_000  # occurrences of tokens looked at before assuming a cell is one
 
 #: Rows searched for the header (title rows may come first).
 MAX_HEADER_SCAN = 15
@@ -269,3 +292,29 @@ def parse_csv(text: str, delimiter: str, path: Path) -> list[list[str]]:
             file=path,
             hint="open it in a spreadsheet program and save it again as CSV UTF-8.",
         ) from exc
+
+
+def may_hold_tokens(text: str, delimiter: str) -> bool:
+    """Whether a cell of a CSV text may be a "no answer" token (False: none is).
+
+    Without quotes in the text, a cell is exactly what stands between two field
+    boundaries (the delimiter, a line break, the start or end of the text), so a cell
+    holding a token is an occurrence of the token with a boundary on each side.  With
+    quotes (a quoted field may be written in several ways), or too many occurrences to
+    look at, the answer is True.
+    """
+    if '"' in text:
+        return True
+    bounds = (delimiter, "\r", "\n")
+    seen = 0
+    for pattern in _TOKENS:
+        for hit in pattern.finditer(text):
+            seen += 1
+            if seen > _MAX_TOKEN_HITS:
+                return True
+            start, end = hit.span()
+            if (start == 0 or text[start - 1] in bounds) and (
+                end == len(text) or text[end] in bounds
+            ):
+                return True
+    return False

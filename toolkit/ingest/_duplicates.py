@@ -29,9 +29,12 @@ def superseded_rows(units: pd.Series, times: pd.Series) -> tuple[pd.Series, pd.S
     if pd.api.types.is_datetime64_dtype(times.dtype):
         # Only the order within each unit matters: units by code, then time (missing
         # first) and row, without sorting the units' texts.
-        codes, _ = pd.factorize(units.to_numpy(dtype=object))
-        stamp = times.to_numpy().view("int64")  # NaT is the smallest
-        at = np.lexsort((np.arange(len(units)), stamp, codes))
+        codes, distinct = pd.factorize(units.array)  # numbered by first appearance
+        if len(distinct) == len(units):  # no unit twice: the codes are 0, 1, ... in order
+            at = np.arange(len(units))
+        else:
+            stamp = times.to_numpy().view("int64")  # NaT is the smallest
+            at = np.lexsort((np.arange(len(units)), stamp, codes))
         last = np.ones(len(at), dtype=bool)
         last[:-1] = codes[at][:-1] != codes[at][1:]
         superseded = np.zeros(len(units), dtype=bool)
@@ -39,7 +42,7 @@ def superseded_rows(units: pd.Series, times: pd.Series) -> tuple[pd.Series, pd.S
         kept_at = at[last]
         return (
             pd.Series(superseded, index=units.index),
-            pd.Series(units.index[kept_at], index=units.to_numpy()[kept_at]),
+            pd.Series(units.index[kept_at], index=units.array.take(kept_at).to_numpy()),
         )
     order = pd.DataFrame(
         {"u": units.to_numpy(), "t": times.to_numpy(), "p": np.arange(len(units))},

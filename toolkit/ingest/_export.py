@@ -29,9 +29,10 @@ from toolkit.ingest._flattened import unflatten
 from toolkit.ingest._form import FormShape
 from toolkit.ingest._formcache import form_tools
 from toolkit.ingest._gc import paused_gc
-from toolkit.ingest._headers import HeaderMap, check_roles, header_style
+from toolkit.ingest._headers import HeaderMap
 from toolkit.ingest._issues import IssueLog
 from toolkit.ingest._meta import DROPPED_META, PERSONAL_META, rejected_submissions, submission_ids
+from toolkit.ingest._plan import header_plan
 from toolkit.ingest._repeat_data import RecordContext, missing_repeat_tables, repeat_tables
 from toolkit.ingest._repeats import assign_tables, find_instances
 from toolkit.ingest._result import IngestResult, IngestWarning
@@ -170,15 +171,14 @@ def _read_export(
             warnings.warn(
                 f"{path}: {note['problem']}", IngestWarning, stacklevel=3
             )  # the caller of read_export
-    roles = check_roles(hmap.map(list(raw.table.columns)))
-    top = roles[roles["index"].map(len) == 0]
-    for rec in roles[roles["kind"] == "unknown"].itertuples():
+    plan = header_plan(list(raw.table.columns), hmap, instrument, lists, tools.plans)
+    roles = plan.roles
+    for header, why in plan.unknown:
         issues.add(
             row=raw.header_row,
-            column=rec.header,
+            column=header,
             value=None,
-            problem=str(rec.note)
-            or "column is not a question of the instrument or export metadata.",
+            problem=why or "column is not a question of the instrument or export metadata.",
             action="column ignored (check the form version if this is a question)",
             rule="unknown_column",
         )
@@ -188,14 +188,8 @@ def _read_export(
         {q: "name" for q in privacy.personal_columns(hmap.names, types) if q not in personal_why}
     )
     personal_q = set(personal_why)
-    table, blanked = blank_missing(raw.table, exempt_tokens(roles, instrument, lists))
-    fields = _headers_of(top, "field")
-    meta = _headers_of(roles, "meta")
-    options: dict[str, dict[str, str]] = {}
-    for q, opt, header in top.loc[
-        top["kind"].isin(["option", "geo"]), ["question", "option", "header"]
-    ].itertuples(index=False):
-        options.setdefault(q, {})[opt] = header
+    table, blanked = blank_missing(raw.table, plan.exempt) if raw.tokens else (raw.table, 0)
+    fields, meta, options = plan.fields, plan.meta, plan.options
 
     # -- keys ------------------------------------------------------------------------
     ids = submission_ids(table, meta)
@@ -213,9 +207,7 @@ def _read_export(
             f"${privacy.KEY_ENV}); pseudonyms are random for this run.",
             action="respondent pseudonyms cannot be linked to other runs",
         )
-    personal_headers = list(
-        roles.loc[roles["kind"].ne("meta") & roles["question"].isin(personal_q), "header"]
-    )
+    personal_headers = [h for q, h in plan.answered if q in personal_q]
     personal_headers += [h for m, h in meta.items() if m in PERSONAL_META]
     resp_id = respondent_ids(table, fields, secret)
     names_known = known_names(table, fields)
@@ -357,12 +349,12 @@ def _read_export(
         lists,
     )
     rep = repeat_tables(instances, shape, instrument, record, personal_q, names_known, keys, today)
-    main_text = _text_headers(roles, text_q)  # the free-text columns (repeats' wide ones too)
+    main_text = {h for q, h in plan.field_headers if q in text_q}  # repeats' wide ones too
     rep.quarantine = [
         _mask_cells(q, hmap, main_text, text_q, names_known) for q in rep.quarantine if q[0]
     ]
 
-    _report_personal(personal_why, roles, shape, rep.rows_in, issues)
+    _report_personal(personal_why, {q for q, _ in plan.answered}, shape, rep.rows_in, issues)
     absent = [
         q for q in top_q["name"] if q not in fields and q not in options and q not in personal_q
     ]
@@ -411,7 +403,7 @@ def _read_export(
         "encoding": raw.encoding,
         "delimiter": raw.delimiter,
         "header_row": raw.header_row,
-        "header_style": header_style(roles),
+        "header_style": plan.style,
         "columns_mapped": int((roles["kind"] != "unknown").sum()),
         "columns_unknown": int((roles["kind"] == "unknown").sum()),
         "pseudonym_key_stable": stable,
@@ -431,22 +423,16 @@ def _read_export(
     return result
 
 
-def _headers_of(roles: pd.DataFrame, kind: str) -> dict[str, str]:
-    """Question (or metadata name) -> export header, for the columns of one kind."""
-    chosen = roles[roles["kind"] == kind]
-    return dict(zip(chosen["question"], chosen["header"]))
-
-
 def _report_personal(
     why: dict[str, str],
-    roles: pd.DataFrame,
+    in_main: set[str],
     shape: FormShape,
     repeat_rows: dict[str, int],
     issues: IssueLog,
 ) -> None:
     """One issue per question withheld as personal data because of its name or label
-    (known personal fields and questions the form marks ``personal`` go silently)."""
-    in_main = set(roles.loc[roles["kind"] != "meta", "question"])
+    (known personal fields and questions the form marks ``personal`` go silently);
+    ``in_main`` are the questions of the submissions' columns."""
     for q, reason in why.items():
         if reason not in ("name", "label"):
             continue

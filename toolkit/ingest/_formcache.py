@@ -7,7 +7,9 @@ questions.  For a form of a few hundred questions this costs more than validatin
 100-row export, and it is the same for every export of the form: :func:`form_tools`
 keeps it, by the content of the form (a SHA-256 of its question and choice tables), for
 a private copy of the form, so that nothing a caller does to its
-:class:`~toolkit.instrument.Instrument` afterwards can change what is kept.
+:class:`~toolkit.instrument.Instrument` afterwards can change what is kept.  With them
+are kept the role of every header classified and, per header row, the
+:class:`~toolkit.ingest._plan.HeaderPlan` of the exports read (handed out as copies).
 """
 
 from __future__ import annotations
@@ -17,14 +19,15 @@ import hashlib
 import pickle
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
 from toolkit.ingest import _privacy as privacy
 from toolkit.ingest._form import FormShape
-from toolkit.ingest._headers import HeaderMap
+from toolkit.ingest._headers import ColumnRole, HeaderMap
 from toolkit.ingest._lists import ChoiceLists
+from toolkit.ingest._plan import PlanCache
 from toolkit.instrument import Instrument
 
 __all__ = ["FormTools", "form_digest", "form_tools"]
@@ -35,12 +38,22 @@ _lock = threading.Lock()
 
 
 class _MemoHeaderMap(HeaderMap):
-    """A :class:`HeaderMap` that remembers the header rows it scored and mapped."""
+    """A :class:`HeaderMap` that remembers the headers it classified and the header
+    rows it scored and mapped."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
         self._scored: dict[str, bool] = {}
         self._mapped: dict[tuple[tuple[str, ...], str], pd.DataFrame] = {}
+        self._roles: dict[tuple[str, str], ColumnRole] = {}
+
+    def role(self, header: str, table: str = "") -> ColumnRole:
+        """Classify one header (see :meth:`HeaderMap.role`; roles are immutable)."""
+        key = (header, table)
+        found = self._roles.get(key)
+        if found is None:
+            found = self._roles[key] = super().role(header, table)
+        return found
 
     def score(self, header: list[str]) -> int:
         """Number of cells of a candidate header row that the instrument recognises."""
@@ -69,12 +82,15 @@ class FormTools:
     lists : ChoiceLists
     personal : dict of str to str
         :func:`toolkit.ingest._privacy.personal_questions` of the form.
+    plans : PlanCache
+        The :class:`~toolkit.ingest._plan.HeaderPlan` of each header row seen.
     """
 
     shape: FormShape
     hmap: HeaderMap
     lists: ChoiceLists
     personal: dict[str, str]
+    plans: PlanCache = field(default_factory=PlanCache)
 
 
 def form_digest(instrument: Instrument) -> str:
@@ -120,4 +136,4 @@ def form_tools(instrument: Instrument) -> FormTools:
             _cache[key] = tools
             while len(_cache) > _KEEP:
                 _cache.popitem(last=False)
-    return FormTools(tools.shape, tools.hmap, tools.lists, dict(tools.personal))
+    return FormTools(tools.shape, tools.hmap, tools.lists, dict(tools.personal), tools.plans)

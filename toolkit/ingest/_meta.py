@@ -164,7 +164,11 @@ def submission_ids(table: pd.DataFrame, meta: dict[str, str]) -> pd.Series:
     out = pd.Series(pd.NA, index=table.index, dtype="string")
     for canon in ("_uuid", "_odk_key", "_instance_id", "_id"):
         if canon in meta:
-            out = out.fillna(strip_uuid(table[meta[canon]]))
+            missing = out.isna().to_numpy(dtype=bool)
+            if not missing.any():
+                break  # every row has its id
+            found = strip_uuid(table[meta[canon]])
+            out = found.rename(None) if missing.all() else out.fillna(found)
     return out
 
 

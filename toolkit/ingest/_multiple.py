@@ -20,6 +20,10 @@ import pyarrow.compute as pc
 
 from toolkit.ingest._stack import factorize_text
 
+_SPACES = re.compile(r"\s+")
+# White space other than a single space, among ASCII characters (those \s matches)
+_ASCII_RUN = r"[\t\n\x0b\x0c\r\x1c-\x1f]|[\t\n\x0b\x0c\r\x1c-\x1f ]{2}"
+
 __all__ = [
     "choice_members",
     "fold",
@@ -65,8 +69,20 @@ def parse_select_multiple(
 def normalise_lists(raw: pd.Series) -> np.ndarray:
     """Cells of select_multiple answers, stripped and with runs of white space made
     single spaces (object array; missing cells ``pd.NA``)."""
-    s = raw.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
-    return s.to_numpy(dtype=object)
+    s = raw.astype("string").str.strip()
+    text = s.to_numpy(dtype=object)
+    # Only a cell holding white space other than single spaces changes: those are found
+    # by pyarrow (ASCII cells: _ASCII_RUN), and only they and the
+    # non-ASCII cells go through Python's regex.
+    arr = pa.array(text, type=pa.string(), from_pandas=True)
+    odd = pc.or_kleene(
+        pc.invert(pc.string_is_ascii(arr)), pc.match_substring_regex(arr, _ASCII_RUN)
+    )
+    todo = np.flatnonzero(np.asarray(odd.fill_null(False), dtype=bool))
+    if len(todo):
+        text = text.copy()
+        text[todo] = [_SPACES.sub(" ", v) for v in text[todo]]
+    return text
 
 
 def select_multiple_values(
@@ -138,9 +154,12 @@ def _not_choices(
     hit = known & ~rest[cell]
     k = at.fill_null(0).to_numpy(zero_copy_only=False)[hit]
     rows = cell[hit]
-    member[rows, np.array([names.index(d) for d in distinct], dtype=np.intp)[k]] = 1
+    columns: dict[str, list[int]] = {}  # name -> its columns (two if listed twice)
+    for j, other in enumerate(names):
+        columns.setdefault(other, []).append(j)
+    member[rows, np.array([columns[d][0] for d in distinct], dtype=np.intp)[k]] = 1
     for i, name in enumerate(distinct):  # a name listed twice: both of its columns
-        for j in [j for j, other in enumerate(names) if other == name][1:]:
+        for j in columns[name][1:]:
             member[rows[k == i], j] = 1
     return rest
 

@@ -30,8 +30,10 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +48,7 @@ from toolkit.ingest._decode import (
     choose_delimiter,
     decode,
     header_cells,
+    may_hold_tokens,
     note,
     parse_csv,
 )
@@ -80,6 +83,10 @@ class RawExport:
         Reading problems as issue records (row, column, value, problem, action, rule).
     sheets : list of str
         For workbooks: the sheet names; the first was read.
+    tokens : bool
+        False when no cell of ``table`` can be one of the "no answer" tokens of
+        :data:`~toolkit.ingest._values.MISSING_TOKENS` (a CSV text where none stands
+        as a cell); True when one may be.
     other_sheets : dict of str to pandas.DataFrame
         For workbooks: the raw cells of the other sheets (KoboToolbox writes one per
         repeat group), as :func:`~toolkit.instrument.read_workbook` gives them.
@@ -93,6 +100,7 @@ class RawExport:
     notes: list[ReadNote] = field(default_factory=list)
     sheets: list[str] = field(default_factory=list)
     other_sheets: dict[str, pd.DataFrame] = field(default_factory=dict)
+    tokens: bool = True
 
 
 def read_raw(path: Path, header_score: Callable[[list[str]], int]) -> RawExport:
@@ -177,12 +185,15 @@ def _read_csv(path: Path, header_score: Callable[[list[str]], int]) -> RawExport
     delimiter = choose_delimiter(text, header_score)
     records = parse_csv(text, delimiter, path)
     nul = "\x00" in text
+    tokens = may_hold_tokens(text, delimiter)
     del text
     if not records or all(not any(c.strip() for c in r) for r in records):
         raise ExportReadError(
             "the file holds no rows.", file=path, hint="download the export again."
         )
-    return _assemble(path, records, header_score, notes, encoding, delimiter, [], nul)
+    raw = _assemble(path, records, header_score, notes, encoding, delimiter, [], nul)
+    raw.tokens = tokens
+    return raw
 
 
 # -- workbooks ------------------------------------------------------------------------
@@ -354,29 +365,9 @@ def _assemble(
     header = _header(path, records[header_pos], header_row, notes)
     width = len(header)
     columns = _dedupe(header, path, header_row)
-    body = records[header_pos + 1 :]
-    good_rows: list[int] = []
-    good: list[list[str]] = []
-    bad: list[dict[str, object]] = []
-    for rownum, rec in zip(number[header_pos + 1 :], body):
-        n = len(rec)
-        if n > width and not any(c.strip() for c in rec[width:]):
-            rec = rec[:width]
-            n = width
-        if not any(c.strip() for c in rec):
-            continue  # blank line: no record (noted in the summary count below)
-        if n == width:
-            good_rows.append(rownum)
-            good.append(rec)
-        elif delimiter == "" and n < width:
-            good_rows.append(rownum)  # spreadsheets drop trailing empty cells
-            good.append(rec + [""] * (width - n))
-        else:
-            text = (delimiter or "\t").join(c[:500] for c in rec[:500])
-            bad.append({"row": rownum, "fields": n, "text": text.replace("\x00", "")[:500]})
-            lines = sum(c.count("\n") + c.count("\r") - c.count("\r\n") for c in rec)
-            if lines > 1:
-                notes.append(note("unclosed_quote", rownum, value=n, lines=lines, width=width))
+    good_rows, good, bad = _sort_records(
+        records[header_pos + 1 :], number[header_pos + 1 :], width, delimiter, notes
+    )
     if nul:
         _clean_nul(good, good_rows, columns, notes)
     last = number[-1] if len(number) else header_row
@@ -399,6 +390,62 @@ def _assemble(
         notes=notes,
         sheets=sheets,
     )
+
+
+def _sort_records(
+    body: list[list[str]],
+    numbers: Sequence[int],
+    width: int,
+    delimiter: str,
+    notes: list[ReadNote],
+) -> tuple[list[int], list[list[str]], list[dict[str, object]]]:
+    """The data records of a table (and their row numbers) and its ragged records.
+
+    Blank records are left out; a record with blank cells beyond the header's width is
+    cut to it, and a spreadsheet's short record padded with empty cells.  The records
+    of the header's width with a non-blank cell (nearly all of them) are found
+    without a loop in Python; only the others are looked at one by one.
+    """
+    count = len(body)
+    fields = np.fromiter(map(len, body), dtype=np.intp, count=count)
+    filled = _filled(body, fields)
+    keep = (fields == width) & filled
+    bad: list[dict[str, object]] = []
+    if not keep.all():
+        body = list(body)  # the records of the header's width are kept as they are
+        for pos in np.flatnonzero(~keep).tolist():
+            rec, rownum = body[pos], numbers[pos]
+            n = len(rec)
+            if n > width and not any(c.strip() for c in rec[width:]):
+                rec = rec[:width]
+                n = width
+            if not filled[pos]:
+                continue  # blank line: no record (noted in the summary count)
+            if n == width:
+                keep[pos] = True
+                body[pos] = rec
+            elif delimiter == "" and n < width:
+                keep[pos] = True  # spreadsheets drop trailing empty cells
+                body[pos] = rec + [""] * (width - n)
+            else:
+                text = (delimiter or "\t").join(c[:500] for c in rec[:500])
+                bad.append({"row": rownum, "fields": n, "text": text.replace("\x00", "")[:500]})
+                lines = sum(c.count("\n") + c.count("\r") - c.count("\r\n") for c in rec)
+                if lines > 1:
+                    notes.append(note("unclosed_quote", rownum, value=n, lines=lines, width=width))
+    good = body if keep.all() else list(compress(body, keep.tolist()))
+    return list(compress(numbers, keep.tolist())), good, bad
+
+
+def _filled(body: list[list[str]], fields: np.ndarray) -> np.ndarray:
+    """Whether each record has a non-blank cell: its first cell, else (a record is
+    blank when its cells joined are: each cell is then blank) any."""
+    if not len(body) or fields.min() == 0:
+        return np.fromiter(map(bool, map(str.strip, map("".join, body))), bool, len(body))
+    filled = np.fromiter(map(bool, map(str.strip, map(itemgetter(0), body))), bool, len(body))
+    for pos in np.flatnonzero(~filled).tolist():
+        filled[pos] = bool("".join(body[pos]).strip())
+    return filled
 
 
 def _dedupe(header: list[str], path: Path, row: int) -> list[str]:

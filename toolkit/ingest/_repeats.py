@@ -102,6 +102,9 @@ def _empty_frame() -> pd.DataFrame:
     )
 
 
+_FRAME_COLUMNS = _empty_frame().columns  # the columns of Instances.frame, in order
+
+
 def assign_tables(
     tables: list[Table], shape: FormShape, hmap: HeaderMap
 ) -> tuple[dict[str, list[Table]], list[Table]]:
@@ -214,8 +217,8 @@ def find_instances(
             sub = array[
                 np.ix_(np.flatnonzero(exists), np.array([at[h] for h in headers], dtype=np.intp))
             ]
-            block_cells = pd.DataFrame(
-                sub, index=rows, columns=pd.Index(headers, dtype=cells.columns.dtype)
+            block_cells = pd.DataFrame(  # the cells as read (no type inferred, as in cells)
+                sub, index=rows, columns=pd.Index(headers, dtype=cells.columns.dtype), dtype=object
             )
             cut[len(blocks)] = sub
             blocks.append(
@@ -246,7 +249,7 @@ def find_instances(
             blocks.append(block)
             sizes.append(len(frame))
         frame = pd.concat(parts, ignore_index=True) if parts else _empty_frame()
-        frame = frame.reindex(columns=_empty_frame().columns)
+        frame = frame.reindex(columns=_FRAME_COLUMNS)
         frame[["main_row", "parent", "position", "row"]] = frame[
             ["main_row", "parent", "position", "row"]
         ].astype("int64")

@@ -83,6 +83,8 @@ class RowRules:
     def superseded(self, units: pd.Series, submitted: pd.Series, column: str) -> None:
         """Quarantine all but the latest submission of each unit."""
         open_rows = self.reason.isna() & units.notna() & (units != "")
+        if units[open_rows].is_unique:
+            return  # no unit twice: nothing is superseded
         dup, kept_row = superseded_rows(units[open_rows], submitted[open_rows])
         if not dup.any():
             return

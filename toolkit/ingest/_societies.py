@@ -49,6 +49,7 @@ from toolkit.frame import (
 )
 from toolkit.ingest._issues import IssueLog
 from toolkit.ingest._rows import RowRules, list_for
+from toolkit.ingest._stack import factorize_text
 from toolkit.ingest._values import label_lookup, parse_select_one
 from toolkit.instrument import Instrument
 
@@ -204,6 +205,31 @@ def match_society_column(
             "unit/society question.",
         )
     header = fields[society]
+    # Each distinct value is matched once (a Society's rows share its few spellings).
+    codes, distinct = factorize_text(table[header].to_numpy(dtype=object))
+    found: tuple[pd.Series, ...]
+    if len(distinct) == len(table):
+        found = _match_values(society, header, table, instrument, frame, go_ids, crosswalk)
+    else:
+        small = pd.DataFrame({header: distinct.to_numpy()}, index=pd.RangeIndex(len(distinct)))
+        found = tuple(
+            pd.Series(s.array.take(codes), index=table.index, name=s.name)
+            for s in _match_values(society, header, small, instrument, frame, go_ids, crosswalk)
+        )
+    return SocietyMatch(header, *found)
+
+
+def _match_values(
+    society: str,
+    header: str,
+    table: pd.DataFrame,
+    instrument: Instrument,
+    frame: pd.DataFrame,
+    go_ids: bool | None,
+    crosswalk: pd.DataFrame | None,
+) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Value, frame key, rule and message of each row of ``table[header]`` (see
+    :func:`match_society_column`); each row's outcome depends on its value alone."""
     values = table[header].astype("string").str.strip().replace({"": pd.NA})
     iso3 = pd.Series(pd.NA, index=table.index, dtype="string")
     rule = pd.Series("missing", index=table.index, dtype="string")
@@ -255,7 +281,7 @@ def match_society_column(
                     shown[m.index] = True
     if free.any():
         take(match(values[free], go_ids))
-    return SocietyMatch(header, values, iso3, rule, message)
+    return values, iso3, rule, message
 
 
 _KEEP = 64  # sets of values whose matches are kept
@@ -346,14 +372,14 @@ def apply_society_rules(
         match.column,
         shown,
     )
-    code = match.value.str.upper()
-    iso3_shaped = code.str.fullmatch(_ISO3_SHAPE.pattern).fillna(False).astype(bool)
     for crosswalk_rule, q_rule in _QUARANTINE.items():
         hit = (match.rule == crosswalk_rule).fillna(False).astype(bool) & match.value.notna()
         if not hit.any():
             continue
         why = match.message.fillna("'" + shown + "': not identified.") + " " + _ADVICE[q_rule]
         if q_rule == "unknown_society":  # an unknown code reads as before
+            code = match.value.str.upper()
+            iso3_shaped = code.str.fullmatch(_ISO3_SHAPE.pattern).fillna(False).astype(bool)
             old = (
                 "Society code "
                 + code
@@ -363,9 +389,12 @@ def apply_society_rules(
             )
             why = why.where(~iso3_shaped, old)
         rows.reject(hit, why, q_rule, match.column, shown)
+    unknown = ~match.identified
     rows.reject(  # never reached by the rules above; a row without a Society never passes
-        ~match.identified,
-        "'" + shown + "': not identified. " + _ADVICE["unknown_society"],
+        unknown,
+        ("'" + shown[unknown] + "': not identified. " + _ADVICE["unknown_society"]).reindex(
+            shown.index
+        ),  # the message of the rows it quarantines only
         "unknown_society",
         match.column,
         shown,

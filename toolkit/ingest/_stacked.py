@@ -87,7 +87,7 @@ class StackedLog(IssueLog):
             b.objects()[b.cells.index.get_indexer(a.index)]
             for b, a in zip(self._blocks, self._accepted)
         ]
-        return pd.DataFrame(np.concatenate(parts)[self.order], columns=first)
+        return pd.DataFrame(np.concatenate(parts)[self.order], columns=first, dtype=object)
 
     def add(
         self, *, row: object, column: object, value: object, problem: str, action: str, rule: str

@@ -248,25 +248,44 @@ def parse_option_block(
         True where the cell is neither empty nor a recognisable 0/1 value.
     """
     block = np.asarray(raw, dtype=object)
-    # Each distinct cell value is looked at once (a block of 0/1 has two or three).
+    try:  # the usual cells, compared at C speed: quicker than hashing every cell
+        yes, no = block == "1", block == "0"
+        empty = np.zeros(block.shape, dtype=bool)
+        rest = ~(yes | no)
+        empty[rest] = block[rest] == ""
+    except TypeError:  # a cell whose comparison has no truth value (pd.NA)
+        yes, no, empty = _option_cells(block)
+    other = ~(yes | no | empty)
+    if other.any():  # "1.0", " TRUE ", "x", a label, a missing cell ...: only those cells
+        rows, cols = np.nonzero(other)
+        # Each distinct (value, column) is looked at once.
+        codes, distinct = factorize_text(block[rows, cols])
+        values = distinct.to_numpy(dtype=object, copy=True)
+        values[pd.isna(values)] = ""
+        folded = np.array([str(v).strip().casefold() for v in values], dtype=object)
+        low = folded[codes]
+        if selected:
+            pairs, at = np.unique(codes * block.shape[1] + cols, return_index=True)
+            chosen = np.array(
+                [folded[codes[i]] in selected[cols[i]] for i in at.tolist()], dtype=bool
+            )
+            extra = chosen[np.searchsorted(pairs, codes * block.shape[1] + cols)]
+        else:
+            extra = np.zeros(len(low), dtype=bool)
+        yes[rows, cols] = np.isin(folded, list(_TRUEISH))[codes] | extra
+        no[rows, cols] = np.isin(folded, list(_FALSEISH))[codes]
+        empty[rows, cols] = low == ""
+    return yes.astype("int8"), yes | no, ~empty & ~yes & ~no
+
+
+def _option_cells(block: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the cells of an option block are ``"1"``, ``"0"`` and empty (missing
+    cells count as empty), once per distinct value."""
     codes, distinct = factorize_text(block.ravel())
     values = distinct.to_numpy(dtype=object, copy=True)
     values[pd.isna(values)] = ""
     codes = codes.reshape(block.shape)
-    yes, no, empty = (values == "1")[codes], (values == "0")[codes], (values == "")[codes]
-    other = ~(yes | no | empty)
-    if other.any():  # "1.0", " TRUE ", "x", a label ...: normalise only those cells
-        rows, cols = np.nonzero(other)
-        folded = {i: str(values[i]).strip().casefold() for i in np.unique(codes[other])}
-        low = np.array([folded[i] for i in codes[other]], dtype=object)
-        extra = np.array(
-            [v in selected[c] for v, c in zip(low, cols)] if selected else [False] * len(low),
-            dtype=bool,
-        )
-        yes[rows, cols] = np.isin(low, list(_TRUEISH)) | extra
-        no[rows, cols] = np.isin(low, list(_FALSEISH))
-        empty[rows, cols] = low == ""
-    return yes.astype("int8"), yes | no, ~empty & ~yes & ~no
+    return (values == "1")[codes], (values == "0")[codes], (values == "")[codes]
 
 
 def parse_time(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
