@@ -633,3 +633,22 @@ def test_quote_table(frame, codebook):
     pd.testing.assert_frame_equal(q, again)
     with pytest.raises(InputError, match="pseudonymisation key"):
         quote_table(seg, key=b"")
+
+
+def test_bootstrap_alphas_at_once_equal_one_by_one():
+    """The replicates' alphas computed as one stack equal the matrix-by-matrix ones,
+    including the empty and the no-disagreement-possible matrices (NaN)."""
+    from toolkit.interviews._agreement import alpha_from_coincidence, alphas_from_coincidences
+
+    rng = np.random.default_rng(20261202)
+    for level in ["nominal", "interval", "ratio", "ordinal"]:
+        for v in [2, 3, 5]:
+            num = np.arange(1, v + 1, dtype=float)
+            o = rng.integers(0, 6, size=(200, v, v)).astype(float)
+            o = o + o.transpose(0, 2, 1)
+            o[:3] = 0.0
+            o[3] = np.diag(np.full(v, 2.0))
+            one = np.array([alpha_from_coincidence(m, level, num) for m in o])
+            stack = alphas_from_coincidences(o, level, num)
+            np.testing.assert_array_equal(np.isnan(one), np.isnan(stack))
+            np.testing.assert_allclose(stack, one, rtol=1e-12, atol=1e-14)

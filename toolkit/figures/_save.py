@@ -256,7 +256,7 @@ def _layout_once(fig: Figure) -> Iterator[None]:
     if engine is None:
         yield
         return
-    fig.draw_without_rendering()
+    engine.execute(fig)  # what draw_without_rendering would do, without drawing
     with mpl.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
         fig.set_layout_engine(None)  # no engine: savefig then draws only once
     try:

@@ -9,6 +9,7 @@ import textwrap
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 
 import matplotlib as mpl
@@ -315,8 +316,10 @@ def text_colour(colour: Any) -> str:
     return "black" if (lum + 0.05) / 0.05 > 1.05 / (lum + 0.05) else "white"
 
 
+@lru_cache(maxsize=4096)
 def text_width_pt(text: str, size: float) -> float:
-    """Width in points of one line of ``text`` in the theme font at ``size`` pt."""
+    """Width in points of one line of ``text`` in the theme font at ``size`` pt (kept:
+    every figure's caption wraps the same source and response-rate lines)."""
     prop = FontProperties(family=FONT_FAMILY, size=size)
     w, _, _ = TextToPath().get_text_width_height_descent(text, prop, ismath=False)
     return float(w)

@@ -167,6 +167,23 @@ def alpha_from_coincidence(o: np.ndarray, level: str, num: np.ndarray | None) ->
     return float(1.0 - (n - 1) * (o * d).sum() / expected)
 
 
+def alphas_from_coincidences(o: np.ndarray, level: str, num: np.ndarray | None) -> np.ndarray:
+    """Krippendorff's alpha of each of a stack of coincidence matrices (``o[b]``, as
+    :func:`alpha_from_coincidence` of each, computed at once: bootstrap replicates)."""
+    if level == "ordinal":  # the differences depend on each matrix's margins
+        return np.array([alpha_from_coincidence(m, level, num) for m in o])
+    n_c = o.sum(axis=2)
+    n = n_c.sum(axis=1)
+    v = o.shape[1]
+    d = _delta(level, np.ones(v), num)
+    observed = (o * d).sum(axis=(1, 2))
+    expected = np.einsum("bi,bj,ij->b", n_c, n_c, d)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        alpha = 1.0 - (n - 1) * observed / expected
+    alpha[(n <= 1) | (expected <= 1e-15)] = np.nan
+    return alpha
+
+
 def krippendorff_alpha(
     data: pd.DataFrame | np.ndarray | Sequence[Sequence[object]],
     level: str = "nominal",
@@ -265,7 +282,7 @@ def _boot(
         rng = np.random.default_rng(seed)
         w = rng.multinomial(U, np.full(U, 1.0 / U), size=n_boot).astype(float)
         o = np.tensordot(w, contrib, axes=(1, 0))
-        reps = np.array([alpha_from_coincidence(o[b], level, num) for b in range(n_boot)])
+        reps = alphas_from_coincidences(o, level, num)
         reps = reps[np.isfinite(reps)]
         valid = reps.size
         if valid:

@@ -15,6 +15,7 @@ import pandas as pd
 from toolkit.errors import InputError
 from toolkit.interviews._agreement import (
     alpha_from_coincidence,
+    alphas_from_coincidences,
     cohen_kappa,
     coincidence_contributions,
 )
@@ -187,7 +188,7 @@ def reliability_report(
         lo = hi = float("nan")
         if U and n_boot:
             o = np.tensordot(w, contrib, axes=(1, 0))
-            reps = np.array([alpha_from_coincidence(o[b], "nominal", None) for b in range(n_boot)])
+            reps = alphas_from_coincidences(o, "nominal", None)
             reps = reps[np.isfinite(reps)]
             if reps.size:
                 lo, hi = (float(q) for q in np.quantile(reps, [a_lo, 1 - a_lo]))
