@@ -113,6 +113,7 @@ def test_process_study_writes_the_database(tmp_path, demo_dir):
         "validation_issues",
         "quarantine",
         "profiles",
+        "shares",  # the estimates before disclosure control, for the reports
         "estimates",
         "responses__programme",  # the programme repeat group
         "programmes",  # the programme register
@@ -127,6 +128,17 @@ def test_process_study_writes_the_database(tmp_path, demo_dir):
     assert set(est["zone"]) == {"africa", "americas", "asia_pacific", "europe", "mena", "all"}
     assert {"display", "suppression", "bound_low", "bound_high"} <= set(est.columns)
     assert "estimates_error" not in db.manifest
+    shares = db["shares"]  # the same cells as the estimates, before suppression
+    assert (
+        len(shares) == len(est)
+        and shares["estimate"].notna().sum() >= est["estimate"].notna().sum()
+    )
+    assert db.manifest["shares_settings"] == {
+        "unit": "ns_iso3",
+        "classes": list(study.config["weighting"]["classes"]),
+        "method": study.weighting_method,
+        "level": 0.95,
+    }
     assert len(db["societies"]) == 193
     assert db["societies"]["responded"].sum() == len(result.data)
     assert db.manifest["reconciles"] is True
