@@ -17,6 +17,7 @@ from pandas.api.extensions import ExtensionArray
 
 from toolkit.ingest import _privacy as privacy
 from toolkit.ingest._rows import RowRules
+from toolkit.ingest._typed import column_arrays
 
 __all__ = [
     "QUARANTINE_HEAD",
@@ -155,7 +156,7 @@ def data_table(
     ``data`` (both aligned with ``rows``, the row numbers in the file), then ``_file``
     and ``_row``; indexed 0, 1, ... (the columns of ``pd.concat([head, data], axis=1)``
     and the two), made in one go."""
-    arrays = {k: v.array if isinstance(v, pd.Series) else v for k, v in data.items()}
+    arrays = column_arrays(data)
     columns = [*head, *arrays]
     if len(set(columns)) < len(columns) or {"_file", "_row"} & set(columns):
         answers = pd.DataFrame(arrays, index=rows, copy=False)

@@ -27,7 +27,7 @@ from toolkit.ingest._meta import PERSONAL_META
 from toolkit.ingest._repeats import Block, Instances
 from toolkit.ingest._rules import check_logic
 from toolkit.ingest._stacked import StackedLog, runs_of_blocks
-from toolkit.ingest._typed import Columns, typed_columns
+from toolkit.ingest._typed import Columns, column_arrays, columns_frame, typed_columns
 from toolkit.instrument import Instrument
 
 __all__ = ["RecordContext", "RepeatOutcome", "missing_repeat_tables", "repeat_tables"]
@@ -188,7 +188,7 @@ def repeat_tables(
         if len(parts) == 1:
             out.tables[name] = _long_table_of(head, *parts[0], tail, order)
         else:
-            by_iid = pd.concat([_frame(*p) for p in parts]) if parts else None
+            by_iid = pd.concat([columns_frame(*p) for p in parts]) if parts else None
             out.tables[name] = _long_table(head, by_iid, tail, order)
         out.rows_in[name] = len(frame)
         out.quarantine.append(_quarantined(inst, name, society, personal))
@@ -239,12 +239,6 @@ def _long_table(
     return pd.concat(parts, axis=1)
 
 
-def _frame(columns: Columns, index: pd.Index) -> pd.DataFrame:
-    """Typed answers as one table (as :func:`~toolkit.ingest._typed.typed_answers`)."""
-    arrays = {k: v.array if isinstance(v, pd.Series) else v for k, v in columns.items()}
-    return pd.DataFrame(arrays, index=index, copy=False)
-
-
 def _long_table_of(
     head: dict[str, pd.Series],
     columns: Columns,
@@ -254,11 +248,11 @@ def _long_table_of(
 ) -> pd.DataFrame:
     """:func:`_long_table` of the typed answers of one run of blocks (``iid``: their
     instance ids), made in one go from the answer arrays."""
-    arrays = {k: v.array if isinstance(v, pd.Series) else v for k, v in columns.items()}
+    arrays = column_arrays(columns)
     names = [*head, *arrays]
     pos = iid.get_indexer(order) if iid.is_unique else None
     if pos is None or (pos < 0).any() or len(set(names)) < len(names) or set(tail) & set(names):
-        return _long_table(head, _frame(columns, iid), tail, order)
+        return _long_table(head, columns_frame(columns, iid), tail, order)
     if not iid.equals(order):
         arrays = {k: v.take(pos) for k, v in arrays.items()}
     whole: dict[str, object] = {k: v.loc[order].array for k, v in head.items()}

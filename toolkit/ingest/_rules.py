@@ -16,11 +16,10 @@ import pandas as pd
 
 from toolkit.ingest._issues import ISSUE_COLUMNS, IssueLog, empty_issues
 from toolkit.ingest._stack import Stack
-from toolkit.ingest._typed import typed_answers
 from toolkit.instrument import NUMERIC_TYPES, Instrument
 from toolkit.instrument._xpath import UnsupportedExpression, evaluate
 
-__all__ = ["ISSUE_COLUMNS", "IssueLog", "check_logic", "empty_issues", "typed_answers"]
+__all__ = ["ISSUE_COLUMNS", "IssueLog", "check_logic", "empty_issues"]
 
 _REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_.\-]*)\}")
 _DATE_ARITHMETIC = re.compile(r"(?:\}|\))\s*[+\-]\s*\d|decimal-date")
@@ -44,8 +43,8 @@ def check_logic(
     Parameters
     ----------
     data : pandas.DataFrame or dict of str to pandas.Series
-        Typed answers (:func:`typed_answers`, or the columns of
-        :func:`~toolkit.ingest._typed.typed_columns`); answers that fail a constraint
+        Typed answers (the columns of :func:`~toolkit.ingest._typed.typed_columns`,
+        or :func:`~toolkit.ingest._typed.columns_frame` of them); answers that fail a constraint
         are set to missing in place (a new column).
     answers : dict of str to pandas.Series
         The values expressions are evaluated on.
@@ -65,7 +64,7 @@ def check_logic(
         Answers of the enclosing submission (and repeat instance) aligned with ``acc``,
         which expressions inside a repeat group may refer to.
     empties : mapping of str to numpy.ndarray, optional
-        Header -> where its cell is empty once stripped (from :func:`typed_answers`);
+        Header -> where its cell is empty once stripped (from :func:`~toolkit.ingest._typed.typed_columns`);
         worked out here for the headers it lacks.
 
     Returns

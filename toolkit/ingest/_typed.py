@@ -10,7 +10,7 @@ set to missing (item non-response) and an issue is recorded.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -35,7 +35,7 @@ from toolkit.ingest._values import (
 )
 from toolkit.instrument import NUMERIC_TYPES, Instrument
 
-__all__ = ["Columns", "typed_answers", "typed_columns"]
+__all__ = ["Columns", "column_arrays", "columns_frame", "typed_columns"]
 
 Report = Callable[[np.ndarray | pd.Series, pd.Series, str, str, str], None]
 _EXACT = 2.0**53  # beyond it a float64 and an Int64 parse of a number may differ
@@ -275,38 +275,15 @@ def typed_columns(
     return cols, answers
 
 
-def typed_answers(
-    acc: pd.DataFrame,
-    instrument: Instrument,
-    fields: dict[str, str],
-    options: dict[str, dict[str, str]],
-    personal: set[str],
-    issues: IssueLog,
-    known_names: Sequence[str] = (),
-    keys: set[str] | frozenset[str] = frozenset(),
-    questions: pd.DataFrame | None = None,
-    lists: ChoiceLists | None = None,
-    empties: dict[str, np.ndarray] | None = None,
-) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
-    """:func:`typed_columns` with the typed answers as one table.
+def column_arrays(columns: Mapping[str, pd.Series | ExtensionArray]) -> dict[str, ExtensionArray]:
+    """The typed answers' arrays by column name (a Series gives its array, unchanged)."""
+    return {k: v.array if isinstance(v, pd.Series) else v for k, v in columns.items()}
 
-    Returns
-    -------
-    data : pandas.DataFrame
-        The columns of :func:`typed_columns`, indexed like ``acc``.
-    answers : dict of str to pandas.Series
-        The values relevance and constraints are evaluated on.
-    """
-    cols, answers = typed_columns(
-        acc, instrument, fields, options, personal, issues, known_names, keys, questions,
-        lists, empties,
-    )  # fmt: skip
-    data = pd.DataFrame(
-        {k: v.array if isinstance(v, pd.Series) else v for k, v in cols.items()},
-        index=acc.index,
-        copy=False,  # the answers share their arrays: never changed in place
-    )
-    return data, answers
+
+def columns_frame(columns: Columns, index: pd.Index) -> pd.DataFrame:
+    """Typed answers (:func:`typed_columns`) as one table indexed by ``index``."""
+    # the answers share their arrays: never changed in place
+    return pd.DataFrame(column_arrays(columns), index=index, copy=False)
 
 
 def _names_lookup(lists: ChoiceLists, list_name: str) -> tuple[list[str], dict[str, str]]:
