@@ -70,10 +70,11 @@ def _execute(
     log_path = Path(output).with_suffix(".log")
     saved_fd = os.dup(2)
     kernel = take_kernel(KERNEL_NAME, spare=spare)
-    saved_env = {k: os.environ.get(k) for k in trace or {}}
+    saved_env: dict[str, str | None] = {}
     if kernel is not None:
         kernel.assign(trace)
     else:  # papermill starts the kernel, which inherits this process's environment
+        saved_env = {k: os.environ.get(k) for k in trace or {}}
         os.environ.update(trace or {})
     with log_path.open("w", encoding="utf-8") as log:
         os.dup2(log.fileno(), 2)

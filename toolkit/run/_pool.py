@@ -135,12 +135,12 @@ class TaskPool:
                 _execute, t.notebook, t.output, t.parameters, t.zone, timeout, mark, t.env, spare
             )
             futures[fut] = (t.notebook, t.zone)
+        workbook_args = {z: (work / z, z, study, mark) for z in zones}
         for zone in zones:
             if not left[zone]:  # every notebook reused or skipped
-                futures[pool.submit(_zone_workbook, work / zone, zone, study, mark)] = (
-                    "xlsx",
-                    zone,
-                )
+                queued = _submit_workbook(pool, *workbook_args[zone])
+                if queued is not None:
+                    futures[queued] = ("xlsx", zone)
         k = 0
         total = (
             len(ordered)
@@ -173,19 +173,16 @@ class TaskPool:
                     briefs.written(part)
                     line = (part.zone, f"brief ({part.lang})", part.status, part.seconds)
                 elif kind == "xlsx":
-                    fut.result()  # a workbook that cannot be written fails the run
+                    _workbook_done(fut, *workbook_args[zone])
                     line = (zone, "workbook", "ok", 0.0)
                 else:
                     res = _task_result(fut, kind, zone)
                     done(kind, res)
                     left[zone] -= 1
                     if not left[zone]:  # the zone's tables are complete
-                        new.append(
-                            (
-                                pool.submit(_zone_workbook, work / zone, zone, study, mark),
-                                ("xlsx", zone),
-                            )
-                        )
+                        wb = _submit_workbook(pool, *workbook_args[zone])
+                        if wb is not None:
+                            new.append((wb, ("xlsx", zone)))
                     line = (zone, res.notebook, res.status, res.seconds)
                 for f, what in new:
                     futures[f] = what
@@ -197,6 +194,25 @@ class TaskPool:
                         file=sys.stderr,
                         flush=True,
                     )
+
+
+def _submit_workbook(pool: cf.Executor, *args: Any) -> cf.Future[Any] | None:
+    """Queue a zone's workbook (:func:`_zone_workbook` of ``args``); if the pool is
+    broken (a worker died), write it here instead and return ``None``."""
+    try:
+        return pool.submit(_zone_workbook, *args)
+    except RuntimeError:  # BrokenProcessPool, or a pool shut down
+        _zone_workbook(*args)
+        return None
+
+
+def _workbook_done(fut: cf.Future[Any], *args: Any) -> None:
+    """A queued workbook is written; if its worker died, write it here.  Any other
+    error (a workbook that cannot be written) fails the run, as it always did."""
+    try:
+        fut.result()
+    except cf.BrokenExecutor:
+        _zone_workbook(*args)
 
 
 def _task_result(fut: cf.Future[Any], nb_file: str, zone: str) -> TaskResult:
